@@ -1,0 +1,2 @@
+/* placeholder replaced by the server main */
+int main(void) { return 0; }

@@ -1,0 +1,124 @@
+/*
+ * test_base.c: unit tests of src/base: crc32c (known vectors, hw vs table agreement), base64 (RFC 4648
+ * vectors, strictness), u128 (decimal round trip, overflow, MD5 hash keys), Buf limits, err_set.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/base64.h"
+#include "base/buf.h"
+#include "base/crc32c.h"
+#include "base/err.h"
+#include "base/u128.h"
+
+static void test_crc32c_vectors(void **state)
+{
+    UNUSED(state);
+    assert_int_equal(crc32c("123456789", 9), 0xE3069283u);
+    assert_int_equal(crc32c("", 0), 0);
+    uint8_t zeros[32] = {0};
+    assert_int_equal(crc32c(zeros, 32), 0x8A9136AAu); /* RFC 3720 B.4 */
+    /* Extending in pieces equals one pass, across the 8-byte stride. */
+    char buf[100];
+    for (int i = 0; i < 100; i++)
+        buf[i] = (char)(i * 7 + 3);
+    uint32_t whole = crc32c(buf, 100);
+    for (size_t cut = 0; cut <= 100; cut += 13)
+        assert_int_equal(crc32c_extend(crc32c(buf, cut), buf + cut, 100 - cut), whole);
+}
+
+static void b64_roundtrip(const char *plain, const char *enc)
+{
+    char out[64];
+    size_t n = base64_encode((const uint8_t *)plain, strlen(plain), out);
+    assert_int_equal(n, strlen(enc));
+    assert_memory_equal(out, enc, n);
+    uint8_t dec[64];
+    size_t dn = 0;
+    assert_int_equal(base64_decode(enc, strlen(enc), dec, &dn), 0);
+    assert_int_equal(dn, strlen(plain));
+    assert_memory_equal(dec, plain, dn);
+}
+
+static void test_base64(void **state)
+{
+    UNUSED(state);
+    b64_roundtrip("", "");
+    b64_roundtrip("f", "Zg==");
+    b64_roundtrip("fo", "Zm8=");
+    b64_roundtrip("foo", "Zm9v");
+    b64_roundtrip("foob", "Zm9vYg==");
+    b64_roundtrip("fooba", "Zm9vYmE=");
+    b64_roundtrip("foobar", "Zm9vYmFy");
+    uint8_t dec[64];
+    size_t dn;
+    assert_int_equal(base64_decode("Zm9v!", 5, dec, &dn), -1);
+    assert_int_equal(base64_decode("Z", 1, dec, &dn), -1);
+    assert_int_equal(base64_decode("Zm9vY*==", 8, dec, &dn), -1);
+    assert_int_equal(base64_decode("Zg=a", 4, dec, &dn), -1);
+    assert_int_equal(base64_decode("Zm8", 3, dec, &dn), 0); /* unpadded accepted */
+    assert_int_equal(dn, 2);
+}
+
+static void test_u128(void **state)
+{
+    UNUSED(state);
+    const char *max = "340282366920938463463374607431768211455";
+    u128 v;
+    assert_int_equal(u128_parse_dec(max, strlen(max), &v), 0);
+    assert_true(v == U128_MAX);
+    char out[U128_DEC_MAX + 1];
+    assert_int_equal(u128_format_dec(v, out), strlen(max));
+    assert_string_equal(out, max);
+    assert_int_equal(u128_parse_dec("340282366920938463463374607431768211456", 39, &v), -1);
+    assert_int_equal(u128_parse_dec("12a", 3, &v), -1);
+    assert_int_equal(u128_parse_dec("", 0, &v), -1);
+    assert_int_equal(u128_parse_dec("0", 1, &v), 0);
+    assert_true(v == 0);
+    u128_format_dec(0, out);
+    assert_string_equal(out, "0");
+    /* md5("a") = 0cc175b9c0f1b6a831c399e269772661 */
+    u128 h = u128_md5_hash_key("a", 1);
+    u128_format_dec(h, out);
+    assert_string_equal(out, "16955237001963240173058271559858726497");
+}
+
+static void test_buf_limit(void **state)
+{
+    UNUSED(state);
+    Buf b;
+    buf_init(&b, 10);
+    assert_int_equal(buf_append(&b, "0123456789", 10), WEIR_OK);
+    assert_int_equal(buf_append(&b, "x", 1), WEIR_ELIMIT);
+    assert_int_equal(b.len, 10);
+    assert_string_equal((char *)b.p, "0123456789");
+    buf_reset(&b);
+    assert_int_equal(buf_printf(&b, "%d-%s", 42, "ab"), WEIR_OK);
+    assert_string_equal((char *)b.p, "42-ab");
+    buf_fini(&b);
+}
+
+static void test_err_first_wins(void **state)
+{
+    UNUSED(state);
+    Err e;
+    err_clear(&e);
+    assert_int_equal(err_set(&e, WEIR_EPARSE, "first %d", 1), WEIR_EPARSE);
+    assert_int_equal(err_set(&e, WEIR_EIO, "second"), WEIR_EIO);
+    assert_int_equal(e.code, WEIR_EPARSE);
+    assert_string_equal(e.msg, "first 1");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crc32c_vectors), cmocka_unit_test(test_base64), cmocka_unit_test(test_u128),
+        cmocka_unit_test(test_buf_limit),      cmocka_unit_test(test_err_first_wins),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
