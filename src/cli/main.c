@@ -1,2 +1,44 @@
-/* placeholder replaced by the server main */
-int main(void) { return 0; }
+/*
+ * main.c: the `weir` command. `weir server ...` runs the server; `weir help` and `weir --version`
+ * say what there is. Other subcommands (sql, put, tail, load, gen) are added beside cmd_server.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "cli/cli.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: weir <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  server    run the server (Kinesis Data Streams API on HTTP)\n"
+          "  help      show this text\n"
+          "\n"
+          "weir server [--data DIR] [--listen ADDR:PORT] [--fsync always|batch|none]\n"
+          "            [--region REGION] [--account ID]\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    log_init_from_env();
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "server"))
+        return cmd_server(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("weir %s\n", WEIR_VERSION);
+        return 0;
+    }
+    if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "weir: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

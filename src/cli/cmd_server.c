@@ -1,0 +1,234 @@
+/*
+ * cmd_server.c: `weir server`: opens the store, starts the HTTP listener on the event loop, and runs
+ * until SIGINT or SIGTERM.
+ *
+ * Threads: the libuv loop thread runs every request handler; the store's sync thread does group
+ * commit and wakes the loop through a uv_async handle, whose callback runs store_dispatch() (which
+ * answers the puts waiting for their fsync). A uv_timer runs retention once a minute.
+ *
+ * Shutdown (SIGINT/SIGTERM): stop the listener and close connections, close the store (final fsync,
+ * pending waiters run), close the loop's own handles, drain the loop, exit 0.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "base/log.h"
+#include "cli/cli.h"
+#include "http/api.h"
+#include "http/aws_json.h"
+#include "http/http.h"
+#include "store/store.h"
+
+typedef struct Server {
+    uv_loop_t *loop;
+    Store *store;
+    HttpServer *http;
+    Api api;
+    uv_async_t wake;
+    uv_timer_t retention;
+    uv_signal_t sig_int, sig_term;
+    int stopping;
+} Server;
+
+static void server_wake_cb(uv_async_t *h)
+{
+    Server *s = h->data;
+    if (s->store)
+        store_dispatch(s->store);
+}
+
+/* Store notify hook: runs on the store's thread. uv_async_send is the one libuv call that is safe
+ * from any thread. */
+static void server_store_notify(void *arg)
+{
+    Server *s = arg;
+    uv_async_send(&s->wake);
+}
+
+static void server_retention_cb(uv_timer_t *t)
+{
+    Server *s = t->data;
+    Err e;
+    err_clear(&e);
+    int n = store_retention_run(s->store, &e);
+    if (n < 0)
+        log_warn("retention: %s", e.msg);
+    else if (n > 0)
+        log_info("retention: deleted %d expired segment%s", n, n == 1 ? "" : "s");
+}
+
+static void server_close_cb(uv_handle_t *h)
+{
+    UNUSED(h);
+}
+
+static void server_stop(Server *s)
+{
+    if (s->stopping)
+        return;
+    s->stopping = 1;
+    log_info("shutting down");
+    http_server_stop(&s->http);
+    store_close(&s->store);
+    uv_close((uv_handle_t *)&s->wake, server_close_cb);
+    uv_close((uv_handle_t *)&s->retention, server_close_cb);
+    uv_close((uv_handle_t *)&s->sig_int, server_close_cb);
+    uv_close((uv_handle_t *)&s->sig_term, server_close_cb);
+}
+
+static void server_signal_cb(uv_signal_t *h, int signum)
+{
+    UNUSED(signum);
+    server_stop(h->data);
+}
+
+static int parse_listen(const char *arg, char *host, size_t host_n, int *port)
+{
+    const char *colon = strrchr(arg, ':');
+    if (!colon || colon == arg)
+        return -1;
+    size_t hn = (size_t)(colon - arg);
+    if (hn >= host_n)
+        return -1;
+    memcpy(host, arg, hn);
+    host[hn] = '\0';
+    char *end = NULL;
+    long p = strtol(colon + 1, &end, 10);
+    if (!end || *end || p < 0 || p > 65535)
+        return -1;
+    *port = (int)p;
+    return 0;
+}
+
+static void server_usage(FILE *f)
+{
+    fputs("usage: weir server [options]\n"
+          "  --data DIR            data directory (default ./weir-data)\n"
+          "  --listen ADDR:PORT    HTTP listener for the Kinesis API (default 127.0.0.1:4567; port 0 picks one)\n"
+          "  --fsync MODE          always | batch (group commit, default) | none\n"
+          "  --region REGION       region for ARNs when a request has no credential scope (default us-east-1)\n"
+          "  --account ID          12-digit account id in ARNs (default 000000000000)\n"
+          "environment: WEIR_LOG=error|warn|info|debug, WEIR_ITERATOR_TTL_MS (default 300000)\n",
+          f);
+}
+
+int cmd_server(int argc, char **argv)
+{
+    const char *data = "./weir-data";
+    const char *listen = "127.0.0.1:4567";
+    const char *region = "us-east-1";
+    const char *account = "000000000000";
+    int fsync_mode = STORE_FSYNC_BATCH;
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
+        {"fsync", required_argument, NULL, 'f'},  {"region", required_argument, NULL, 'r'},
+        {"account", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:l:f:r:a:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': data = optarg; break;
+        case 'l': listen = optarg; break;
+        case 'r': region = optarg; break;
+        case 'a': account = optarg; break;
+        case 'f':
+            if (!strcmp(optarg, "batch"))
+                fsync_mode = STORE_FSYNC_BATCH;
+            else if (!strcmp(optarg, "always"))
+                fsync_mode = STORE_FSYNC_ALWAYS;
+            else if (!strcmp(optarg, "none"))
+                fsync_mode = STORE_FSYNC_NONE;
+            else {
+                fprintf(stderr, "weir server: --fsync must be always, batch or none\n");
+                return 2;
+            }
+            break;
+        case 'h': server_usage(stdout); return 0;
+        default: server_usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "weir server: unexpected argument '%s'\n", argv[optind]);
+        server_usage(stderr);
+        return 2;
+    }
+    if (strlen(account) != 12 || strspn(account, "0123456789") != 12) {
+        fprintf(stderr, "weir server: --account must be 12 digits\n");
+        return 2;
+    }
+    char host[256];
+    int port = 0;
+    if (parse_listen(listen, host, sizeof(host), &port)) {
+        fprintf(stderr, "weir server: --listen must be ADDR:PORT, got '%s'\n", listen);
+        return 2;
+    }
+    int64_t iter_ttl = 300000;
+    const char *ttl_env = getenv("WEIR_ITERATOR_TTL_MS");
+    if (ttl_env && atoll(ttl_env) > 0)
+        iter_ttl = atoll(ttl_env);
+
+    Server s;
+    memset(&s, 0, sizeof(s));
+    s.loop = uv_default_loop();
+    uv_async_init(s.loop, &s.wake, server_wake_cb);
+    s.wake.data = &s;
+
+    StoreConfig scfg = {.dir = data, .fsync_mode = fsync_mode, .notify = server_store_notify, .notify_arg = &s};
+    Err e;
+    err_clear(&e);
+    if (store_open(&scfg, &s.store, &e)) {
+        fprintf(stderr, "weir server: %s\n", e.msg);
+        uv_close((uv_handle_t *)&s.wake, server_close_cb);
+        uv_run(s.loop, UV_RUN_DEFAULT);
+        uv_loop_close(s.loop);
+        return 1;
+    }
+    KinesisApiConfig kcfg = {.store = s.store,
+                             .account = account,
+                             .default_region = region,
+                             .iterator_ttl_ms = iter_ttl,
+                             .shard_limit = 10000};
+    s.api.kinesis = kinesis_api_create(&kcfg);
+    HttpServerConfig hcfg = {.host = host,
+                             .port = port,
+                             .max_body_bytes = 16u << 20,
+                             .handler = api_handle,
+                             .handler_arg = &s.api,
+                             .on_error = aws_http_error_body};
+    if (http_server_start(s.loop, &hcfg, &s.http, &e)) {
+        fprintf(stderr, "weir server: cannot listen on %s: %s\n", listen, e.msg);
+        store_close(&s.store);
+        kinesis_api_destroy(&s.api.kinesis);
+        uv_close((uv_handle_t *)&s.wake, server_close_cb);
+        uv_run(s.loop, UV_RUN_DEFAULT);
+        uv_loop_close(s.loop);
+        return 1;
+    }
+    uv_timer_init(s.loop, &s.retention);
+    s.retention.data = &s;
+    uv_timer_start(&s.retention, server_retention_cb, 60000, 60000);
+    uv_signal_init(s.loop, &s.sig_int);
+    uv_signal_init(s.loop, &s.sig_term);
+    s.sig_int.data = s.sig_term.data = &s;
+    uv_signal_start(&s.sig_int, server_signal_cb, SIGINT);
+    uv_signal_start(&s.sig_term, server_signal_cb, SIGTERM);
+
+    printf("weir %s listening on http://%s:%d (Kinesis API), data %s, fsync %s\n", WEIR_VERSION, host,
+           http_server_port(s.http), data,
+           fsync_mode == STORE_FSYNC_BATCH ? "batch" : fsync_mode == STORE_FSYNC_ALWAYS ? "always" : "none");
+    fflush(stdout);
+
+    uv_run(s.loop, UV_RUN_DEFAULT);
+    kinesis_api_destroy(&s.api.kinesis);
+    int rc = uv_loop_close(s.loop);
+    if (rc)
+        log_warn("event loop closed with handles still open: %s", uv_strerror(rc));
+    log_info("stopped");
+    return 0;
+}
