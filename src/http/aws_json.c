@@ -361,12 +361,27 @@ void jo_str(JsonOut *o, const char *s, size_t n)
 
 void jo_cstr(JsonOut *o, const char *s) { jo_str(o, s, strlen(s)); }
 
+/* Decimal digits of v into the end of tmp (24 bytes); returns the first digit's index. Used instead of
+ * snprintf on the per-record paths of GetRecords, where it is measurably faster. */
+static size_t jo_digits(uint64_t v, char tmp[24])
+{
+    size_t i = 24;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return i;
+}
+
 void jo_int(JsonOut *o, int64_t v)
 {
     char tmp[24];
-    int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    size_t i = jo_digits(u, tmp);
+    if (v < 0)
+        tmp[--i] = '-';
     jo_sep(o);
-    jo_raw(o, tmp, (size_t)n);
+    jo_raw(o, tmp + i, 24 - i);
 }
 
 void jo_bool(JsonOut *o, int v)
@@ -377,10 +392,17 @@ void jo_bool(JsonOut *o, int v)
 
 void jo_epoch_ms(JsonOut *o, int64_t ms)
 {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof(tmp), "%" PRId64 ".%03d", ms / 1000, (int)(ms % 1000));
+    char tmp[24 + 4];
+    if (ms < 0)
+        ms = 0;
+    size_t i = jo_digits((uint64_t)(ms / 1000), tmp);
+    int frac = (int)(ms % 1000);
+    tmp[24] = '.';
+    tmp[25] = (char)('0' + frac / 100);
+    tmp[26] = (char)('0' + frac / 10 % 10);
+    tmp[27] = (char)('0' + frac % 10);
     jo_sep(o);
-    jo_raw(o, tmp, (size_t)n);
+    jo_raw(o, tmp + i, 28 - i);
 }
 
 void jo_base64(JsonOut *o, const uint8_t *p, size_t n)
