@@ -85,6 +85,7 @@ $(FUZZ_OUT)/%.o: %.c
 	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 $(FUZZ_OUT)/%: fuzz/%.c $(FUZZ_LIB_OBJ)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LIBS)
+.SECONDARY:
 fuzz: $(FUZZ_BIN)
 fuzz-regress: $(FUZZ_BIN)
 	@bash fuzz/regress.sh $(FUZZ_OUT) $(FUZZ_SECONDS)

@@ -52,13 +52,13 @@ int base64_decode(const char *src, size_t n, uint8_t *dst, size_t *out_len)
 {
     const uint8_t *s = (const uint8_t *)src;
     size_t pad = 0;
-    if (n % 4 == 0 && n >= 4) {
+    if (n % 4 != 0)
+        return -1; /* padding is required, as AWS's decoder requires it */
+    if (n >= 4) {
         if (s[n - 1] == '=')
             pad++;
         if (s[n - 2] == '=')
             pad++;
-    } else if (n % 4 == 1) {
-        return -1;
     }
     size_t body = n - pad; /* characters carrying data */
     uint8_t *d = dst;

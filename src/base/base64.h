@@ -16,8 +16,8 @@ static inline size_t base64_decoded_max(size_t n) { return n / 4 * 3 + 3; }
 size_t base64_encode(const uint8_t *src, size_t n, char *dst);
 
 /* Decode n characters at src into dst (base64_decoded_max(n) bytes). Strict: rejects characters
- * outside the alphabet, misplaced padding, a length that is not a multiple of 4 (unpadded input of
- * length 2 or 3 mod 4 is accepted, as AWS does), and nonzero trailing bits are ignored.
+ * outside the alphabet, misplaced padding and a length that is not a multiple of 4 (AWS answers
+ * "Base64 encoded length is expected a multiple of 4 bytes"); nonzero trailing bits are ignored.
  * Returns 0 and sets *out_len, or -1 on invalid input. */
 int base64_decode(const char *src, size_t n, uint8_t *dst, size_t *out_len);
 

@@ -54,7 +54,7 @@ int buf_append(Buf *b, const void *p, size_t n) WEIR_WARN_UNUSED;
 int buf_append_cstr(Buf *b, const char *s) WEIR_WARN_UNUSED;
 int buf_append_byte(Buf *b, uint8_t c) WEIR_WARN_UNUSED;
 int buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3))) WEIR_WARN_UNUSED;
-int buf_vprintf(Buf *b, const char *fmt, va_list ap) WEIR_WARN_UNUSED;
+int buf_vprintf(Buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0))) WEIR_WARN_UNUSED;
 /* Take ownership of the bytes: returns the malloc'd array (free with free()) and empties b. */
 uint8_t *buf_steal(Buf *b, size_t *len);
 

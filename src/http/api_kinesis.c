@@ -44,6 +44,7 @@ struct KinesisApi {
     char default_region[32];
     int64_t iterator_ttl_ms;
     uint32_t shard_limit;
+    int no_fast_path;
 };
 
 typedef struct KReq {
@@ -62,6 +63,7 @@ KinesisApi *kinesis_api_create(const KinesisApiConfig *cfg)
              cfg->default_region ? cfg->default_region : "us-east-1");
     api->iterator_ttl_ms = cfg->iterator_ttl_ms > 0 ? cfg->iterator_ttl_ms : 300000;
     api->shard_limit = cfg->shard_limit ? cfg->shard_limit : 10000;
+    api->no_fast_path = cfg->no_fast_path;
     return api;
 }
 
@@ -997,8 +999,13 @@ static int k_decode_entries(KReq *q, const KEntry *en, size_t n, StoreAppendEntr
         size_t dn = 0;
         if (base64_decode(en[i].data_b64, en[i].data_b64_len, block + used, &dn) != 0) {
             free(block);
-            aws_respond_error(q->x, 400, "SerializationException",
-                              "Base64 encoded data is invalid (record %zu).", i);
+            if (en[i].data_b64_len % 4 != 0)
+                aws_respond_error(q->x, 400, "SerializationException",
+                                  "Base64 encoded length is expected a multiple of 4 bytes but found: %zu",
+                                  en[i].data_b64_len);
+            else
+                aws_respond_error(q->x, 400, "SerializationException",
+                                  "Base64 encoded data is invalid (record %zu).", i);
             return -1;
         }
         if (dn > STORE_MAX_RECORD) {
@@ -1199,7 +1206,8 @@ static int ks_char(KScan *s, char c)
     return 0;
 }
 
-/* A string without escapes or control characters. */
+/* A string of printable ASCII without escapes (anything else -- control characters, escapes, UTF-8
+ * that would need validating -- takes the general path). */
 static int ks_str(KScan *s, const char **out, size_t *n)
 {
     if (!ks_char(s, '"'))
@@ -1209,7 +1217,7 @@ static int ks_str(KScan *s, const char **out, size_t *n)
     if (!q)
         return 0;
     for (const char *c = start; c < q; c++)
-        if (*c == '\\' || (unsigned char)*c < 0x20)
+        if (*c == '\\' || (unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7F)
             return 0;
     *out = start;
     *n = (size_t)(q - start);
@@ -1275,10 +1283,7 @@ static int k_fast_scan_put_records(const uint8_t *body, size_t len, char name[ST
                         e->data_b64_len = evn;
                         has_data = 1;
                     } else if (ks_key_is(ek, ekn, "PartitionKey")) {
-                        size_t chars = 0;
-                        for (size_t i = 0; i < evn; i++)
-                            chars += ((unsigned char)ev[i] & 0xC0) != 0x80;
-                        if (chars < 1 || chars > 256)
+                        if (evn < 1 || evn > 256) /* ASCII: one character per byte */
                             return 0;
                         e->key = ev;
                         e->key_len = evn;
@@ -1396,6 +1401,14 @@ static void k_get_shard_iterator(KReq *q)
             store_stream_info_free(&si);
             return;
         }
+    } else if (has_seq > 0) {
+        k_invalid_arg(q,
+                      "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber "
+                      "or (2) TRIM_HORIZON, LATEST or AT_TIMESTAMP and no StartingSequenceNumber. Request specified %s "
+                      "and also a StartingSequenceNumber.",
+                      k_iter_types[type]);
+        store_stream_info_free(&si);
+        return;
     } else if (type == STORE_AT_TIMESTAMP && has_ts <= 0) {
         k_invalid_arg(q, "Timestamp must be specified for ShardIteratorType AT_TIMESTAMP.");
         store_stream_info_free(&si);
@@ -1996,7 +2009,7 @@ void kinesis_api_handle(KinesisApi *api, HttpExchange *x, const char *op, size_t
                           (int)(op_len > 64 ? 64 : op_len), op);
         return;
     }
-    if (found->fn == k_put_records && k_put_records_fast(api, x, region))
+    if (found->fn == k_put_records && !api->no_fast_path && k_put_records_fast(api, x, region))
         return;
     const HttpRequest *req = http_exchange_request(x);
     KReq q = {.api = api, .x = x, .region = region && region[0] ? region : api->default_region};

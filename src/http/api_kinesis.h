@@ -19,6 +19,7 @@ typedef struct KinesisApiConfig {
     const char *default_region; /* when a request carries no credential scope */
     int64_t iterator_ttl_ms;    /* shard iterator lifetime (AWS: 300000) */
     uint32_t shard_limit;       /* open shards per server (LimitExceededException past it) */
+    int no_fast_path;           /* always use the general JSON decoder (fuzzing compares the two) */
 } KinesisApiConfig;
 
 /* Caller owns the result; free with kinesis_api_destroy. */

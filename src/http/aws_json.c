@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/base64.h"
+#include "base/utf8.h"
 
 /* ------------------------------------------------------------------------------------------------
  * Requests
@@ -482,6 +483,7 @@ void aws_respond_error(HttpExchange *x, int status, const char *type, const char
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    utf8_sanitize(msg); /* messages quote request bytes, and vsnprintf may cut a sequence */
     Buf b;
     buf_init(&b, 0);
     aws_error_body(&b, type, msg);

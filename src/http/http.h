@@ -75,8 +75,8 @@ int http_server_start(uv_loop_t *loop, const HttpServerConfig *cfg, HttpServer *
 int http_server_port(const HttpServer *s);
 
 /* Stop listening and close every connection (pending exchanges become orphaned, still to be
- * answered by their holders). Runs the loop's close callbacks itself is NOT done: the caller keeps
- * running the loop until it drains. *s becomes NULL. */
+ * answered by their holders). The libuv handles close asynchronously: the caller keeps running the
+ * loop until it drains. *s becomes NULL. */
 void http_server_stop(HttpServer **s);
 
 /* The request. Borrowed: valid until the exchange is answered. */
@@ -85,14 +85,16 @@ const HttpRequest *http_exchange_request(const HttpExchange *x);
 /* Nonzero once the peer is gone: the answer will be discarded. */
 int http_exchange_is_orphaned(const HttpExchange *x);
 
-/* Answer with a complete response and end the exchange (x is invalid afterwards). headers are copied;
+/* Answer with a complete response and end the exchange (x is invalid afterwards, except for a local
+ * exchange, which its creator frees). headers are copied;
  * Content-Length (and for HTTP/1.1, Connection) are added by the server. body is consumed (emptied,
  * its bytes owned by the server); NULL means no body. */
 void http_exchange_respond(HttpExchange *x, int status, const HttpHeader *headers, size_t n_headers, Buf *body);
 
 /* Streaming answer (SubscribeToShard's event stream, long responses): begin sends the status and
  * headers (HTTP/1.1: chunked), write queues bytes (copied), end finishes and ends the exchange.
- * write returns WEIR_EPROTO once the peer is gone (the caller then calls end). The on_close callback,
+ * write returns WEIR_EPROTO once the peer is gone (the caller then calls end) and WEIR_ELIMIT past the
+ * connection's output limit. The on_close callback,
  * if set, runs once when the peer goes away before end. */
 void http_exchange_stream_begin(HttpExchange *x, int status, const HttpHeader *headers, size_t n_headers);
 int http_exchange_stream_write(HttpExchange *x, const void *p, size_t n) WEIR_WARN_UNUSED;
@@ -102,5 +104,15 @@ void http_exchange_on_close(HttpExchange *x, void (*fn)(void *arg), void *arg);
 /* Bytes queued but not yet written to the socket for this exchange's connection (backpressure for
  * streaming writers). */
 size_t http_exchange_pending_bytes(const HttpExchange *x);
+
+/* In-process exchanges, for fuzz targets and tests that drive a handler without a socket: the request
+ * is built from the arguments (copied), and the answer (respond, or a streamed answer's bytes) is kept
+ * for the creator to read. The creator frees it with http_exchange_local_free, answered or not. */
+HttpExchange *http_exchange_local_create(const char *method, const char *target, const HttpHeader *headers,
+                                         size_t n_headers, const void *body, size_t body_len);
+/* The answer's status (0 while unanswered) and body. */
+int http_exchange_local_status(const HttpExchange *x);
+const Buf *http_exchange_local_body(const HttpExchange *x);
+void http_exchange_local_free(HttpExchange **x);
 
 #endif

@@ -30,13 +30,13 @@
 #include "base/buf.h"
 #include "base/err.h"
 
-#define SEGMENT_MAGIC "WEIRSEG1"        /* 8 bytes at offset 0 of a segment file */
+#define SEGMENT_MAGIC "WEIRSEG1" /* 8 bytes at offset 0 of a segment file */
 #define SEGMENT_VERSION 1
-#define SEGMENT_HDR_LEN 48              /* segment file header */
-#define SEGMENT_BATCH_MAGIC 0x54414257u /* "WBAT" as little-endian bytes */
-#define SEGMENT_BATCH_HDR_LEN 40        /* batch header */
-#define SEGMENT_BATCH_MAX (256u << 20)  /* largest payload accepted, bytes */
-#define SEGMENT_RECORD_MAX (1u << 20)   /* key + data of one record (= STORE_MAX_RECORD) */
+#define SEGMENT_HDR_LEN 48                 /* segment file header */
+#define SEGMENT_BATCH_MAGIC 0x54414257u    /* "WBAT" as little-endian bytes */
+#define SEGMENT_BATCH_HDR_LEN 40           /* batch header */
+#define SEGMENT_BATCH_MAX (256u << 20)     /* largest payload accepted, bytes */
+#define SEGMENT_RECORD_MAX (1u << 20)      /* key + data of one record (= STORE_MAX_RECORD) */
 #define SEGMENT_INDEX_INTERVAL (64u << 10) /* a sparse index entry at least every this many bytes */
 #define SEGMENT_INDEX_MAGIC "WEIRIDX1"
 #define SEGMENT_INDEX_HDR_LEN 88
@@ -70,13 +70,13 @@ typedef struct SegmentIndexEntry {
 
 /* What a segment holds, from a scan or from its index file. */
 typedef struct SegmentMeta {
-    uint64_t size;      /* bytes of valid data: header plus whole good batches */
+    uint64_t size; /* bytes of valid data: header plus whole good batches */
     uint64_t n_records;
     uint64_t n_batches;
     uint64_t first_seq; /* first/last record seq; valid when n_records > 0 */
     uint64_t last_seq;
     int64_t min_arrival_ms, max_arrival_ms; /* valid when n_records > 0 */
-    SegmentIndexEntry *idx; /* n_idx entries, owned (free with segment_meta_fini) */
+    SegmentIndexEntry *idx;                 /* n_idx entries, owned (free with segment_meta_fini) */
     uint32_t n_idx, cap_idx;
 } SegmentMeta;
 
@@ -172,6 +172,23 @@ void segment_record_iter_init(SegmentRecordIter *it, const uint8_t *batch, const
 /* Returns 1 with *r filled, 0 at the end, -1 on a malformed record (only for unverified input). */
 int segment_record_next(SegmentRecordIter *it, SegmentRecord *r);
 
+/* --- buffered reading ----------------------------------------------------------------------- */
+
+/* A window over a file, refilled with pread. p/cap is a caller-provided buffer that
+ * segment_reader_get may replace with a bigger one (the caller frees the final p). */
+typedef struct SegmentReader {
+    int fd;
+    uint64_t limit; /* never read at or past this file offset */
+    uint8_t *p;
+    size_t cap;
+    uint64_t off; /* file offset of p[0] */
+    size_t len;   /* valid bytes at p */
+} SegmentReader;
+
+/* Bytes [off, off+n) of the file, where off + n <= r->limit. Returns a pointer into the window, or
+ * NULL with *eof = 1 (the file is shorter than limit) or *eof = 0 and errno set (read error). */
+const uint8_t *segment_reader_get(SegmentReader *r, uint64_t off, size_t n, int *eof);
+
 /* --- scanning (recovery) ------------------------------------------------------------------- */
 
 void segment_meta_init(SegmentMeta *m);
@@ -198,7 +215,8 @@ int segment_scan(int fd, uint64_t file_size, const SegmentHeader *expect, Segmen
 
 /* Write the index of a sealed segment (h's identity, m's meta and entries) to path, via path.tmp and
  * rename. Not fsynced: a lost or torn index is detected on load and rebuilt by scanning. WEIR_EIO. */
-int segment_index_write(const char *path, const SegmentHeader *h, const SegmentMeta *m, Err *e) WEIR_WARN_UNUSED;
+int segment_index_write(const char *path, const SegmentHeader *h, const SegmentMeta *m,
+                        Err *e) WEIR_WARN_UNUSED;
 
 /* Load the index at path into *m (initialised by the caller) if it is intact, names h's identity and
  * describes exactly seg_size bytes. WEIR_OK, WEIR_ENOTFOUND (no file), WEIR_ECORRUPT (anything

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/base64.h"
+#include "base/utf8.h"
 #include "base/buf.h"
 #include "base/crc32c.h"
 #include "base/err.h"
@@ -61,8 +62,21 @@ static void test_base64(void **state)
     assert_int_equal(base64_decode("Z", 1, dec, &dn), -1);
     assert_int_equal(base64_decode("Zm9vY*==", 8, dec, &dn), -1);
     assert_int_equal(base64_decode("Zg=a", 4, dec, &dn), -1);
-    assert_int_equal(base64_decode("Zm8", 3, dec, &dn), 0); /* unpadded accepted */
-    assert_int_equal(dn, 2);
+    assert_int_equal(base64_decode("Zm8", 3, dec, &dn), -1); /* padding is required */
+}
+
+static void test_utf8(void **state)
+{
+    UNUSED(state);
+    assert_true(utf8_valid((const uint8_t *)"plain", 5));
+    assert_true(utf8_valid((const uint8_t *)"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9)); /* e-acute, euro, emoji */
+    assert_false(utf8_valid((const uint8_t *)"\xc0\xaf", 2));         /* overlong '/' */
+    assert_false(utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
+    assert_false(utf8_valid((const uint8_t *)"\xe2\x82", 2));         /* truncated */
+    char s[] = "a\xdc'\xc3\xa9\xff";
+    utf8_sanitize(s);
+    assert_string_equal(s, "a?'\xc3\xa9?");
 }
 
 static void test_u128(void **state)
@@ -117,7 +131,7 @@ static void test_err_first_wins(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_crc32c_vectors), cmocka_unit_test(test_base64), cmocka_unit_test(test_u128),
+        cmocka_unit_test(test_crc32c_vectors), cmocka_unit_test(test_base64), cmocka_unit_test(test_u128), cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_buf_limit),      cmocka_unit_test(test_err_first_wins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
