@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ascii.h"
 #include "base/base64.h"
 #include "base/clock.h"
 #include "base/crc32c.h"
@@ -167,7 +168,22 @@ static int k_parse_shard_id(const char *s, size_t n, uint32_t *out)
 
 static void k_shard_id(uint32_t index, char out[32])
 {
-    snprintf(out, 32, "shardId-%012" PRIu32, index);
+    /* by hand: this runs for every record of a PutRecords answer */
+    memcpy(out, "shardId-", 8);
+    uint32_t v = index;
+    int width = 12;
+    char tmp[12];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    char *d = out + 8;
+    for (int i = n; i < width; i++)
+        *d++ = '0';
+    while (n)
+        *d++ = tmp[--n];
+    *d = '\0';
 }
 
 /* Read StreamName and/or StreamARN into name. Returns 1 present, 0 absent (nothing recorded), -1 on
@@ -1100,11 +1116,16 @@ static void k_put_execute(KReq *q, const char *name, const KEntry *en, size_t n,
         jo_kv_int(&o, "FailedRecordCount", 0);
         jo_key(&o, "Records");
         jo_arr_begin(&o);
+        StoreSeqFmt sf = {0};
+        uint32_t id_of = UINT32_MAX;
         for (size_t i = 0; i < n; i++) {
-            k_shard_id(results[i].shard_index, id);
-            store_seq_format(uid, results[i].seq, results[i].shard_index, seq);
+            if (results[i].shard_index != id_of) {
+                id_of = results[i].shard_index;
+                k_shard_id(id_of, id);
+            }
             jo_obj_begin(&o);
-            jo_kv_str(&o, "SequenceNumber", seq);
+            jo_key(&o, "SequenceNumber");
+            jo_str(&o, store_seq_fmt(&sf, uid, results[i].seq, results[i].shard_index), STORE_SEQ_STR_LEN);
             jo_kv_str(&o, "ShardId", id);
             jo_obj_end(&o);
         }
@@ -1216,9 +1237,8 @@ static int ks_str(KScan *s, const char **out, size_t *n)
     const char *q = memchr(start, '"', (size_t)(s->end - start));
     if (!q)
         return 0;
-    for (const char *c = start; c < q; c++)
-        if (*c == '\\' || (unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7F)
-            return 0;
+    if (ascii_printable_plain_len(start, (size_t)(q - start)) != (size_t)(q - start))
+        return 0;
     *out = start;
     *n = (size_t)(q - start);
     s->p = q + 1;
@@ -1441,17 +1461,16 @@ typedef struct KReadCtx {
     JsonOut *o;
     uint64_t uid;
     uint32_t shard;
+    StoreSeqFmt sf;
 } KReadCtx;
 
 static int k_read_record(void *arg, const StoreRecordView *r)
 {
     KReadCtx *c = arg;
-    char seq[STORE_SEQ_STR_LEN + 1];
-    store_seq_format(c->uid, r->seq, c->shard, seq);
     JsonOut *o = c->o;
     jo_obj_begin(o);
     jo_key(o, "SequenceNumber");
-    jo_str(o, seq, STORE_SEQ_STR_LEN);
+    jo_str(o, store_seq_fmt(&c->sf, c->uid, r->seq, c->shard), STORE_SEQ_STR_LEN);
     jo_key(o, "ApproximateArrivalTimestamp");
     jo_epoch_ms(o, r->arrival_ms);
     jo_key(o, "Data");

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/ascii.h"
 #include "base/base64.h"
 #include "base/utf8.h"
 
@@ -267,7 +268,7 @@ int json_escape_append(Buf *b, const char *s, size_t n)
         return rc;
     b->p[b->len++] = '"';
     size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = ascii_json_plain_len(s, n); i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;

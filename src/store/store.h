@@ -246,6 +246,17 @@ int store_retention_run(Store *s, Err *e);
 /* Write the 56-digit text of (stream uid, counter, shard index) into out (STORE_SEQ_STR_LEN+1 bytes). */
 void store_seq_format(uint64_t uid, uint64_t seq, uint32_t shard_index, char *out);
 
+/* The same text, cheaply for runs of nearby numbers (the per-record put and read paths): f keeps the
+ * last text and rewrites only what changed, adding a small counter difference digit by digit.
+ * Zero-initialise f before the first call; the result lives in f->text. */
+typedef struct StoreSeqFmt {
+    int valid;
+    uint64_t uid, seq;
+    uint32_t shard_index;
+    char text[STORE_SEQ_STR_LEN + 1];
+} StoreSeqFmt;
+const char *store_seq_fmt(StoreSeqFmt *f, uint64_t uid, uint64_t seq, uint32_t shard_index);
+
 /* Parse the text form. Returns 0 and fills the parts, or -1 if it is not a weir sequence number. */
 int store_seq_parse(const char *s, size_t n, uint64_t *uid, uint64_t *seq, uint32_t *shard_index);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/ascii.h"
 #include "base/base64.h"
 #include "base/utf8.h"
 #include "base/buf.h"
@@ -79,6 +80,31 @@ static void test_utf8(void **state)
     assert_string_equal(s, "a?'\xc3\xa9?");
 }
 
+/* The word-at-a-time scans agree with the bytewise definitions on every prefix of random strings
+ * built from the interesting bytes. */
+static void test_ascii_scans(void **state)
+{
+    UNUSED(state);
+    static const unsigned char pool[] = {'a', 'Z', ' ', '~', 0x7F, 0x80, 0xC3, 0xFF, 0x00, 0x1F, '"', '\\', '!'};
+    uint32_t r = 12345;
+    for (int iter = 0; iter < 20000; iter++) {
+        char s[40];
+        size_t n = (size_t)(iter % 40);
+        for (size_t i = 0; i < n; i++) {
+            r = r * 1103515245u + 12345u;
+            /* mostly plain bytes so long plain prefixes occur */
+            s[i] = (char)((r >> 16) % 8 ? 'a' + (r >> 20) % 26 : pool[(r >> 20) % sizeof(pool)]);
+        }
+        size_t want_j = 0, want_p = 0;
+        while (want_j < n && ascii_json_plain((unsigned char)s[want_j]))
+            want_j++;
+        while (want_p < n && ascii_printable_plain((unsigned char)s[want_p]))
+            want_p++;
+        assert_int_equal(ascii_json_plain_len(s, n), want_j);
+        assert_int_equal(ascii_printable_plain_len(s, n), want_p);
+    }
+}
+
 static void test_u128(void **state)
 {
     UNUSED(state);
@@ -132,6 +158,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc32c_vectors), cmocka_unit_test(test_base64), cmocka_unit_test(test_u128), cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_ascii_scans),
         cmocka_unit_test(test_buf_limit),      cmocka_unit_test(test_err_first_wins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

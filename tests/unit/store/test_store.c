@@ -1068,6 +1068,32 @@ static void test_update_shard_count(void **state)
 
 /* --- sequence numbers ------------------------------------------------------------------------ */
 
+/* The incremental formatter always agrees with store_seq_format, over steps small and large, up and
+ * down, across digit carries and shard and stream changes. */
+static void test_seq_fmt_incremental(void **state)
+{
+    UNUSED(state);
+    StoreSeqFmt f = {0};
+    uint64_t seq = 99990, uid = 3;
+    uint32_t shard = 0;
+    uint32_t r = 1;
+    for (int i = 0; i < 200000; i++) {
+        r = r * 1664525u + 1013904223u;
+        switch (r >> 29) {
+        case 0: seq += (r >> 8) % 1000; break;
+        case 1: seq -= seq > 1000 ? (r >> 8) % 1000 : 0; break;
+        case 2: seq = ((uint64_t)r << 31) ^ r; break;      /* a far jump */
+        case 3: shard = (r >> 4) % 3 ? (r >> 8) % 64 : r; break;
+        case 4: uid = (r >> 8) % 5 + 1; break;
+        case 5: seq = UINT64_MAX - (r >> 8) % 100; break; /* near the top */
+        default: seq++; break;
+        }
+        char want[STORE_SEQ_STR_LEN + 1];
+        store_seq_format(uid, seq, shard, want);
+        assert_string_equal(store_seq_fmt(&f, uid, seq, shard), want);
+    }
+}
+
 static void test_seq_text(void **state)
 {
     UNUSED(state);
@@ -1138,6 +1164,7 @@ int main(void)
         cmocka_unit_test_teardown(test_split_merge, t_teardown),
         cmocka_unit_test_teardown(test_update_shard_count, t_teardown),
         cmocka_unit_test_teardown(test_seq_text, t_teardown),
+        cmocka_unit_test(test_seq_fmt_incremental),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
