@@ -6,10 +6,10 @@
 #   make unit | e2e | fuzz | fuzz-regress | bench | lint | clean
 MODE ?= release
 CC   ?= cc
-PKGS := libuv libnghttp2 jansson libcrypto sqlite3 zlib
+PKGS := libuv libnghttp2 jansson libcrypto sqlite3 zlib libpcre2-8
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
 BASE := -std=c11 -D_GNU_SOURCE -g -MMD -MP -Isrc $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpg_query -lprotobuf-c -lpthread -lm
 
 ifeq ($(MODE),debug)
 CFLAGS  := $(BASE) -O1 -g3 -DWEIR_DEBUG -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -20,7 +20,7 @@ LDFLAGS :=
 endif
 
 OUT      := build/$(MODE)
-LIB_SRC  := $(sort $(wildcard src/base/*.c src/store/*.c src/net/*.c src/http/*.c))
+LIB_SRC  := $(sort $(wildcard src/base/*.c src/store/*.c src/net/*.c src/http/*.c src/sql/*.c src/exec/*.c src/pgwire/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(OUT)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(OUT)/%.o)

@@ -10,7 +10,9 @@ DEB_PKGS=(
   libuv1-dev libnghttp2-dev libjansson-dev libssl-dev libsqlite3-dev
   libpg-query-dev libprotobuf-c-dev zlib1g-dev libsnappy-dev libzstd-dev libcurl4-openssl-dev
   libcmocka-dev
+  libpcre2-dev postgresql-15
   python3 python3-boto3 python3-psycopg2 awscli curl netcat-openbsd procps
+  postgresql-client-15 libpostgresql-jdbc-java openjdk-17-jdk-headless
 )
 # Node.js: this machine image may ship its own nodejs (with npm inside); Debian's npm conflicts with it.
 command -v node >/dev/null 2>&1 || DEB_PKGS+=(nodejs)

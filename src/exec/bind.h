@@ -1,0 +1,54 @@
+/*
+ * bind.h: semantic analysis. Turns one libpg_query parse tree (a RawStmt's stmt) into a BoundStmt: for
+ * queries, a tree of physical operators (exec/op.h) with typed, resolved expressions (exec/expr.h) and
+ * the result columns; for utility statements (SET, SHOW, BEGIN, ...), what to do.
+ *
+ * Errors follow PostgreSQL's: 42601 syntax, 42703 undefined column, 42883 undefined function or
+ * operator ("operator does not exist: integer + text" with the HINT PostgreSQL gives), 42804 datatype
+ * mismatch, 0A000 for SQL weir does not support, each with the position of the offending node.
+ */
+#ifndef WEIR_EXEC_BIND_H
+#define WEIR_EXEC_BIND_H
+
+#include <pg_query/pg_query.pb-c.h>
+
+#include "exec/exec_int.h"
+#include "exec/op.h"
+
+typedef enum BoundKind {
+    BOUND_QUERY,   /* root, cols: returns rows */
+    BOUND_SET,     /* set_name = set_value (NULL: RESET; set_name NULL: RESET ALL) */
+    BOUND_SHOW,    /* returns one row: the setting (root is a VALUES op built at bind) */
+    BOUND_BEGIN,
+    BOUND_COMMIT,
+    BOUND_ROLLBACK,
+    BOUND_NOOP,    /* accepted and ignored (DISCARD ALL, DEALLOCATE, SET TRANSACTION ...); tag says what */
+} BoundKind;
+
+typedef struct BoundStmt {
+    BoundKind kind;
+    Op *root;
+    uint32_t n_cols;
+    SqlColumn *cols;
+    const char *tag;          /* CommandComplete tag ("SELECT" gets " n" appended by the portal) */
+    const char *set_name;
+    const char *set_value;
+    SqlType *param_types;     /* n_params, in the plan arena */
+    uint32_t n_params;
+} BoundStmt;
+
+typedef struct BindCtx {
+    SqlSession *sess;
+    Arena *arena;             /* plan arena */
+    const char *query;        /* full query text (positions in errors count from its start) */
+    size_t offset;            /* byte offset of this statement in query */
+    SqlError *err;
+    SqlType *param_types;     /* declared ($n -> type; SQL_UNKNOWN = infer), grown as $n are seen */
+    uint32_t n_params;
+    int64_t stmt_time_usec;
+} BindCtx;
+
+/* Bind one statement. On success *out describes it (memory in ctx->arena). */
+int bind_statement(BindCtx *ctx, PgQuery__Node *stmt, BoundStmt *out) WEIR_WARN_UNUSED;
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * exec_int.h: the engine's private structures shared by the .c files of src/exec (not for other layers: they use
+ * exec/engine.h). SqlSession's settings part is session.c's; the query part is engine.c's.
+ */
+#ifndef WEIR_EXEC_EXEC_INT_H
+#define WEIR_EXEC_EXEC_INT_H
+
+#include <stdatomic.h>
+
+#include "exec/engine.h"
+#include "sql/typeio.h"
+
+#define SQL_SETTING_MAX 64
+
+typedef struct SqlSetting {
+    char name[64];   /* canonical spelling ("DateStyle", "TimeZone", "application_name") */
+    char value[256];
+    uint8_t is_reported; /* sent in ParameterStatus */
+    uint8_t is_changed;  /* since the last sql_session_take_changes */
+} SqlSetting;
+
+struct SqlSession {
+    SqlEngine *eng;
+    char user[64];
+    char database[64];
+    SqlSetting settings[SQL_SETTING_MAX];
+    size_t n_settings;
+    SqlFormatOpts fmt;  /* kept in step with DateStyle, IntervalStyle, TimeZone, extra_float_digits */
+    char txn_status;    /* 'I', 'T', 'E' */
+    atomic_int cancel;  /* set by sql_session_cancel, cleared when a statement starts */
+    char checkpoint[128]; /* weir.checkpoint, "" when unset */
+};
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * expr.h: bound scalar expressions and their vectorized evaluation.
+ *
+ * The binder (exec/bind.c) turns parse-tree expressions into Expr trees whose every node has its final
+ * type: function calls are resolved against sql/func.h and their arguments wrapped in casts, string
+ * literals have been given types, column references are indexes into the input batch of the operator
+ * that evaluates them. Evaluation takes a batch and produces one vector (exec/vec.h).
+ *
+ * Memory: Expr trees live in the statement's plan arena; evaluation output goes into ExprCtx.arena (the
+ * batch arena). A column reference's output shares the input vector's storage (no copy).
+ *
+ * NULL semantics are SQL's: strict functions give NULL on any NULL input, AND/OR use three-valued logic,
+ * CASE evaluates each THEN/ELSE branch only on the rows that take it (so `CASE WHEN x = 0 THEN 0 ELSE
+ * 1 / x END` never divides by zero), and COALESCE evaluates an argument only on rows still NULL.
+ */
+#ifndef WEIR_EXEC_EXPR_H
+#define WEIR_EXEC_EXPR_H
+
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "exec/engine.h"
+#include "exec/vec.h"
+#include "sql/func.h"
+#include "sql/typeio.h"
+
+typedef enum ExprKind {
+    EXPR_CONST,
+    EXPR_PARAM,       /* u.param: 0-based parameter index */
+    EXPR_COL,         /* u.col: index into the input batch */
+    EXPR_FUNC,        /* u.fn, args */
+    EXPR_AND,         /* args (2 or more) */
+    EXPR_OR,          /* args (2 or more) */
+    EXPR_NOT,         /* args[0] */
+    EXPR_IS_NULL,     /* args[0] */
+    EXPR_IS_NOT_NULL, /* args[0] */
+    EXPR_IS_TRUE,     /* args[0] (bool); IS TRUE / IS NOT FALSE etc. via u.test */
+    EXPR_DISTINCT,    /* args[0] IS DISTINCT FROM args[1]; u.fn holds "=" for the pair's type */
+    EXPR_NOT_DISTINCT,
+    EXPR_CASE,        /* args: when1, then1, when2, then2, ..., [else]; u.has_else */
+    EXPR_COALESCE,    /* args */
+    EXPR_NULLIF,      /* args[0], args[1]; u.fn holds "=" */
+    EXPR_CAST,        /* args[0] to type */
+    EXPR_IN,          /* args[0] IN (args[1..]); u.fn holds "="; u.negated for NOT IN */
+    EXPR_GREATEST,    /* args; u.fn holds ">" */
+    EXPR_LEAST,       /* args; u.fn holds "<" */
+} ExprKind;
+
+typedef struct Expr Expr;
+struct Expr {
+    ExprKind kind;
+    SqlType type;
+    int location; /* byte offset of the expression in the full query text, -1 when unknown */
+    uint32_t n_args;
+    Expr **args;
+    union {
+        SqlValue cval; /* CONST (strings in the plan arena) */
+        uint32_t param;
+        uint32_t col;
+        struct {
+            const SqlFnDef *def;
+            void *state;
+        } fn;
+        struct {
+            const SqlFnDef *def; /* comparison used by DISTINCT, NULLIF, IN, GREATEST, LEAST */
+            void *state;
+            uint8_t negated;     /* NOT IN */
+        } cmp;
+        uint8_t has_else; /* CASE */
+        struct {
+            uint8_t want;    /* IS TRUE: 1, IS FALSE: 0 */
+            uint8_t negated; /* IS NOT TRUE / IS NOT FALSE */
+        } test;
+    } u;
+};
+
+typedef struct ExprCtx {
+    Arena *arena;               /* output vectors and strings */
+    const SqlFormatOpts *fmt;   /* session settings */
+    const SqlValue *params;     /* bound parameter values */
+    uint32_t n_params;
+    int64_t stmt_time_usec;     /* now() */
+    SqlError *err;
+    const char *query;          /* for error positions */
+} ExprCtx;
+
+/* Evaluate e over the rows of in (in may be NULL with n rows for expressions without column
+ * references), producing out (type e->type, n rows). Returns WEIR_OK, or WEIR_ERROR with ctx->err. */
+int expr_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out) WEIR_WARN_UNUSED;
+
+/* Evaluate a boolean expression and keep only the rows where it is TRUE: writes their indexes into sel
+ * (VEC_BATCH entries) and returns the count via *n_sel. */
+int expr_filter(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t *sel, uint32_t *n_sel) WEIR_WARN_UNUSED;
+
+/* Gather rows sel[0..n_sel) of src into dst (vec_init'ed by the call, type of src). */
+int vec_gather(const Vec *src, const uint32_t *sel, uint32_t n_sel, Arena *a, Vec *dst) WEIR_WARN_UNUSED;
+
+/* Fill rows 0..n of out with the value v (out vec_init'ed by the call with v's type). */
+int vec_broadcast(const SqlValue *v, uint32_t n, Arena *a, Vec *out) WEIR_WARN_UNUSED;
+
+#endif

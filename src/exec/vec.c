@@ -1,0 +1,91 @@
+/*
+ * vec.c: see vec.h.
+ */
+#include "exec/vec.h"
+
+#include <string.h>
+
+static size_t vec_elem_size(SqlTypeId id)
+{
+    switch (sql_type_phys(id)) {
+    case SQL_PHYS_BOOL: return sizeof(uint8_t);
+    case SQL_PHYS_INT: return sizeof(int64_t);
+    case SQL_PHYS_FLOAT: return sizeof(double);
+    case SQL_PHYS_NUMERIC: return sizeof(SqlNumeric);
+    case SQL_PHYS_STR: return sizeof(Slice);
+    case SQL_PHYS_INTERVAL: return sizeof(SqlInterval);
+    case SQL_PHYS_NONE: return sizeof(Slice);
+    }
+    return sizeof(Slice);
+}
+
+int vec_init(Vec *v, SqlType t, Arena *a)
+{
+    v->type = t;
+    v->nulls = NULL;
+    v->u.data = arena_try_calloc_array(a, VEC_BATCH, vec_elem_size(t.id));
+    return v->u.data ? WEIR_OK : WEIR_ENOMEM;
+}
+
+int vec_set_null(Vec *v, uint32_t row, Arena *a)
+{
+    if (!v->nulls) {
+        v->nulls = arena_try_calloc_array(a, VEC_BATCH / 64, sizeof(uint64_t));
+        if (!v->nulls)
+            return WEIR_ENOMEM;
+    }
+    v->nulls[row >> 6] |= (uint64_t)1 << (row & 63);
+    return WEIR_OK;
+}
+
+Batch *batch_create(Arena *a, const SqlType *types, uint32_t n_cols)
+{
+    Batch *b = arena_try_calloc(a, sizeof(*b));
+    if (!b)
+        return NULL;
+    b->n_cols = n_cols;
+    b->cols = ARENA_NEW(a, Vec, n_cols ? n_cols : 1);
+    if (!b->cols)
+        return NULL;
+    for (uint32_t i = 0; i < n_cols; i++)
+        if (vec_init(&b->cols[i], types[i], a))
+            return NULL;
+    return b;
+}
+
+void vec_get(const Vec *v, uint32_t row, SqlValue *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->type = v->type;
+    if (vec_is_null(v, row)) {
+        out->is_null = 1;
+        return;
+    }
+    switch (sql_type_phys(v->type.id)) {
+    case SQL_PHYS_BOOL: out->u.b = v->u.b[row]; break;
+    case SQL_PHYS_INT: out->u.i = v->u.i[row]; break;
+    case SQL_PHYS_FLOAT: out->u.f = v->u.f[row]; break;
+    case SQL_PHYS_NUMERIC: out->u.num = v->u.num[row]; break;
+    case SQL_PHYS_STR: out->u.s = v->u.s[row]; break;
+    case SQL_PHYS_INTERVAL: out->u.iv = v->u.iv[row]; break;
+    case SQL_PHYS_NONE: out->u.s = v->u.s[row]; break;
+    }
+}
+
+int vec_put(Vec *v, uint32_t row, const SqlValue *val, Arena *a)
+{
+    if (val->is_null)
+        return vec_set_null(v, row, a);
+    if (v->nulls)
+        v->nulls[row >> 6] &= ~((uint64_t)1 << (row & 63));
+    switch (sql_type_phys(v->type.id)) {
+    case SQL_PHYS_BOOL: v->u.b[row] = val->u.b; break;
+    case SQL_PHYS_INT: v->u.i[row] = val->u.i; break;
+    case SQL_PHYS_FLOAT: v->u.f[row] = val->u.f; break;
+    case SQL_PHYS_NUMERIC: v->u.num[row] = val->u.num; break;
+    case SQL_PHYS_STR: v->u.s[row] = val->u.s; break;
+    case SQL_PHYS_INTERVAL: v->u.iv[row] = val->u.iv; break;
+    case SQL_PHYS_NONE: v->u.s[row] = val->u.s; break;
+    }
+    return WEIR_OK;
+}

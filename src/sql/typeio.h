@@ -1,0 +1,93 @@
+/*
+ * typeio.h: converting SQL values to and from text and PostgreSQL's binary wire form, exactly as
+ * PostgreSQL 15 does, plus the time formats of stream decoders.
+ *
+ * Text output follows the session's settings (SqlFormatOpts): DateStyle (ISO, MDY default), IntervalStyle
+ * (postgres default), TimeZone (for timestamptz), extra_float_digits (1 default: shortest exact output,
+ * as PostgreSQL 12+; 0 or less: %.15g-style rounding as PostgreSQL with extra_float_digits <= 0).
+ * Text input accepts what PostgreSQL's input functions accept for the type (int4in, float8in,
+ * numeric_in, date_in, timestamptz_in with its many formats, interval_in with both the postgres and ISO
+ * 8601 forms, boolin's t/true/yes/on/1..., byteain hex and escape forms, json/jsonb validation).
+ *
+ * Errors carry PostgreSQL's SQLSTATE and message text, e.g. 22P02 'invalid input syntax for type
+ * integer: "abc"', 22003 'value "99999999999" is out of range for type integer', 22008 'date/time field
+ * value out of range: ...', 22007 'invalid input syntax for type timestamp: ...'.
+ *
+ * Memory: outputs are appended to a Buf; inputs that produce strings (text, json, bytea) write the
+ * bytes into the Arena given and point the value's Slice at them.
+ */
+#ifndef WEIR_SQL_TYPEIO_H
+#define WEIR_SQL_TYPEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "sql/types.h"
+#include "sql/tz.h"
+
+typedef struct SqlError SqlError; /* exec/engine.h; typeio only fills it through sql_error_set */
+
+enum { SQL_DATESTYLE_ISO = 0, SQL_DATESTYLE_SQL, SQL_DATESTYLE_POSTGRES, SQL_DATESTYLE_GERMAN };
+enum { SQL_DATEORDER_MDY = 0, SQL_DATEORDER_DMY, SQL_DATEORDER_YMD };
+enum { SQL_INTERVALSTYLE_POSTGRES = 0, SQL_INTERVALSTYLE_POSTGRES_VERBOSE, SQL_INTERVALSTYLE_SQL_STANDARD,
+       SQL_INTERVALSTYLE_ISO_8601 };
+
+typedef struct SqlFormatOpts {
+    int date_style;         /* SQL_DATESTYLE_* */
+    int date_order;         /* SQL_DATEORDER_* (input ambiguity and SQL/POSTGRES output) */
+    int interval_style;     /* SQL_INTERVALSTYLE_* */
+    int extra_float_digits; /* -15 .. 3 */
+    const SqlTz *tz;        /* session TimeZone; never NULL (UTC by default) */
+} SqlFormatOpts;
+
+/* The defaults of a fresh PostgreSQL session with TimeZone 'UTC'. */
+void sql_format_opts_default(SqlFormatOpts *o);
+
+/* Append v's text form (nothing for NULL: callers handle NULL themselves). */
+int sql_value_to_text(const SqlValue *v, const SqlFormatOpts *o, Buf *out) WEIR_WARN_UNUSED;
+
+/* Append v's binary send form (int4send, float8send, numeric_send, timestamp_send, ...). */
+int sql_value_to_binary(const SqlValue *v, Buf *out) WEIR_WARN_UNUSED;
+
+/* Parse text p[0..n) as type t (with t.typmod applied: varchar(n) length check, numeric(p,s) rounding,
+ * timestamp(p) rounding). Returns WEIR_OK, or WEIR_ERROR with err filled (position 0). */
+int sql_value_from_text(SqlType t, const char *p, size_t n, const SqlFormatOpts *o, Arena *a, SqlValue *out,
+                        SqlError *err) WEIR_WARN_UNUSED;
+
+/* Parse PostgreSQL's binary form of type t (the extended protocol's binary parameters). 08P01 on a
+ * malformed value (wrong length). */
+int sql_value_from_binary(SqlType t, const uint8_t *p, size_t n, Arena *a, SqlValue *out,
+                          SqlError *err) WEIR_WARN_UNUSED;
+
+/* Cast v to type t as PostgreSQL's CAST does (explicit: int -> text, text -> date, numeric -> int with
+ * rounding, float -> int with rounding and range check, timestamptz -> date in the session zone, ...).
+ * Returns WEIR_OK, or WEIR_ERROR with err (22P02, 22003, 42846 "cannot cast type x to y"). */
+int sql_value_cast(const SqlValue *v, SqlType t, const SqlFormatOpts *o, Arena *a, SqlValue *out,
+                   SqlError *err) WEIR_WARN_UNUSED;
+
+/* --- time formats of stream decoders (issue 3: "<column>.format") ----------------------------- */
+
+enum {
+    SQL_TIMEFMT_AUTO = 0,     /* whatever timestamptz_in accepts */
+    SQL_TIMEFMT_ISO8601,      /* 2024-05-01T12:00:00Z, with optional fraction and offset */
+    SQL_TIMEFMT_RFC2822,      /* Wed, 01 May 2024 12:00:00 +0000 */
+    SQL_TIMEFMT_EPOCH_SECONDS, /* 1714564800 or 1714564800.123 (a JSON number or a string) */
+    SQL_TIMEFMT_EPOCH_MILLIS, /* 1714564800123 */
+    SQL_TIMEFMT_PATTERN,      /* strftime-style: %Y-%m-%d %H:%M:%S, %d/%b/%Y:%H:%M:%S %z (Apache logs) */
+};
+typedef struct SqlTimeFormat {
+    int kind;            /* SQL_TIMEFMT_* */
+    const char *pattern; /* for SQL_TIMEFMT_PATTERN; borrowed */
+} SqlTimeFormat;
+
+/* Parse a format option value ("iso8601", "rfc2822", "seconds"/"epoch", "milliseconds"/"millis",
+ * anything containing '%' as a pattern). Returns 0, or -1 if it names no format. */
+int sql_time_format_parse(const char *s, SqlTimeFormat *out);
+
+/* Parse text p[0..n) in format f to microseconds since 2000-01-01 UTC (zone-less text is read in tz).
+ * Returns 0, or -1 when the text does not match (the decoder then applies the table's policy). */
+int sql_time_parse(const SqlTimeFormat *f, const char *p, size_t n, const SqlTz *tz, int64_t *out_usec);
+
+#endif
