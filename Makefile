@@ -83,8 +83,12 @@ FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_OUT)/%.o)
 $(FUZZ_OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
-$(FUZZ_OUT)/%: fuzz/%.c $(FUZZ_LIB_OBJ)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LIBS)
+# An archive, as for the other builds: a target links only the modules it uses.
+$(FUZZ_OUT)/libweir.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(FUZZ_OUT)/%: fuzz/%.c $(FUZZ_OUT)/libweir.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OUT)/libweir.a $(LIBS)
 .SECONDARY:
 fuzz: $(FUZZ_BIN)
 fuzz-regress: $(FUZZ_BIN)

@@ -14,6 +14,25 @@
 
 #include "exec/exec_int.h"
 #include "exec/op.h"
+#include "sql/tabledef.h"
+
+/* Columns visible to expressions: the FROM clause's relations, flattened in the order of the operator
+ * input batch. */
+typedef struct ScopeCol {
+    const char *rel;    /* relation name or alias */
+    const char *name;
+    SqlType type;
+    uint32_t index;     /* column of the input batch */
+    uint8_t is_hidden;  /* not part of SELECT * */
+    uint32_t table_oid; /* for RowDescription, 0 if not a table column */
+    int16_t attnum;
+} ScopeCol;
+
+typedef struct Scope {
+    ScopeCol *cols;
+    uint32_t n;
+    uint8_t *needed; /* the scan's needed-column flags to set when a column is used, or NULL */
+} Scope;
 
 typedef enum BoundKind {
     BOUND_QUERY,   /* root, cols: returns rows */
@@ -23,6 +42,8 @@ typedef enum BoundKind {
     BOUND_COMMIT,
     BOUND_ROLLBACK,
     BOUND_NOOP,    /* accepted and ignored (DISCARD ALL, DEALLOCATE, SET TRANSACTION ...); tag says what */
+    BOUND_CREATE_TABLE, /* create_def (owned by the bound statement's arena via a reset callback) */
+    BOUND_DROP_TABLE,   /* drop_names */
 } BoundKind;
 
 typedef struct BoundStmt {
@@ -35,6 +56,10 @@ typedef struct BoundStmt {
     const char *set_value;
     SqlType *param_types;     /* n_params, in the plan arena */
     uint32_t n_params;
+    TableDef *create_def;
+    int if_not_exists, if_exists;
+    const char **drop_names;
+    uint32_t n_drop;
 } BoundStmt;
 
 typedef struct BindCtx {
@@ -46,6 +71,8 @@ typedef struct BindCtx {
     SqlType *param_types;     /* declared ($n -> type; SQL_UNKNOWN = infer), grown as $n are seen */
     uint32_t n_params;
     int64_t stmt_time_usec;
+    Scope *scope;             /* NULL: no FROM */
+    struct AggBind *agg;      /* collecting aggregate calls (SELECT list, HAVING) when non-NULL */
 } BindCtx;
 
 /* Bind one statement. On success *out describes it (memory in ctx->arena). */

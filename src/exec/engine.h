@@ -59,6 +59,8 @@ int sql_error_set(SqlError *e, const char *sqlstate, int position, const char *f
 
 typedef struct SqlEngineConfig {
     Store *store;               /* borrowed; outlives the engine */
+    const char *data_dir;       /* the store's data directory: the SQL catalog (sql.db) lives there;
+                                 * NULL keeps table definitions in memory only (tests) */
     const char *table_desc_dir; /* Presto/Trino table description files to load, or NULL */
     size_t query_mem_budget;    /* bytes per query (0: 1 GiB); over it: SQLSTATE 53200 */
     int n_workers;              /* scan threads (0: number of cores) */

@@ -12,6 +12,14 @@
 
 #define SQL_SETTING_MAX 64
 
+struct SqlCatalog;
+
+struct SqlEngine {
+    SqlEngineConfig cfg;
+    char server_version[64];
+    struct SqlCatalog *catalog;
+};
+
 typedef struct SqlSetting {
     char name[64];   /* canonical spelling ("DateStyle", "TimeZone", "application_name") */
     char value[256];

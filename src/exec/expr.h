@@ -44,6 +44,7 @@ typedef enum ExprKind {
     EXPR_IN,          /* args[0] IN (args[1..]); u.fn holds "="; u.negated for NOT IN */
     EXPR_GREATEST,    /* args; u.fn holds ">" */
     EXPR_LEAST,       /* args; u.fn holds "<" */
+    EXPR_AGGREF,      /* binder-internal: aggregate number u.col, replaced by a column before execution */
 } ExprKind;
 
 typedef struct Expr Expr;

@@ -38,6 +38,8 @@ typedef enum OpKind {
     OP_PROJECT, /* exprs over the child's rows */
     OP_FILTER,  /* rows of the child where pred is TRUE */
     OP_LIMIT,   /* offset, then at most limit rows */
+    OP_SCAN,    /* a table over a stream: records of every shard up to the snapshot, decoded (op_scan.c) */
+    OP_AGG,     /* hash aggregation: GROUP BY keys and aggregate functions (op_agg.c) */
 } OpKind;
 
 typedef struct Op Op;
@@ -51,12 +53,65 @@ struct Op {
     uint32_t n_rows;  /* VALUES */
     Expr *pred;       /* FILTER */
     Expr *limit, *offset; /* LIMIT: evaluated at open (may be params); NULL = none */
+    void *spec;           /* kind-specific plan data (OP_SCAN: ScanSpec) */
+    void *state;          /* kind-specific run state */
     /* run state */
     Arena *batch_arena;
     uint64_t remaining, to_skip; /* LIMIT */
     uint32_t pos;                /* RESULT/VALUES: rows emitted */
     int is_open;
 };
+
+/* OP_SCAN's plan data. Output columns: the table's data columns in order, then the TABLE_HID_N hidden
+ * columns (sql/tabledef.h); only columns with needed[i] set are filled (others stay NULL), so a query
+ * decodes only what it uses. */
+typedef struct ScanSpec {
+    struct CatalogTable *table; /* referenced for the plan's lifetime */
+    Store *store;
+    uint8_t *needed;            /* n_cols flags */
+} ScanSpec;
+
+/* Aggregate functions OP_AGG computes. */
+typedef enum AggFn {
+    AGG_COUNT_STAR,
+    AGG_COUNT,
+    AGG_SUM_INT,     /* int2/int4 -> int8 */
+    AGG_SUM_BIGINT,  /* int8 -> numeric */
+    AGG_SUM_NUMERIC, /* numeric -> numeric */
+    AGG_SUM_FLOAT,   /* float4/float8 -> same */
+    AGG_AVG_INT,     /* int2/int4/int8 -> numeric */
+    AGG_AVG_NUMERIC,
+    AGG_AVG_FLOAT,   /* -> float8 */
+    AGG_MIN,
+    AGG_MAX,
+    AGG_BOOL_AND,
+    AGG_BOOL_OR,
+} AggFn;
+
+typedef struct AggCall {
+    AggFn fn;
+    Expr *arg;          /* NULL for count(*) */
+    SqlType type;       /* result type */
+    const SqlFnDef *cmp; /* MIN/MAX: the "<" or ">" of the argument type */
+    Expr *filter;       /* FILTER (WHERE ...), or NULL */
+} AggCall;
+
+/* OP_AGG's plan data. Output: the n_keys group keys, then the n_aggs aggregates. Without keys there is
+ * exactly one output row, even over no input (count(*) = 0, sum = NULL). */
+typedef struct AggSpec {
+    Expr **keys;
+    uint32_t n_keys;
+    AggCall *aggs;
+    uint32_t n_aggs;
+} AggSpec;
+
+int op_agg_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
+int op_agg_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
+void op_agg_close(Op *op);
+
+int op_scan_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
+int op_scan_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
+void op_scan_close(Op *op);
 
 int op_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
 int op_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;

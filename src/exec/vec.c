@@ -3,7 +3,10 @@
  */
 #include "exec/vec.h"
 
+#include <math.h>
 #include <string.h>
+
+#include "sql/numeric.h"
 
 static size_t vec_elem_size(SqlTypeId id)
 {
@@ -89,3 +92,56 @@ int vec_put(Vec *v, uint32_t row, const SqlValue *val, Arena *a)
     }
     return WEIR_OK;
 }
+
+static __int128 vec_interval_total(const SqlInterval *iv)
+{
+    return ((__int128)iv->months * 30 + iv->days) * SQL_USEC_PER_DAY + iv->usec;
+}
+
+/* Three-way comparison of two non-NULL values of one type (C collation for strings; NaN sorts above
+ * every other float, as in PostgreSQL). */
+int sql_value_cmp(const SqlValue *a, const SqlValue *b)
+{
+    switch (sql_type_phys(a->type.id)) {
+    case SQL_PHYS_BOOL: return (int)a->u.b - (int)b->u.b;
+    case SQL_PHYS_INT: return a->u.i < b->u.i ? -1 : a->u.i > b->u.i;
+    case SQL_PHYS_FLOAT: {
+        double x = a->u.f, y = b->u.f;
+        if (isnan(x) || isnan(y))
+            return isnan(x) ? (isnan(y) ? 0 : 1) : -1;
+        return x < y ? -1 : x > y;
+    }
+    case SQL_PHYS_NUMERIC: return sql_numeric_cmp(&a->u.num, &b->u.num);
+    case SQL_PHYS_INTERVAL: {
+        __int128 x = vec_interval_total(&a->u.iv), y = vec_interval_total(&b->u.iv);
+        return x < y ? -1 : x > y;
+    }
+    case SQL_PHYS_STR:
+    case SQL_PHYS_NONE: {
+        size_t n = a->u.s.n < b->u.s.n ? a->u.s.n : b->u.s.n;
+        int c = n ? memcmp(a->u.s.p, b->u.s.p, n) : 0;
+        if (c)
+            return c < 0 ? -1 : 1;
+        return a->u.s.n < b->u.s.n ? -1 : a->u.s.n > b->u.s.n;
+    }
+    }
+    return 0;
+}
+
+/* Copy a value's string bytes into a (so it outlives the input batch). */
+int sql_value_keep(Arena *a, SqlValue *v)
+{
+    if (v->is_null)
+        return WEIR_OK;
+    SqlPhys ph = sql_type_phys(v->type.id);
+    if (ph != SQL_PHYS_STR && ph != SQL_PHYS_NONE)
+        return WEIR_OK;
+    uint8_t *p = arena_try_alloc(a, v->u.s.n ? v->u.s.n : 1);
+    if (!p)
+        return WEIR_ENOMEM;
+    if (v->u.s.n)
+        memcpy(p, v->u.s.p, v->u.s.n);
+    v->u.s.p = p;
+    return WEIR_OK;
+}
+

@@ -65,4 +65,13 @@ void vec_get(const Vec *v, uint32_t row, SqlValue *out);
  * Returns WEIR_OK or WEIR_ENOMEM (NULL bitmap allocation). */
 int vec_put(Vec *v, uint32_t row, const SqlValue *val, Arena *a) WEIR_WARN_UNUSED;
 
+/* Three-way comparison of two non-NULL values of the same type: numbers by value, strings by bytes
+ * (collation "C"), NaN above every other float (PostgreSQL's order), intervals by their total
+ * (30-day months). */
+int sql_value_cmp(const SqlValue *a, const SqlValue *b);
+
+/* Copy v's string bytes (if it has any) into a, so the value outlives its batch. WEIR_ENOMEM over
+ * budget. */
+int sql_value_keep(Arena *a, SqlValue *v) WEIR_WARN_UNUSED;
+
 #endif

@@ -1,0 +1,509 @@
+/*
+ * engine.c: the SQL engine's front-end interface (engine.h): statements and portals over the binder
+ * (bind.c) and the operators (op.c).
+ *
+ * A SqlStmt keeps the parse tree, the parameter types and the result columns decided at prepare time.
+ * Each SqlPortal binds the tree again into its own plan arena, so portals of one statement never share
+ * run state (the extended protocol may have several open at once), and runs it: the root operator is
+ * opened on the first fetch and pulled batch by batch. A fetch limited to max_rows hands out a prefix of
+ * a batch and keeps the rest for the next fetch (the batch stays valid until the root is pulled again).
+ *
+ * Memory: the statement's arena holds what prepare decided; the portal's query arena (budget
+ * SqlEngineConfig.query_mem_budget) holds its plan, parameter values and all run state, so a query over
+ * budget fails with 53200 and frees everything when the portal goes.
+ */
+#include "exec/engine.h"
+
+#include <pg_query.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "exec/bind.h"
+#include "exec/catalog.h"
+#include "exec/exec_int.h"
+
+#define ENGINE_DEFAULT_BUDGET ((size_t)1 << 30)
+
+struct SqlStmt {
+    SqlSession *sess;
+    Arena *arena;
+    char *text;                 /* this statement's text, NUL-terminated (libpg_query wants a C string) */
+    const char *query;          /* the full query text, copied */
+    size_t offset;
+    PgQuery__ParseResult *tree; /* owned; freed with the statement */
+    BoundStmt bound;            /* from prepare: kind, columns, parameter types */
+};
+
+struct SqlPortal {
+    SqlStmt *st;
+    Arena *arena;               /* query arena */
+    BoundStmt bound;            /* this portal's own plan */
+    SqlValue *params;
+    uint32_t n_params;
+    int64_t stmt_time_usec;
+    ExecCtx ctx;
+    int started, done;
+    Batch *pending;             /* rows of the last batch not yet delivered */
+    uint32_t pending_off;
+    uint64_t rows;
+    char tag[64];
+};
+
+/* ------------------------------------------------------------------------------------------------
+ * Engine
+ * ---------------------------------------------------------------------------------------------- */
+
+int sql_engine_create(const SqlEngineConfig *cfg, SqlEngine **out, Err *e)
+{
+    SqlEngine *eng = calloc(1, sizeof(*eng));
+    if (!eng)
+        weir_panic("out of memory");
+    eng->cfg = *cfg;
+    if (!eng->cfg.query_mem_budget)
+        eng->cfg.query_mem_budget = ENGINE_DEFAULT_BUDGET;
+    snprintf(eng->server_version, sizeof(eng->server_version), "%s",
+             cfg->server_version ? cfg->server_version : "15.0 (weir)");
+    eng->cfg.server_version = eng->server_version;
+    eng->cfg.data_dir = NULL; /* not kept: only the catalog needs it, now */
+    if (sql_catalog_open(cfg->data_dir, &eng->catalog, e)) {
+        free(eng);
+        return e->code ? e->code : WEIR_ERROR;
+    }
+    *out = eng;
+    return WEIR_OK;
+}
+
+void sql_engine_destroy(SqlEngine **eng)
+{
+    if (!eng || !*eng)
+        return;
+    sql_catalog_close(&(*eng)->catalog);
+    free(*eng);
+    *eng = NULL;
+}
+
+/* Microseconds since 2000-01-01 UTC. */
+static int64_t engine_now_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ((int64_t)ts.tv_sec - SQL_PG_EPOCH_UNIX) * SQL_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* 1-based character position of byte offset off in s. */
+static int char_pos(const char *s, size_t off)
+{
+    int chars = 0;
+    for (size_t i = 0; i < off && s[i]; i++)
+        chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return chars + 1;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Splitting and parsing
+ * ---------------------------------------------------------------------------------------------- */
+
+int sql_split(const char *query, size_t **offsets, size_t **lengths, SqlError *err)
+{
+    *offsets = NULL;
+    *lengths = NULL;
+    PgQuerySplitResult r = pg_query_split_with_parser(query);
+    if (r.error) {
+        sql_error_set(err, "42601", r.error->cursorpos > 0 ? char_pos(query, (size_t)r.error->cursorpos - 1) : 0,
+                      "%s", r.error->message);
+        pg_query_free_split_result(r);
+        return -1;
+    }
+    size_t n = 0;
+    size_t *off = calloc((size_t)r.n_stmts + 1, sizeof(size_t));
+    size_t *len = calloc((size_t)r.n_stmts + 1, sizeof(size_t));
+    if (!off || !len)
+        weir_panic("out of memory");
+    for (int i = 0; i < r.n_stmts; i++) {
+        size_t o = (size_t)r.stmts[i]->stmt_location, l = (size_t)r.stmts[i]->stmt_len;
+        if (l == 0)
+            l = strlen(query) - o; /* the last statement without a semicolon */
+        /* skip statements that are only whitespace and comments */
+        int blank = 1;
+        for (size_t k = o; k < o + l && blank; k++)
+            blank = query[k] == ' ' || query[k] == '\n' || query[k] == '\t' || query[k] == '\r' || query[k] == ';';
+        if (blank)
+            continue;
+        off[n] = o;
+        len[n] = l;
+        n++;
+    }
+    pg_query_free_split_result(r);
+    *offsets = off;
+    *lengths = len;
+    return (int)n;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Statements
+ * ---------------------------------------------------------------------------------------------- */
+
+static void stmt_free_tree(void *arg)
+{
+    pg_query__parse_result__free_unpacked(arg, NULL);
+}
+
+static int stmt_bind(SqlStmt *st, Arena *arena, const SqlType *param_types, uint32_t n_params, BoundStmt *out,
+                     SqlError *err, int64_t now)
+{
+    BindCtx bc = {.sess = st->sess,
+                  .arena = arena,
+                  .query = st->query,
+                  .offset = st->offset,
+                  .err = err,
+                  .stmt_time_usec = now};
+    if (n_params) {
+        bc.param_types = ARENA_NEW(arena, SqlType, n_params);
+        if (!bc.param_types)
+            return sql_error_set(err, "53200", 0, "out of memory");
+        memcpy(bc.param_types, param_types, n_params * sizeof(SqlType));
+        bc.n_params = n_params;
+    }
+    if (st->tree->n_stmts != 1)
+        return sql_error_set(err, "42601", 0, "cannot insert multiple commands into a prepared statement");
+    return bind_statement(&bc, st->tree->stmts[0]->stmt, out);
+}
+
+int sql_prepare(SqlSession *s, const char *query, size_t offset, size_t len, const uint32_t *param_oids,
+                size_t n_param_oids, SqlStmt **out, SqlError *err)
+{
+    *out = NULL;
+    Arena *arena = arena_create(NULL, s->eng->cfg.query_mem_budget);
+    SqlStmt *st = arena_try_calloc(arena, sizeof(*st));
+    char *text = arena_try_strndup(arena, query + offset, len);
+    char *full = arena_try_strndup(arena, query, strlen(query));
+    if (!st || !text || !full) {
+        arena_destroy(&arena);
+        return sql_error_set(err, "53200", 0, "out of memory");
+    }
+    st->sess = s;
+    st->arena = arena;
+    st->text = text;
+    st->query = full;
+    st->offset = offset;
+    PgQueryProtobufParseResult pr = pg_query_parse_protobuf(text);
+    if (pr.error) {
+        int pos = pr.error->cursorpos > 0 ? char_pos(query, offset + (size_t)pr.error->cursorpos - 1) : 0;
+        sql_error_set(err, "42601", pos, "%s", pr.error->message);
+        pg_query_free_protobuf_parse_result(pr);
+        arena_destroy(&arena);
+        return WEIR_ERROR;
+    }
+    st->tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (const uint8_t *)pr.parse_tree.data);
+    pg_query_free_protobuf_parse_result(pr);
+    if (!st->tree) {
+        arena_destroy(&arena);
+        return sql_error_set(err, "XX000", 0, "internal error: could not read the parse tree");
+    }
+    if (arena_on_reset(arena, stmt_free_tree, st->tree)) {
+        pg_query__parse_result__free_unpacked(st->tree, NULL);
+        arena_destroy(&arena);
+        return sql_error_set(err, "53200", 0, "out of memory");
+    }
+    if (st->tree->n_stmts == 0) {
+        st->bound.kind = BOUND_NOOP;
+        st->bound.tag = "";
+        *out = st;
+        return WEIR_OK;
+    }
+    SqlType *declared = NULL;
+    if (n_param_oids) {
+        declared = ARENA_NEW(arena, SqlType, n_param_oids);
+        if (!declared) {
+            arena_destroy(&arena);
+            return sql_error_set(err, "53200", 0, "out of memory");
+        }
+        for (size_t i = 0; i < n_param_oids; i++) {
+            SqlTypeId id = SQL_UNKNOWN;
+            if (param_oids[i] && sql_type_from_oid(param_oids[i], &id)) {
+                sql_error_set(err, "42704", 0, "type with OID %u does not exist", param_oids[i]);
+                arena_destroy(&arena);
+                return WEIR_ERROR;
+            }
+            declared[i] = SQL_TYPE(id);
+        }
+    }
+    if (stmt_bind(st, arena, declared, (uint32_t)n_param_oids, &st->bound, err, engine_now_usec())) {
+        arena_destroy(&arena);
+        return WEIR_ERROR;
+    }
+    *out = st;
+    return WEIR_OK;
+}
+
+void sql_stmt_destroy(SqlStmt **stp)
+{
+    if (!stp || !*stp)
+        return;
+    Arena *a = (*stp)->arena;
+    *stp = NULL;
+    arena_destroy(&a);
+}
+
+size_t sql_stmt_n_params(const SqlStmt *st)
+{
+    return st->bound.n_params;
+}
+
+SqlType sql_stmt_param_type(const SqlStmt *st, size_t i)
+{
+    return i < st->bound.n_params ? st->bound.param_types[i] : SQL_TYPE(SQL_UNKNOWN);
+}
+
+size_t sql_stmt_n_columns(const SqlStmt *st)
+{
+    return st->bound.kind == BOUND_QUERY ? st->bound.n_cols : 0;
+}
+
+const SqlColumn *sql_stmt_columns(const SqlStmt *st)
+{
+    return st->bound.cols;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Portals
+ * ---------------------------------------------------------------------------------------------- */
+
+int sql_bind(SqlStmt *st, const SqlParam *params, size_t n_params, SqlPortal **out, SqlError *err)
+{
+    *out = NULL;
+    if (n_params != st->bound.n_params)
+        return sql_error_set(err, "08P01", 0, "bind message supplies %zu parameters, but prepared statement requires %u",
+                             n_params, st->bound.n_params);
+    Arena *arena = arena_create(NULL, st->sess->eng->cfg.query_mem_budget);
+    SqlPortal *p = arena_try_calloc(arena, sizeof(*p));
+    if (!p) {
+        arena_destroy(&arena);
+        return sql_error_set(err, "53200", 0, "out of memory");
+    }
+    p->st = st;
+    p->arena = arena;
+    p->stmt_time_usec = engine_now_usec();
+    p->n_params = (uint32_t)n_params;
+    if (n_params && !(p->params = ARENA_NEW(arena, SqlValue, n_params))) {
+        arena_destroy(&arena);
+        return sql_error_set(err, "53200", 0, "out of memory");
+    }
+    for (size_t i = 0; i < n_params; i++) {
+        SqlType t = st->bound.param_types[i];
+        SqlValue *v = &p->params[i];
+        v->type = t;
+        if (params[i].len < 0) {
+            v->is_null = 1;
+            continue;
+        }
+        int rc = params[i].format == 1
+                     ? sql_value_from_binary(t, params[i].p, (size_t)params[i].len, arena, v, err)
+                     : sql_value_from_text(t, (const char *)params[i].p, (size_t)params[i].len, &st->sess->fmt, arena,
+                                           v, err);
+        if (rc) {
+            arena_destroy(&arena);
+            return WEIR_ERROR;
+        }
+        v->type = t;
+    }
+    if (st->bound.kind == BOUND_QUERY && st->tree->n_stmts == 1) {
+        if (stmt_bind(st, arena, st->bound.param_types, st->bound.n_params, &p->bound, err, p->stmt_time_usec)) {
+            arena_destroy(&arena);
+            return WEIR_ERROR;
+        }
+    } else {
+        p->bound = st->bound;
+    }
+    p->ctx = (ExecCtx){.arena = arena,
+                       .fmt = &st->sess->fmt,
+                       .params = p->params,
+                       .n_params = p->n_params,
+                       .stmt_time_usec = p->stmt_time_usec,
+                       .cancel = &st->sess->cancel,
+                       .eng = st->sess->eng,
+                       .query = st->query};
+    *out = p;
+    return WEIR_OK;
+}
+
+void sql_portal_destroy(SqlPortal **pp)
+{
+    if (!pp || !*pp)
+        return;
+    SqlPortal *p = *pp;
+    *pp = NULL;
+    if (p->bound.root)
+        op_close(p->bound.root);
+    Arena *a = p->arena;
+    arena_destroy(&a);
+}
+
+const char *sql_portal_command_tag(const SqlPortal *p)
+{
+    return p->tag;
+}
+
+/* Utility statements run at their first fetch. */
+static int portal_run_utility(SqlPortal *p, SqlError *err)
+{
+    SqlSession *s = p->st->sess;
+    const BoundStmt *b = &p->bound;
+    snprintf(p->tag, sizeof(p->tag), "%s", b->tag ? b->tag : "");
+    switch (b->kind) {
+    case BOUND_SET:
+        if (!b->set_name) {
+            /* RESET ALL: every setting a client may change goes back to its default */
+            static const char *const resettable[] = {"DateStyle", "IntervalStyle", "TimeZone", "extra_float_digits",
+                                                     "application_name", "search_path", "client_min_messages"};
+            for (size_t i = 0; i < sizeof(resettable) / sizeof(resettable[0]); i++) {
+                SqlError ignore;
+                memset(&ignore, 0, sizeof(ignore));
+                if (sql_session_set(s, resettable[i], NULL, &ignore))
+                    continue;
+            }
+            return WEIR_OK;
+        }
+        return sql_session_set(s, b->set_name, b->set_value, err);
+    case BOUND_CREATE_TABLE: {
+        const TableDef *td = b->create_def;
+        Store *store = s->eng->cfg.store;
+        StreamInfo *si = NULL;
+        Err e;
+        err_clear(&e);
+        if (td->stream && store) {
+            if (store_stream_describe(store, td->stream, &si, &e) == 0) {
+                store_stream_info_free(&si);
+            } else if (td->n_shards > 0) {
+                err_clear(&e);
+                if (store_stream_create(store, td->stream, td->n_shards, STREAM_MODE_PROVISIONED, "us-east-1",
+                                        "000000000000", &e) && e.code != WEIR_EEXIST)
+                    return sql_error_set(err, "58030", 0, "could not create stream \"%s\": %s", td->stream, e.msg);
+            } else {
+                return sql_error_set(err, "55000", 0,
+                                     "stream \"%s\" does not exist (give shards = N to create it)", td->stream);
+            }
+        }
+        TableDef *copy = NULL;
+        char *json = tabledef_to_json(td);
+        SqlError ignore;
+        memset(&ignore, 0, sizeof(ignore));
+        if (!json || tabledef_from_json(json, strlen(json), &copy, &ignore)) {
+            free(json);
+            return sql_error_set(err, "XX000", 0, "internal error: table definition does not round-trip: %s",
+                                 ignore.message);
+        }
+        free(json);
+        int created;
+        return sql_catalog_add(s->eng->catalog, copy, b->if_not_exists, &created, err);
+    }
+    case BOUND_DROP_TABLE:
+        for (uint32_t i = 0; i < b->n_drop; i++)
+            if (sql_catalog_drop(s->eng->catalog, b->drop_names[i], b->if_exists, err))
+                return WEIR_ERROR;
+        return WEIR_OK;
+    case BOUND_BEGIN:
+        s->txn_status = 'T';
+        return WEIR_OK;
+    case BOUND_COMMIT:
+    case BOUND_ROLLBACK:
+        if (b->kind == BOUND_COMMIT && s->txn_status == 'E')
+            snprintf(p->tag, sizeof(p->tag), "ROLLBACK");
+        s->txn_status = 'I';
+        return WEIR_OK;
+    default:
+        return WEIR_OK;
+    }
+}
+
+int sql_portal_fetch(SqlPortal *p, uint64_t max_rows, SqlBatchFn fn, void *arg, int *done, SqlError *err)
+{
+    *done = 0;
+    SqlSession *s = p->st->sess;
+    if (p->done) {
+        *done = 1;
+        return WEIR_OK;
+    }
+    if (s->txn_status == 'E' && p->bound.kind != BOUND_COMMIT && p->bound.kind != BOUND_ROLLBACK)
+        return sql_error_set(err, "25P02", 0,
+                             "current transaction is aborted, commands ignored until end of transaction block");
+    if (p->bound.kind != BOUND_QUERY) {
+        p->done = 1;
+        *done = 1;
+        int rc = portal_run_utility(p, err);
+        if (rc && s->txn_status == 'T')
+            s->txn_status = 'E';
+        return rc;
+    }
+    p->ctx.err = err;
+    if (!p->started) {
+        atomic_store(&s->cancel, 0);
+        p->started = 1;
+        if (op_open(p->bound.root, &p->ctx))
+            goto fail;
+    }
+    uint64_t left = max_rows ? max_rows : UINT64_MAX;
+    while (left > 0) {
+        Batch *b = p->pending;
+        uint32_t off = p->pending_off;
+        if (!b) {
+            if (op_next(p->bound.root, &p->ctx, &b))
+                goto fail;
+            off = 0;
+            if (!b) {
+                p->done = 1;
+                *done = 1;
+                snprintf(p->tag, sizeof(p->tag), "%s %llu", p->bound.tag, (unsigned long long)p->rows);
+                if (strcmp(p->bound.tag, "SHOW") == 0)
+                    snprintf(p->tag, sizeof(p->tag), "SHOW");
+                op_close(p->bound.root);
+                return WEIR_OK;
+            }
+        }
+        uint32_t avail = b->n - off;
+        uint32_t take = avail < left ? avail : (uint32_t)left;
+        Batch view = *b;
+        if (off || take != b->n) {
+            /* rows [off, off+take): shift each column's view */
+            Vec *cols = ARENA_NEW(p->arena, Vec, b->n_cols ? b->n_cols : 1);
+            uint32_t *sel = ARENA_NEW(p->arena, uint32_t, take ? take : 1);
+            if (!cols || !sel) {
+                sql_error_set(err, "53200", 0, "out of memory: the query is over its memory budget");
+                goto fail;
+            }
+            for (uint32_t i = 0; i < take; i++)
+                sel[i] = off + i;
+            for (uint32_t c = 0; c < b->n_cols; c++)
+                if (vec_gather(&b->cols[c], sel, take, p->arena, &cols[c])) {
+                    sql_error_set(err, "53200", 0, "out of memory: the query is over its memory budget");
+                    goto fail;
+                }
+            view.cols = cols;
+            view.n = take;
+        }
+        int rc = fn(arg, &view);
+        if (rc) {
+            sql_error_set(err, "08006", 0, "could not send data to client");
+            goto fail;
+        }
+        p->rows += take;
+        left -= take;
+        if (off + take < b->n) {
+            p->pending = b;
+            p->pending_off = off + take;
+        } else {
+            p->pending = NULL;
+            p->pending_off = 0;
+        }
+    }
+    return WEIR_OK; /* suspended at max_rows */
+fail:
+    op_close(p->bound.root);
+    p->done = 1;
+    if (s->txn_status == 'T')
+        s->txn_status = 'E';
+    return WEIR_ERROR;
+}

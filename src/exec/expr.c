@@ -1,0 +1,567 @@
+/*
+ * expr.c: vectorized evaluation of bound expressions (see expr.h).
+ *
+ * Each node produces a whole vector for the batch. Conditional forms (CASE, COALESCE) evaluate their
+ * branches on gathered sub-batches holding only the rows that take the branch, then scatter the results
+ * back, so a branch never runs (or fails) on rows it does not apply to.
+ */
+#include "exec/expr.h"
+
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------------------
+ * Vector helpers
+ * ---------------------------------------------------------------------------------------------- */
+
+static size_t vec_elem_bytes(SqlTypeId id)
+{
+    switch (sql_type_phys(id)) {
+    case SQL_PHYS_BOOL: return 1;
+    case SQL_PHYS_INT: return 8;
+    case SQL_PHYS_FLOAT: return 8;
+    case SQL_PHYS_NUMERIC: return sizeof(SqlNumeric);
+    case SQL_PHYS_INTERVAL: return sizeof(SqlInterval);
+    case SQL_PHYS_STR:
+    case SQL_PHYS_NONE: return sizeof(Slice);
+    }
+    return sizeof(Slice);
+}
+
+int vec_gather(const Vec *src, const uint32_t *sel, uint32_t n_sel, Arena *a, Vec *dst)
+{
+    if (vec_init(dst, src->type, a))
+        return WEIR_ENOMEM;
+    size_t w = vec_elem_bytes(src->type.id);
+    const uint8_t *s = src->u.data;
+    uint8_t *d = dst->u.data;
+    for (uint32_t i = 0; i < n_sel; i++)
+        memcpy(d + (size_t)i * w, s + (size_t)sel[i] * w, w);
+    if (src->nulls)
+        for (uint32_t i = 0; i < n_sel; i++)
+            if (vec_is_null(src, sel[i]) && vec_set_null(dst, i, a))
+                return WEIR_ENOMEM;
+    return WEIR_OK;
+}
+
+/* Write rows 0..n_sel of src into rows sel[i] of dst (same physical class). */
+static int vec_scatter(const Vec *src, const uint32_t *sel, uint32_t n_sel, Arena *a, Vec *dst)
+{
+    size_t w = vec_elem_bytes(dst->type.id);
+    const uint8_t *s = src->u.data;
+    uint8_t *d = dst->u.data;
+    for (uint32_t i = 0; i < n_sel; i++) {
+        memcpy(d + (size_t)sel[i] * w, s + (size_t)i * w, w);
+        if (vec_is_null(src, i)) {
+            if (vec_set_null(dst, sel[i], a))
+                return WEIR_ENOMEM;
+        } else if (dst->nulls) {
+            dst->nulls[sel[i] >> 6] &= ~((uint64_t)1 << (sel[i] & 63));
+        }
+    }
+    return WEIR_OK;
+}
+
+int vec_broadcast(const SqlValue *v, uint32_t n, Arena *a, Vec *out)
+{
+    if (vec_init(out, v->type, a))
+        return WEIR_ENOMEM;
+    if (v->is_null) {
+        out->nulls = arena_try_alloc(a, VEC_BATCH / 8);
+        if (!out->nulls)
+            return WEIR_ENOMEM;
+        memset(out->nulls, 0xff, VEC_BATCH / 8);
+        return WEIR_OK;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (vec_put(out, i, v, a))
+            return WEIR_ENOMEM;
+    return WEIR_OK;
+}
+
+/* A sub-batch of the rows sel of in (every column gathered). */
+static Batch *batch_gather(const Batch *in, const uint32_t *sel, uint32_t n_sel, Arena *a)
+{
+    Batch *b = arena_try_calloc(a, sizeof(*b));
+    if (!b)
+        return NULL;
+    b->n = n_sel;
+    b->n_cols = in ? in->n_cols : 0;
+    if (!in)
+        return b;
+    b->cols = ARENA_NEW(a, Vec, in->n_cols ? in->n_cols : 1);
+    if (!b->cols)
+        return NULL;
+    for (uint32_t c = 0; c < in->n_cols; c++)
+        if (vec_gather(&in->cols[c], sel, n_sel, a, &b->cols[c]))
+            return NULL;
+    return b;
+}
+
+static int expr_oom(ExprCtx *ctx)
+{
+    return sql_error_set(ctx->err, "53200", 0, "out of memory: the query is over its memory budget");
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Function calls
+ * ---------------------------------------------------------------------------------------------- */
+
+static int expr_call(ExprCtx *ctx, const SqlFnDef *def, void *state, const Vec *args, uint32_t n_args, uint32_t n,
+                     SqlType ret, Vec *out)
+{
+    if (vec_init(out, ret, ctx->arena))
+        return expr_oom(ctx);
+    if (def->is_strict) {
+        for (uint32_t i = 0; i < n_args; i++) {
+            if (!args[i].nulls)
+                continue;
+            if (!out->nulls) {
+                out->nulls = arena_try_calloc(ctx->arena, VEC_BATCH / 8);
+                if (!out->nulls)
+                    return expr_oom(ctx);
+            }
+            for (uint32_t w = 0; w < (n + 63) / 64; w++)
+                out->nulls[w] |= args[i].nulls[w];
+        }
+    }
+    SqlFnCtx fc = {.n = n,
+                   .arena = ctx->arena,
+                   .fmt = ctx->fmt,
+                   .stmt_time_usec = ctx->stmt_time_usec,
+                   .err = ctx->err,
+                   .state = state};
+    return def->fn(&fc, args, n_args, out);
+}
+
+static int expr_eval_args(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec **out)
+{
+    *out = ARENA_NEW(ctx->arena, Vec, e->n_args ? e->n_args : 1);
+    if (!*out)
+        return expr_oom(ctx);
+    for (uint32_t i = 0; i < e->n_args; i++)
+        if (expr_eval(ctx, e->args[i], in, n, &(*out)[i]))
+            return WEIR_ERROR;
+    return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Boolean logic
+ * ---------------------------------------------------------------------------------------------- */
+
+static int bool_result(ExprCtx *ctx, Vec *out)
+{
+    if (vec_init(out, SQL_TYPE(SQL_BOOL), ctx->arena))
+        return expr_oom(ctx);
+    return WEIR_OK;
+}
+
+/* AND (is_and) / OR over args with SQL's three-valued logic. */
+static int expr_andor(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out, int is_and)
+{
+    if (bool_result(ctx, out))
+        return WEIR_ERROR;
+    /* state per row: 0 = decided-by-identity so far (true for AND, false for OR), 1 = NULL seen */
+    uint8_t *unknown = arena_try_calloc(ctx->arena, n ? n : 1);
+    if (!unknown)
+        return expr_oom(ctx);
+    for (uint32_t i = 0; i < n; i++)
+        out->u.b[i] = (uint8_t)is_and;
+    for (uint32_t k = 0; k < e->n_args; k++) {
+        Vec v;
+        if (expr_eval(ctx, e->args[k], in, n, &v))
+            return WEIR_ERROR;
+        for (uint32_t i = 0; i < n; i++) {
+            if (vec_is_null(&v, i)) {
+                unknown[i] = 1;
+                continue;
+            }
+            if (is_and && !v.u.b[i])
+                out->u.b[i] = 0;
+            if (!is_and && v.u.b[i])
+                out->u.b[i] = 1;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (unknown[i] && out->u.b[i] == (uint8_t)is_and && vec_set_null(out, i, ctx->arena))
+            return expr_oom(ctx);
+    return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Conditionals
+ * ---------------------------------------------------------------------------------------------- */
+
+static int expr_case(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
+{
+    if (vec_init(out, e->type, ctx->arena))
+        return expr_oom(ctx);
+    uint32_t *rem = ARENA_NEW(ctx->arena, uint32_t, n ? n : 1);
+    uint32_t *take = ARENA_NEW(ctx->arena, uint32_t, n ? n : 1);
+    uint32_t *keep = ARENA_NEW(ctx->arena, uint32_t, n ? n : 1);
+    uint32_t *sub = ARENA_NEW(ctx->arena, uint32_t, n ? n : 1);
+    if (!rem || !take || !keep || !sub)
+        return expr_oom(ctx);
+    uint32_t n_rem = n;
+    for (uint32_t i = 0; i < n; i++)
+        rem[i] = i;
+    uint32_t n_pairs = (e->n_args - (e->u.has_else ? 1 : 0)) / 2;
+    for (uint32_t p = 0; p < n_pairs && n_rem > 0; p++) {
+        const Batch *bin = in;
+        if (n_rem != n) {
+            bin = batch_gather(in, rem, n_rem, ctx->arena);
+            if (!bin)
+                return expr_oom(ctx);
+        }
+        Vec cond;
+        if (expr_eval(ctx, e->args[2 * p], bin, n_rem, &cond))
+            return WEIR_ERROR;
+        uint32_t n_take = 0, n_keep = 0, n_sub = 0;
+        for (uint32_t i = 0; i < n_rem; i++) {
+            if (!vec_is_null(&cond, i) && cond.u.b[i]) {
+                take[n_take++] = rem[i];
+                sub[n_sub++] = i;
+            } else {
+                keep[n_keep++] = rem[i];
+            }
+        }
+        if (n_take) {
+            const Batch *tin = bin;
+            if (n_take != n_rem) {
+                tin = batch_gather(bin, sub, n_sub, ctx->arena);
+                if (!tin)
+                    return expr_oom(ctx);
+            }
+            Vec val;
+            if (expr_eval(ctx, e->args[2 * p + 1], tin, n_take, &val))
+                return WEIR_ERROR;
+            if (vec_scatter(&val, take, n_take, ctx->arena, out))
+                return expr_oom(ctx);
+        }
+        memcpy(rem, keep, n_keep * sizeof(*rem));
+        n_rem = n_keep;
+    }
+    if (n_rem > 0) {
+        if (e->u.has_else) {
+            const Batch *bin = in;
+            if (n_rem != n) {
+                bin = batch_gather(in, rem, n_rem, ctx->arena);
+                if (!bin)
+                    return expr_oom(ctx);
+            }
+            Vec val;
+            if (expr_eval(ctx, e->args[e->n_args - 1], bin, n_rem, &val))
+                return WEIR_ERROR;
+            if (vec_scatter(&val, rem, n_rem, ctx->arena, out))
+                return expr_oom(ctx);
+        } else {
+            for (uint32_t i = 0; i < n_rem; i++)
+                if (vec_set_null(out, rem[i], ctx->arena))
+                    return expr_oom(ctx);
+        }
+    }
+    return WEIR_OK;
+}
+
+static int expr_coalesce(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
+{
+    if (vec_init(out, e->type, ctx->arena))
+        return expr_oom(ctx);
+    uint32_t *rem = ARENA_NEW(ctx->arena, uint32_t, n ? n : 1);
+    uint32_t *still = ARENA_NEW(ctx->arena, uint32_t, n ? n : 1);
+    uint32_t *got = ARENA_NEW(ctx->arena, uint32_t, n ? n : 1);
+    uint32_t *got_sub = ARENA_NEW(ctx->arena, uint32_t, n ? n : 1);
+    if (!rem || !still || !got || !got_sub)
+        return expr_oom(ctx);
+    uint32_t n_rem = n;
+    for (uint32_t i = 0; i < n; i++)
+        rem[i] = i;
+    for (uint32_t k = 0; k < e->n_args && n_rem > 0; k++) {
+        const Batch *bin = in;
+        if (n_rem != n) {
+            bin = batch_gather(in, rem, n_rem, ctx->arena);
+            if (!bin)
+                return expr_oom(ctx);
+        }
+        Vec v;
+        if (expr_eval(ctx, e->args[k], bin, n_rem, &v))
+            return WEIR_ERROR;
+        uint32_t n_still = 0, n_got = 0;
+        for (uint32_t i = 0; i < n_rem; i++) {
+            if (vec_is_null(&v, i)) {
+                still[n_still++] = rem[i];
+            } else {
+                got_sub[n_got] = i;
+                got[n_got++] = rem[i];
+            }
+        }
+        if (n_got) {
+            Vec g;
+            if (vec_gather(&v, got_sub, n_got, ctx->arena, &g) || vec_scatter(&g, got, n_got, ctx->arena, out))
+                return expr_oom(ctx);
+        }
+        memcpy(rem, still, n_still * sizeof(*rem));
+        n_rem = n_still;
+    }
+    for (uint32_t i = 0; i < n_rem; i++)
+        if (vec_set_null(out, rem[i], ctx->arena))
+            return expr_oom(ctx);
+    return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Comparisons with NULL rules of their own
+ * ---------------------------------------------------------------------------------------------- */
+
+/* eq = args[0] <op> args[1] via the comparison function, with strict NULLs. */
+static int expr_cmp_pair(ExprCtx *ctx, const Expr *e, const Vec *a, const Vec *b, uint32_t n, Vec *eq)
+{
+    Vec pair[2] = {*a, *b};
+    return expr_call(ctx, e->u.cmp.def, e->u.cmp.state, pair, 2, n, SQL_TYPE(SQL_BOOL), eq);
+}
+
+static int expr_distinct(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out, int want_distinct)
+{
+    Vec *args;
+    if (expr_eval_args(ctx, e, in, n, &args))
+        return WEIR_ERROR;
+    Vec eq;
+    if (expr_cmp_pair(ctx, e, &args[0], &args[1], n, &eq) || bool_result(ctx, out))
+        return WEIR_ERROR;
+    for (uint32_t i = 0; i < n; i++) {
+        int an = vec_is_null(&args[0], i), bn = vec_is_null(&args[1], i);
+        int same = (an && bn) || (!an && !bn && eq.u.b[i]);
+        out->u.b[i] = (uint8_t)(want_distinct ? !same : same);
+    }
+    return WEIR_OK;
+}
+
+static int expr_nullif(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
+{
+    Vec *args;
+    if (expr_eval_args(ctx, e, in, n, &args))
+        return WEIR_ERROR;
+    Vec eq;
+    if (expr_cmp_pair(ctx, e, &args[0], &args[1], n, &eq))
+        return WEIR_ERROR;
+    uint32_t *all = ARENA_NEW(ctx->arena, uint32_t, n ? n : 1);
+    if (!all)
+        return expr_oom(ctx);
+    for (uint32_t i = 0; i < n; i++)
+        all[i] = i;
+    if (vec_gather(&args[0], all, n, ctx->arena, out))
+        return expr_oom(ctx);
+    out->type = e->type;
+    for (uint32_t i = 0; i < n; i++)
+        if (!vec_is_null(&eq, i) && eq.u.b[i] && vec_set_null(out, i, ctx->arena))
+            return expr_oom(ctx);
+    return WEIR_OK;
+}
+
+static int expr_in(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
+{
+    Vec lhs;
+    if (expr_eval(ctx, e->args[0], in, n, &lhs) || bool_result(ctx, out))
+        return WEIR_ERROR;
+    uint8_t *unknown = arena_try_calloc(ctx->arena, n ? n : 1);
+    if (!unknown)
+        return expr_oom(ctx);
+    for (uint32_t k = 1; k < e->n_args; k++) {
+        Vec item, eq;
+        if (expr_eval(ctx, e->args[k], in, n, &item) || expr_cmp_pair(ctx, e, &lhs, &item, n, &eq))
+            return WEIR_ERROR;
+        for (uint32_t i = 0; i < n; i++) {
+            if (vec_is_null(&eq, i))
+                unknown[i] = 1;
+            else if (eq.u.b[i])
+                out->u.b[i] = 1;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (!out->u.b[i] && unknown[i]) {
+            if (vec_set_null(out, i, ctx->arena))
+                return expr_oom(ctx);
+        } else if (e->u.cmp.negated) {
+            out->u.b[i] = !out->u.b[i];
+        }
+    }
+    return WEIR_OK;
+}
+
+/* GREATEST / LEAST: NULLs are ignored; the result is NULL only when every argument is. */
+static int expr_extreme(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
+{
+    uint32_t *all = ARENA_NEW(ctx->arena, uint32_t, n ? n : 1);
+    if (!all)
+        return expr_oom(ctx);
+    for (uint32_t i = 0; i < n; i++)
+        all[i] = i;
+    Vec cur;
+    if (expr_eval(ctx, e->args[0], in, n, &cur))
+        return WEIR_ERROR;
+    if (vec_gather(&cur, all, n, ctx->arena, out))
+        return expr_oom(ctx);
+    out->type = e->type;
+    for (uint32_t k = 1; k < e->n_args; k++) {
+        Vec v, better;
+        if (expr_eval(ctx, e->args[k], in, n, &v) || expr_cmp_pair(ctx, e, &v, out, n, &better))
+            return WEIR_ERROR;
+        uint32_t n_take = 0;
+        uint32_t *take = ARENA_NEW(ctx->arena, uint32_t, n ? n : 1);
+        uint32_t *src = ARENA_NEW(ctx->arena, uint32_t, n ? n : 1);
+        if (!take || !src)
+            return expr_oom(ctx);
+        for (uint32_t i = 0; i < n; i++) {
+            if (vec_is_null(&v, i))
+                continue;
+            if (vec_is_null(out, i) || (!vec_is_null(&better, i) && better.u.b[i])) {
+                src[n_take] = i;
+                take[n_take++] = i;
+            }
+        }
+        Vec g;
+        if (n_take && (vec_gather(&v, src, n_take, ctx->arena, &g) || vec_scatter(&g, take, n_take, ctx->arena, out)))
+            return expr_oom(ctx);
+    }
+    return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Casts
+ * ---------------------------------------------------------------------------------------------- */
+
+static int expr_cast(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
+{
+    Vec src;
+    if (expr_eval(ctx, e->args[0], in, n, &src))
+        return WEIR_ERROR;
+    SqlTypeId from = src.type.id, to = e->type.id;
+    /* Same representation and no typmod to apply: a relabel, no work per row. */
+    if (from == to && e->type.typmod < 0) {
+        *out = src;
+        out->type = e->type;
+        return WEIR_OK;
+    }
+    if (vec_init(out, e->type, ctx->arena))
+        return expr_oom(ctx);
+    for (uint32_t i = 0; i < n; i++) {
+        if (vec_is_null(&src, i)) {
+            if (vec_set_null(out, i, ctx->arena))
+                return expr_oom(ctx);
+            continue;
+        }
+        SqlValue v, r;
+        vec_get(&src, i, &v);
+        if (sql_value_cast(&v, e->type, ctx->fmt, ctx->arena, &r, ctx->err))
+            return WEIR_ERROR;
+        if (vec_put(out, i, &r, ctx->arena))
+            return expr_oom(ctx);
+    }
+    return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Entry points
+ * ---------------------------------------------------------------------------------------------- */
+
+int expr_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
+{
+    switch (e->kind) {
+    case EXPR_CONST:
+        if (vec_broadcast(&e->u.cval, n, ctx->arena, out))
+            return expr_oom(ctx);
+        out->type = e->type;
+        return WEIR_OK;
+    case EXPR_PARAM:
+        if (e->u.param >= ctx->n_params)
+            return sql_error_set(ctx->err, "08P01", 0, "there is no parameter $%u", e->u.param + 1);
+        if (vec_broadcast(&ctx->params[e->u.param], n, ctx->arena, out))
+            return expr_oom(ctx);
+        out->type = e->type;
+        return WEIR_OK;
+    case EXPR_COL:
+        if (!in || e->u.col >= in->n_cols)
+            return sql_error_set(ctx->err, "XX000", 0, "internal error: column %u out of range", e->u.col);
+        *out = in->cols[e->u.col];
+        return WEIR_OK;
+    case EXPR_FUNC: {
+        Vec *args;
+        if (expr_eval_args(ctx, e, in, n, &args))
+            return WEIR_ERROR;
+        return expr_call(ctx, e->u.fn.def, e->u.fn.state, args, e->n_args, n, e->type, out);
+    }
+    case EXPR_AND:
+        return expr_andor(ctx, e, in, n, out, 1);
+    case EXPR_OR:
+        return expr_andor(ctx, e, in, n, out, 0);
+    case EXPR_NOT: {
+        Vec v;
+        if (expr_eval(ctx, e->args[0], in, n, &v) || bool_result(ctx, out))
+            return WEIR_ERROR;
+        out->nulls = v.nulls;
+        for (uint32_t i = 0; i < n; i++)
+            out->u.b[i] = !v.u.b[i];
+        return WEIR_OK;
+    }
+    case EXPR_IS_NULL:
+    case EXPR_IS_NOT_NULL: {
+        Vec v;
+        if (expr_eval(ctx, e->args[0], in, n, &v) || bool_result(ctx, out))
+            return WEIR_ERROR;
+        int want_null = e->kind == EXPR_IS_NULL;
+        for (uint32_t i = 0; i < n; i++)
+            out->u.b[i] = (uint8_t)(vec_is_null(&v, i) == want_null);
+        return WEIR_OK;
+    }
+    case EXPR_IS_TRUE: {
+        Vec v;
+        if (expr_eval(ctx, e->args[0], in, n, &v) || bool_result(ctx, out))
+            return WEIR_ERROR;
+        for (uint32_t i = 0; i < n; i++) {
+            int is = !vec_is_null(&v, i) && v.u.b[i] == e->u.test.want;
+            out->u.b[i] = (uint8_t)(e->u.test.negated ? !is : is);
+        }
+        return WEIR_OK;
+    }
+    case EXPR_DISTINCT:
+        return expr_distinct(ctx, e, in, n, out, 1);
+    case EXPR_NOT_DISTINCT:
+        return expr_distinct(ctx, e, in, n, out, 0);
+    case EXPR_CASE:
+        return expr_case(ctx, e, in, n, out);
+    case EXPR_COALESCE:
+        return expr_coalesce(ctx, e, in, n, out);
+    case EXPR_NULLIF:
+        return expr_nullif(ctx, e, in, n, out);
+    case EXPR_CAST:
+        return expr_cast(ctx, e, in, n, out);
+    case EXPR_IN:
+        return expr_in(ctx, e, in, n, out);
+    case EXPR_GREATEST:
+    case EXPR_LEAST:
+        return expr_extreme(ctx, e, in, n, out);
+    case EXPR_AGGREF:
+        break;
+    }
+    return sql_error_set(ctx->err, "XX000", 0, "internal error: unknown expression kind %d", (int)e->kind);
+}
+
+int expr_filter(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t *sel, uint32_t *n_sel)
+{
+    Vec v;
+    if (expr_eval(ctx, e, in, in->n, &v))
+        return WEIR_ERROR;
+    uint32_t k = 0;
+    if (!v.nulls) {
+        for (uint32_t i = 0; i < in->n; i++) {
+            sel[k] = i;
+            k += v.u.b[i] != 0;
+        }
+    } else {
+        for (uint32_t i = 0; i < in->n; i++) {
+            sel[k] = i;
+            k += v.u.b[i] != 0 && !vec_is_null(&v, i);
+        }
+    }
+    *n_sel = k;
+    return WEIR_OK;
+}

@@ -1,0 +1,257 @@
+/*
+ * op.c: the operator protocol (op.h) and the simple operators: RESULT, VALUES, PROJECT, FILTER, LIMIT.
+ */
+#include "exec/op.h"
+
+#include <string.h>
+
+int exec_check_cancel(ExecCtx *ctx)
+{
+    if (ctx->cancel && atomic_load(ctx->cancel))
+        return sql_error_set(ctx->err, "57014", 0, "canceling statement due to user request");
+    return WEIR_OK;
+}
+
+void exec_expr_ctx(const ExecCtx *ctx, Arena *a, ExprCtx *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->arena = a;
+    out->fmt = ctx->fmt;
+    out->params = ctx->params;
+    out->n_params = ctx->n_params;
+    out->stmt_time_usec = ctx->stmt_time_usec;
+    out->err = ctx->err;
+    out->query = ctx->query;
+}
+
+static int op_oom(ExecCtx *ctx)
+{
+    return sql_error_set(ctx->err, "53200", 0, "out of memory: the query is over its memory budget");
+}
+
+/* Evaluate a constant bigint expression (LIMIT/OFFSET); NULL means "no limit" (returns -1). */
+static int op_eval_count(ExecCtx *ctx, const Expr *e, const char *what, int64_t *out)
+{
+    ExprCtx ec;
+    exec_expr_ctx(ctx, ctx->arena, &ec);
+    Vec v;
+    if (expr_eval(&ec, e, NULL, 1, &v))
+        return WEIR_ERROR;
+    if (vec_is_null(&v, 0)) {
+        *out = -1;
+        return WEIR_OK;
+    }
+    if (v.u.i[0] < 0)
+        return sql_error_set(ctx->err, "2201W", 0, "%s must not be negative", what);
+    *out = v.u.i[0];
+    return WEIR_OK;
+}
+
+int op_open(Op *op, ExecCtx *ctx)
+{
+    if (op->is_open)
+        op_close(op);
+    op->batch_arena = arena_create(ctx->arena, ARENA_UNLIMITED);
+    op->is_open = 1;
+    op->pos = 0;
+    if (op->child && op_open(op->child, ctx))
+        return WEIR_ERROR;
+    if (op->kind == OP_SCAN)
+        return op_scan_open(op, ctx);
+    if (op->kind == OP_AGG)
+        return op_agg_open(op, ctx);
+    if (op->kind == OP_LIMIT) {
+        int64_t lim = -1, off = -1;
+        if (op->limit && op_eval_count(ctx, op->limit, "LIMIT", &lim))
+            return WEIR_ERROR;
+        if (op->offset && op_eval_count(ctx, op->offset, "OFFSET", &off))
+            return WEIR_ERROR;
+        op->remaining = lim < 0 ? UINT64_MAX : (uint64_t)lim;
+        op->to_skip = off < 0 ? 0 : (uint64_t)off;
+    }
+    return WEIR_OK;
+}
+
+void op_close(Op *op)
+{
+    if (!op || !op->is_open)
+        return;
+    if (op->child)
+        op_close(op->child);
+    if (op->kind == OP_SCAN)
+        op_scan_close(op);
+    if (op->kind == OP_AGG)
+        op_agg_close(op);
+    arena_destroy(&op->batch_arena);
+    op->is_open = 0;
+}
+
+static int op_next_values(Op *op, ExecCtx *ctx, Batch **out)
+{
+    uint32_t total = op->kind == OP_RESULT ? 1 : op->n_rows;
+    if (op->pos >= total) {
+        *out = NULL;
+        return WEIR_OK;
+    }
+    uint32_t n = total - op->pos;
+    if (n > VEC_BATCH)
+        n = VEC_BATCH;
+    Batch *b = batch_create(op->batch_arena, op->types, op->n_cols);
+    if (!b)
+        return op_oom(ctx);
+    b->n = n;
+    ExprCtx ec;
+    exec_expr_ctx(ctx, op->batch_arena, &ec);
+    for (uint32_t r = 0; r < n && op->kind == OP_VALUES; r++) {
+        for (uint32_t c = 0; c < op->n_cols; c++) {
+            Vec v;
+            const Expr *e = op->exprs[(size_t)(op->pos + r) * op->n_cols + c];
+            if (expr_eval(&ec, e, NULL, 1, &v))
+                return WEIR_ERROR;
+            SqlValue sv;
+            vec_get(&v, 0, &sv);
+            sv.type = op->types[c];
+            if (vec_put(&b->cols[c], r, &sv, op->batch_arena))
+                return op_oom(ctx);
+        }
+    }
+    op->pos += n;
+    *out = b;
+    return WEIR_OK;
+}
+
+static int op_next_project(Op *op, ExecCtx *ctx, Batch **out)
+{
+    Batch *in;
+    if (op_next(op->child, ctx, &in))
+        return WEIR_ERROR;
+    if (!in) {
+        *out = NULL;
+        return WEIR_OK;
+    }
+    Batch *b = arena_try_calloc(op->batch_arena, sizeof(*b));
+    if (!b || !(b->cols = ARENA_NEW(op->batch_arena, Vec, op->n_cols ? op->n_cols : 1)))
+        return op_oom(ctx);
+    b->n = in->n;
+    b->n_cols = op->n_cols;
+    ExprCtx ec;
+    exec_expr_ctx(ctx, op->batch_arena, &ec);
+    for (uint32_t c = 0; c < op->n_cols; c++) {
+        if (expr_eval(&ec, op->exprs[c], in, in->n, &b->cols[c]))
+            return WEIR_ERROR;
+        b->cols[c].type = op->types[c];
+    }
+    *out = b;
+    return WEIR_OK;
+}
+
+static int op_next_filter(Op *op, ExecCtx *ctx, Batch **out)
+{
+    for (;;) {
+        Batch *in;
+        if (op_next(op->child, ctx, &in))
+            return WEIR_ERROR;
+        if (!in) {
+            *out = NULL;
+            return WEIR_OK;
+        }
+        uint32_t *sel = ARENA_NEW(op->batch_arena, uint32_t, VEC_BATCH);
+        if (!sel)
+            return op_oom(ctx);
+        ExprCtx ec;
+        exec_expr_ctx(ctx, op->batch_arena, &ec);
+        uint32_t n_sel = 0;
+        if (expr_filter(&ec, op->pred, in, sel, &n_sel))
+            return WEIR_ERROR;
+        if (n_sel == 0) {
+            arena_reset(op->batch_arena);
+            if (exec_check_cancel(ctx))
+                return WEIR_ERROR;
+            continue;
+        }
+        if (n_sel == in->n) {
+            *out = in;
+            return WEIR_OK;
+        }
+        Batch *b = arena_try_calloc(op->batch_arena, sizeof(*b));
+        if (!b || !(b->cols = ARENA_NEW(op->batch_arena, Vec, in->n_cols ? in->n_cols : 1)))
+            return op_oom(ctx);
+        b->n = n_sel;
+        b->n_cols = in->n_cols;
+        for (uint32_t c = 0; c < in->n_cols; c++)
+            if (vec_gather(&in->cols[c], sel, n_sel, op->batch_arena, &b->cols[c]))
+                return op_oom(ctx);
+        *out = b;
+        return WEIR_OK;
+    }
+}
+
+static int op_next_limit(Op *op, ExecCtx *ctx, Batch **out)
+{
+    for (;;) {
+        if (op->remaining == 0) {
+            *out = NULL; /* LIMIT reached: stop pulling, so scans stop reading early */
+            return WEIR_OK;
+        }
+        Batch *in;
+        if (op_next(op->child, ctx, &in))
+            return WEIR_ERROR;
+        if (!in) {
+            *out = NULL;
+            return WEIR_OK;
+        }
+        uint32_t start = 0;
+        if (op->to_skip) {
+            uint64_t skip = op->to_skip < in->n ? op->to_skip : in->n;
+            op->to_skip -= skip;
+            start = (uint32_t)skip;
+            if (start == in->n)
+                continue;
+        }
+        uint64_t take = in->n - start;
+        if (take > op->remaining)
+            take = op->remaining;
+        op->remaining -= take;
+        if (start == 0 && take == in->n) {
+            *out = in;
+            return WEIR_OK;
+        }
+        uint32_t *sel = ARENA_NEW(op->batch_arena, uint32_t, VEC_BATCH);
+        Batch *b = arena_try_calloc(op->batch_arena, sizeof(*b));
+        if (!sel || !b || !(b->cols = ARENA_NEW(op->batch_arena, Vec, in->n_cols ? in->n_cols : 1)))
+            return op_oom(ctx);
+        for (uint32_t i = 0; i < take; i++)
+            sel[i] = start + i;
+        b->n = (uint32_t)take;
+        b->n_cols = in->n_cols;
+        for (uint32_t c = 0; c < in->n_cols; c++)
+            if (vec_gather(&in->cols[c], sel, b->n, op->batch_arena, &b->cols[c]))
+                return op_oom(ctx);
+        *out = b;
+        return WEIR_OK;
+    }
+}
+
+int op_next(Op *op, ExecCtx *ctx, Batch **out)
+{
+    *out = NULL;
+    if (exec_check_cancel(ctx))
+        return WEIR_ERROR;
+    arena_reset(op->batch_arena);
+    switch (op->kind) {
+    case OP_RESULT:
+    case OP_VALUES:
+        return op_next_values(op, ctx, out);
+    case OP_PROJECT:
+        return op_next_project(op, ctx, out);
+    case OP_FILTER:
+        return op_next_filter(op, ctx, out);
+    case OP_LIMIT:
+        return op_next_limit(op, ctx, out);
+    case OP_SCAN:
+        return op_scan_next(op, ctx, out);
+    case OP_AGG:
+        return op_agg_next(op, ctx, out);
+    }
+    return sql_error_set(ctx->err, "XX000", 0, "internal error: unknown operator %d", (int)op->kind);
+}
