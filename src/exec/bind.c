@@ -1482,9 +1482,12 @@ static int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
         if (aggregating)
             ctx->agg = &ab;
         Op *proj = op_new(ctx, OP_PROJECT, n, src);
-        if (!proj || !(proj->exprs = ARENA_NEW(ctx->arena, Expr *, n ? n : 1)) ||
+        uint32_t cap = n + (uint32_t)s->n_sort_clause; /* room for ORDER BY expressions not in the list */
+        SqlType *ptypes = ARENA_NEW(ctx->arena, SqlType, cap ? cap : 1);
+        if (!proj || !ptypes || !(proj->exprs = ARENA_NEW(ctx->arena, Expr *, cap ? cap : 1)) ||
             !(out->cols = ARENA_NEW(ctx->arena, SqlColumn, n ? n : 1)))
             return proj ? bind_oom(ctx) : WEIR_ERROR;
+        proj->types = ptypes;
         uint32_t o = 0;
         for (size_t i = 0; i < s->n_target_list; i++) {
             PgQuery__ResTarget *rt = s->target_list[i]->res_target;
@@ -1523,6 +1526,56 @@ static int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
                 out->cols[o].attnum = ctx->scope->cols[e->u.col].attnum;
             }
             o++;
+        }
+        /* ORDER BY: an ordinal or an output column name names an output column; anything else is an
+         * expression over the input (or an aggregate), computed by the projection as an extra column */
+        uint32_t n_sort = (uint32_t)s->n_sort_clause, n_junk = 0;
+        SortSpec *ss = NULL;
+        if (n_sort) {
+            ss = arena_try_calloc(ctx->arena, sizeof(*ss));
+            if (!ss || !(ss->cols = ARENA_NEW(ctx->arena, uint32_t, n_sort)) ||
+                !(ss->desc = arena_try_calloc(ctx->arena, n_sort)) ||
+                !(ss->nulls_first = arena_try_calloc(ctx->arena, n_sort)))
+                return bind_oom(ctx);
+            ss->n_keys = n_sort;
+            for (uint32_t k = 0; k < n_sort; k++) {
+                PgQuery__SortBy *sb = s->sort_clause[k]->sort_by;
+                if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING)
+                    return BIND_ERR(ctx, "0A000", sb->location, "ORDER BY ... USING is not supported");
+                ss->desc[k] = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+                ss->nulls_first[k] = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+                                     (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && ss->desc[k]);
+                PgQuery__Node *g = sb->node;
+                int64_t col = -1;
+                if (g->node_case == PG_QUERY__NODE__NODE_A_CONST && g->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+                    int ord = g->a_const->ival ? g->a_const->ival->ival : 0;
+                    if (ord < 1 || (uint32_t)ord > n)
+                        return BIND_ERR(ctx, "42P10", g->a_const->location, "ORDER BY position %d is not in select list", ord);
+                    col = ord - 1;
+                } else if (g->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && g->column_ref->n_fields == 1) {
+                    const char *name = node_str(g->column_ref->fields[0]);
+                    for (uint32_t c = 0; name && c < n && col < 0; c++)
+                        if (out->cols[c].name && strcmp(out->cols[c].name, name) == 0)
+                            col = c;
+                }
+                if (col < 0) {
+                    Expr *e = bind_expr(ctx, g);
+                    if (!e)
+                        return WEIR_ERROR;
+                    if (e->type.id == SQL_UNKNOWN && coerce(ctx, &e, SQL_TYPE(SQL_TEXT), 0, e->location))
+                        return WEIR_ERROR;
+                    for (uint32_t c = 0; c < n + n_junk && col < 0; c++)
+                        if (expr_equal(proj->exprs[c], e))
+                            col = c;
+                    if (col < 0) {
+                        proj->exprs[n + n_junk] = e;
+                        proj->types[n + n_junk] = e->type;
+                        col = n + n_junk++;
+                    }
+                }
+                ss->cols[k] = (uint32_t)col;
+            }
+            proj->n_cols = n + n_junk;
         }
         if (aggregating) {
             /* GROUP BY keys over the input: an ordinal or an output column name means that column's
@@ -1578,6 +1631,9 @@ static int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
                 agg->types[k] = keys[k]->type;
             for (uint32_t a = 0; a < ab.n; a++)
                 agg->types[n_keys + a] = ab.calls[a].type;
+            for (uint32_t i = n; i < n + n_junk; i++)
+                if (agg_rewrite(ctx, &proj->exprs[i], keys, n_keys))
+                    return WEIR_ERROR;
             for (uint32_t i = 0; i < n; i++) {
                 if (agg_rewrite(ctx, &proj->exprs[i], keys, n_keys))
                     return WEIR_ERROR;
@@ -1597,13 +1653,36 @@ static int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
                 top = f;
             }
             proj->child = top;
-            ctx->scope = NULL; /* ORDER BY, if any, sees the output */
+            ctx->scope = NULL;
         }
         out->root = proj;
         out->n_cols = n;
+        if (ss) {
+            Op *sort = op_new(ctx, OP_SORT, proj->n_cols, proj);
+            if (!sort)
+                return WEIR_ERROR;
+            memcpy(sort->types, proj->types, proj->n_cols * sizeof(SqlType));
+            sort->spec = ss;
+            out->root = sort;
+            if (n_junk) {
+                /* drop the ORDER BY-only columns */
+                Op *trim = op_new(ctx, OP_PROJECT, n, sort);
+                if (!trim || !(trim->exprs = ARENA_NEW(ctx->arena, Expr *, n ? n : 1)))
+                    return trim ? bind_oom(ctx) : WEIR_ERROR;
+                for (uint32_t c = 0; c < n; c++) {
+                    Expr *e = expr_new(ctx, EXPR_COL, proj->types[c], -1, 0);
+                    if (!e)
+                        return bind_oom(ctx);
+                    e->u.col = c;
+                    trim->exprs[c] = e;
+                    trim->types[c] = proj->types[c];
+                }
+                out->root = trim;
+            }
+        }
     }
-    if (s->n_sort_clause)
-        return sql_error_set(ctx->err, "0A000", 0, "ORDER BY is not supported yet");
+    if (s->n_values_lists && s->n_sort_clause)
+        return sql_error_set(ctx->err, "0A000", 0, "ORDER BY on VALUES is not supported yet");
     if (s->limit_count || s->limit_offset) {
         Op *lim = op_new(ctx, OP_LIMIT, out->n_cols, out->root);
         if (!lim)

@@ -60,6 +60,8 @@ int op_open(Op *op, ExecCtx *ctx)
         return op_scan_open(op, ctx);
     if (op->kind == OP_AGG)
         return op_agg_open(op, ctx);
+    if (op->kind == OP_SORT)
+        return op_sort_open(op, ctx);
     if (op->kind == OP_LIMIT) {
         int64_t lim = -1, off = -1;
         if (op->limit && op_eval_count(ctx, op->limit, "LIMIT", &lim))
@@ -82,6 +84,8 @@ void op_close(Op *op)
         op_scan_close(op);
     if (op->kind == OP_AGG)
         op_agg_close(op);
+    if (op->kind == OP_SORT)
+        op_sort_close(op);
     arena_destroy(&op->batch_arena);
     op->is_open = 0;
 }
@@ -252,6 +256,8 @@ int op_next(Op *op, ExecCtx *ctx, Batch **out)
         return op_scan_next(op, ctx, out);
     case OP_AGG:
         return op_agg_next(op, ctx, out);
+    case OP_SORT:
+        return op_sort_next(op, ctx, out);
     }
     return sql_error_set(ctx->err, "XX000", 0, "internal error: unknown operator %d", (int)op->kind);
 }

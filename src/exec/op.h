@@ -40,6 +40,7 @@ typedef enum OpKind {
     OP_LIMIT,   /* offset, then at most limit rows */
     OP_SCAN,    /* a table over a stream: records of every shard up to the snapshot, decoded (op_scan.c) */
     OP_AGG,     /* hash aggregation: GROUP BY keys and aggregate functions (op_agg.c) */
+    OP_SORT,    /* ORDER BY over the child's columns (op_sort.c) */
 } OpKind;
 
 typedef struct Op Op;
@@ -108,6 +109,18 @@ typedef struct AggSpec {
 int op_agg_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
 int op_agg_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
 void op_agg_close(Op *op);
+
+/* OP_SORT's plan data: sort keys are columns of the child's output. */
+typedef struct SortSpec {
+    uint32_t n_keys;
+    uint32_t *cols;
+    uint8_t *desc;
+    uint8_t *nulls_first;
+} SortSpec;
+
+int op_sort_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
+int op_sort_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
+void op_sort_close(Op *op);
 
 int op_scan_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
 int op_scan_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
