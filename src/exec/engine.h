@@ -83,6 +83,9 @@ void sql_session_destroy(SqlSession **s);
  * (SQLSTATE 42704). The returned string is borrowed, valid until the setting changes. */
 int sql_session_set(SqlSession *s, const char *name, const char *value, SqlError *err) WEIR_WARN_UNUSED;
 const char *sql_session_get(SqlSession *s, const char *name);
+/* (value NULL in sql_session_set is RESET: back to the session default.) Make the current values the
+ * session defaults RESET returns to; the front end calls it once, after the startup packet's settings. */
+void sql_session_set_defaults(SqlSession *s);
 
 /* The settings PostgreSQL reports in ParameterStatus (server_version, server_encoding,
  * client_encoding, DateStyle, IntervalStyle, TimeZone, integer_datetimes, standard_conforming_strings,

@@ -25,6 +25,8 @@ typedef struct SqlSetting {
     char value[256];
     uint8_t is_reported; /* sent in ParameterStatus */
     uint8_t is_changed;  /* since the last sql_session_take_changes */
+    char reset_value[256];    /* what RESET returns to: the default, or the startup packet's value */
+    char reported_value[256]; /* last value sent in ParameterStatus (only changes are reported) */
 } SqlSetting;
 
 struct SqlSession {
@@ -37,6 +39,9 @@ struct SqlSession {
     char txn_status;    /* 'I', 'T', 'E' */
     atomic_int cancel;  /* set by sql_session_cancel, cleared when a statement starts */
     char checkpoint[128]; /* weir.checkpoint, "" when unset */
+    uint8_t bytea_escape; /* bytea_output = escape (sql_format_text) */
+    const char *rep_names[SQL_SETTING_MAX];  /* sql_session_reported's arrays */
+    const char *rep_values[SQL_SETTING_MAX];
 };
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "exec/catalog.h"
+#include "exec/decode.h"
 #include "exec/op.h"
 
 typedef struct ScanShard {
@@ -29,6 +30,11 @@ typedef struct ScanState {
     uint32_t cur;
     uint64_t uid;
     StoreSeqFmt seqfmt;
+    Decoder *dec;       /* for the needed columns, in order; NULL when none is needed (count(*)) */
+    int32_t *sel;       /* decoder column selection */
+    uint32_t *sel_out;  /* output column of each selected column */
+    uint32_t n_sel;
+    int need_seq_text;  /* _sequence_number is selected, or the policy names records in errors */
 } ScanState;
 
 /* One batch of raw records, filled by the store_read callback. */
@@ -104,58 +110,29 @@ int op_scan_open(Op *op, ExecCtx *ctx)
             st->n_shards++;
     }
     store_stream_info_free(&si);
+    st->sel = ARENA_NEW(ctx->arena, int32_t, op->n_cols);
+    st->sel_out = ARENA_NEW(ctx->arena, uint32_t, op->n_cols);
+    if (!st->sel || !st->sel_out)
+        return scan_oom(ctx);
+    for (uint32_t c = 0; c < op->n_cols; c++) {
+        if (!sp->needed[c])
+            continue;
+        st->sel[st->n_sel] = c < td->n_cols ? (int32_t)c : DECODE_HIDDEN(c - td->n_cols);
+        st->sel_out[st->n_sel++] = c;
+    }
+    st->need_seq_text = sp->needed[td->n_cols + TABLE_HID_SEQUENCE_NUMBER] || td->on_error == TABLE_ON_ERROR_FAIL ||
+                        td->on_error == TABLE_ON_ERROR_DEAD_LETTER;
+    if (st->n_sel && decoder_create(td, st->sel, st->n_sel, NULL, &st->dec, ctx->err))
+        return WEIR_ERROR;
     return WEIR_OK;
 }
 
 void op_scan_close(Op *op)
 {
-    op->state = NULL; /* run state lives in the query arena */
-}
-
-/* Fill the needed hidden columns of b from the raw records. */
-static int scan_fill_hidden(Op *op, ExecCtx *ctx, ScanState *st, const ScanShard *sh, const ScanFill *f, Batch *b)
-{
-    ScanSpec *sp = op->spec;
-    uint32_t base = sp->table->def->n_cols;
-    Arena *a = op->batch_arena;
-    for (uint32_t h = 0; h < TABLE_HID_N; h++) {
-        if (!sp->needed[base + h])
-            continue;
-        Vec *v = &b->cols[base + h];
-        for (uint32_t i = 0; i < f->n; i++) {
-            switch ((TableHidden)h) {
-            case TABLE_HID_SHARD_ID:
-                v->u.s[i] = (Slice){(const uint8_t *)sh->id, strlen(sh->id)};
-                break;
-            case TABLE_HID_SEQUENCE_NUMBER: {
-                char *t = arena_try_alloc(a, STORE_SEQ_STR_LEN);
-                if (!t)
-                    return scan_oom(ctx);
-                memcpy(t, store_seq_fmt(&st->seqfmt, st->uid, f->seq[i], sh->index), STORE_SEQ_STR_LEN);
-                v->u.s[i] = (Slice){(const uint8_t *)t, STORE_SEQ_STR_LEN};
-                break;
-            }
-            case TABLE_HID_PARTITION_KEY:
-                v->u.s[i] = f->key[i];
-                break;
-            case TABLE_HID_ARRIVAL_TIME:
-                v->u.i[i] = f->arrival_ms[i] * 1000 - SQL_PG_EPOCH_UNIX * SQL_USEC_PER_SEC;
-                break;
-            case TABLE_HID_MESSAGE:
-                v->u.s[i] = f->data[i];
-                break;
-            case TABLE_HID_MESSAGE_VALID:
-                v->u.b[i] = 1; /* cleared by the decoder for records with a bad field */
-                break;
-            case TABLE_HID_MESSAGE_LENGTH:
-                v->u.i[i] = (int64_t)f->data[i].n;
-                break;
-            case TABLE_HID_N:
-                break;
-            }
-        }
-    }
-    return WEIR_OK;
+    ScanState *st = op->state;
+    if (st)
+        decoder_destroy(&st->dec);
+    op->state = NULL; /* the rest of the run state lives in the query arena */
 }
 
 int op_scan_next(Op *op, ExecCtx *ctx, Batch **out)
@@ -188,21 +165,49 @@ int op_scan_next(Op *op, ExecCtx *ctx, Batch **out)
         Batch *b = batch_create(op->batch_arena, op->types, op->n_cols);
         if (!b)
             return scan_oom(ctx);
-        b->n = f->n;
-        /* columns nobody reads are NULL; needed data columns come from the decoder */
+        /* columns nobody reads stay NULL */
         for (uint32_t c = 0; c < op->n_cols; c++) {
-            if (sp->needed[c] && c >= td->n_cols)
-                continue;
             if (sp->needed[c])
-                return sql_error_set(ctx->err, "0A000", 0, "decoding the columns of table \"%s\" is not available yet",
-                                     td->name);
+                continue;
             b->cols[c].nulls = arena_try_alloc(op->batch_arena, VEC_BATCH / 8);
             if (!b->cols[c].nulls)
                 return scan_oom(ctx);
             memset(b->cols[c].nulls, 0xff, VEC_BATCH / 8);
         }
-        if (scan_fill_hidden(op, ctx, st, sh, f, b))
-            return WEIR_ERROR;
+        if (!st->dec) {
+            b->n = f->n; /* no column needed: only the row count matters */
+            *out = b;
+            return WEIR_OK;
+        }
+        DecodeRecord *recs = ARENA_NEW(op->batch_arena, DecodeRecord, f->n);
+        if (!recs)
+            return scan_oom(ctx);
+        Slice shard_id = {(const uint8_t *)sh->id, strlen(sh->id)};
+        for (uint32_t i = 0; i < f->n; i++) {
+            recs[i].data = f->data[i];
+            recs[i].partition_key = f->key[i];
+            recs[i].shard_id = shard_id;
+            recs[i].arrival_usec = f->arrival_ms[i] * 1000 - SQL_PG_EPOCH_UNIX * SQL_USEC_PER_SEC;
+            if (st->need_seq_text) {
+                char *t = arena_try_alloc(op->batch_arena, STORE_SEQ_STR_LEN);
+                if (!t)
+                    return scan_oom(ctx);
+                memcpy(t, store_seq_fmt(&st->seqfmt, st->uid, f->seq[i], sh->index), STORE_SEQ_STR_LEN);
+                recs[i].seq = (Slice){(const uint8_t *)t, STORE_SEQ_STR_LEN};
+            }
+        }
+        DecodeOut d;
+        memset(&d, 0, sizeof(d));
+        int rc = decoder_run(st->dec, recs, f->n, op->batch_arena, &d, ctx->err);
+        if (rc)
+            return rc == WEIR_ENOMEM ? WEIR_ERROR : rc;
+        if (d.batch->n == 0)
+            continue; /* every record skipped by the table's policy */
+        b->n = d.batch->n;
+        for (uint32_t j = 0; j < st->n_sel; j++) {
+            b->cols[st->sel_out[j]] = d.batch->cols[j];
+            b->cols[st->sel_out[j]].type = op->types[st->sel_out[j]];
+        }
         *out = b;
         return WEIR_OK;
     }

@@ -1,0 +1,240 @@
+/*
+ * test_engine.c: the SQL engine end to end in process (engine.h): prepare, bind, fetch and text output,
+ * over constant queries and over a table on a real store in a temp directory. Expected outputs are
+ * PostgreSQL 15's (psql -At) for the same statements.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base/u128.h"
+#include "exec/engine.h"
+
+typedef struct Out {
+    Buf text; /* rows as "a|b\n" */
+    const SqlSession *s;
+} Out;
+
+static int collect(void *arg, const Batch *b)
+{
+    Out *o = arg;
+    for (uint32_t r = 0; r < b->n; r++) {
+        for (uint32_t c = 0; c < b->n_cols; c++) {
+            if (c && buf_append(&o->text, "|", 1))
+                return 1;
+            if (!vec_is_null(&b->cols[c], r) && sql_format_text(o->s, &b->cols[c], r, &o->text))
+                return 1;
+        }
+        if (buf_append(&o->text, "\n", 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* Run one statement; returns its rows as text, or "ERROR <sqlstate> <position>: <message>". */
+static char *run(SqlSession *s, const char *q)
+{
+    static char res[8192];
+    SqlError err;
+    memset(&err, 0, sizeof(err));
+    SqlStmt *st = NULL;
+    SqlPortal *p = NULL;
+    Out o = {.s = s};
+    buf_init(&o.text, 0);
+    int done = 0;
+    if (sql_prepare(s, q, 0, strlen(q), NULL, 0, &st, &err) || sql_bind(st, NULL, 0, &p, &err) ||
+        sql_portal_fetch(p, 0, collect, &o, &done, &err)) {
+        snprintf(res, sizeof(res), "ERROR %s %d: %s", err.sqlstate, err.position, err.message);
+    } else {
+        snprintf(res, sizeof(res), "%.*s", (int)o.text.len, o.text.p ? (const char *)o.text.p : "");
+    }
+    buf_fini(&o.text);
+    sql_portal_destroy(&p);
+    sql_stmt_destroy(&st);
+    return res;
+}
+
+static SqlEngine *eng;
+static SqlSession *sess;
+
+static int setup(void **state)
+{
+    UNUSED(state);
+    SqlEngineConfig cfg = {0};
+    Err e;
+    err_clear(&e);
+    assert_int_equal(sql_engine_create(&cfg, &eng, &e), 0);
+    sess = sql_session_create(eng, "u", "d");
+    assert_non_null(sess);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    UNUSED(state);
+    sql_session_destroy(&sess);
+    sql_engine_destroy(&eng);
+    return 0;
+}
+
+static void test_constants(void **state)
+{
+    UNUSED(state);
+    assert_string_equal(run(sess, "SELECT 1"), "1\n");
+    assert_string_equal(run(sess, "SELECT 1 + 2 * 3, 'a' || 'b', NULL, 7 / 2, 7.0 / 2"),
+                        "7|ab||3|3.5000000000000000\n");
+    assert_string_equal(run(sess, "SELECT CASE WHEN 1 > 2 THEN 'x' ELSE 'y' END, COALESCE(NULL, 5), NULLIF(3, 3)"),
+                        "y|5|\n");
+    assert_string_equal(run(sess, "SELECT 2 IN (1, 2), 3 NOT IN (1, 2), NULL::int IN (1), 4 BETWEEN 1 AND 3"),
+                        "t|t||f\n");
+    assert_string_equal(run(sess, "SELECT '42'::int + 1, CAST('2024-05-01' AS date)"), "43|2024-05-01\n");
+    assert_string_equal(run(sess, "SELECT x FROM (VALUES (1)) v(x)"),
+                        "ERROR 0A000 0: joins and subqueries in FROM are not supported yet");
+}
+
+static void test_errors(void **state)
+{
+    UNUSED(state);
+    /* positions are 1-based characters, as PostgreSQL's ErrorResponse 'P' */
+    assert_string_equal(run(sess, "SELECT 1 +"), "ERROR 42601 11: syntax error at end of input");
+    assert_string_equal(run(sess, "SELECT 'abc'::int"), "ERROR 22P02 8: invalid input syntax for type integer: \"abc\"");
+    assert_string_equal(run(sess, "SELECT 1 / 0"), "ERROR 22012 0: division by zero");
+    assert_string_equal(run(sess, "SELECT nope"), "ERROR 42703 8: column \"nope\" does not exist");
+    assert_string_equal(run(sess, "SELECT * FROM missing"), "ERROR 42P01 15: relation \"missing\" does not exist");
+    assert_string_equal(run(sess, "SELECT 1 + 'a'::text"), "ERROR 42883 10: operator does not exist: integer + text");
+}
+
+static void test_values_aggregates_sort(void **state)
+{
+    UNUSED(state);
+    assert_string_equal(run(sess, "VALUES (1, 'a'), (2, 'b')"), "1|a\n2|b\n");
+    assert_string_equal(run(sess, "SELECT count(*), sum(1), avg(2), min('x'), max(3)"), "1|1|2.0000000000000000|x|3\n");
+    assert_string_equal(run(sess, "SELECT count(*) FROM (VALUES (1)) v"),
+                        "ERROR 0A000 0: joins and subqueries in FROM are not supported yet");
+    assert_string_equal(run(sess, "SELECT 1 LIMIT 0"), "");
+    assert_string_equal(run(sess, "SELECT 5 AS a ORDER BY a DESC"), "5\n");
+}
+
+static void test_settings(void **state)
+{
+    UNUSED(state);
+    assert_string_equal(run(sess, "SET TimeZone = 'UTC'"), "");
+    assert_string_equal(run(sess, "SHOW timezone"), "UTC\n");
+    assert_string_equal(run(sess, "SELECT '2024-05-01 12:00:00+02'::timestamptz"), "2024-05-01 10:00:00+00\n");
+    assert_string_equal(run(sess, "BEGIN"), "");
+    assert_int_equal(sql_session_txn_status(sess), 'T');
+    assert_string_equal(run(sess, "COMMIT"), "");
+    assert_int_equal(sql_session_txn_status(sess), 'I');
+}
+
+/* --- a table over a stream ------------------------------------------------------------------------ */
+
+static char tdir[64];
+static Store *store;
+static SqlEngine *seng;
+static SqlSession *ssess;
+
+static int stream_setup(void **state)
+{
+    UNUSED(state);
+    snprintf(tdir, sizeof(tdir), "/tmp/weir-engine-XXXXXX");
+    assert_non_null(mkdtemp(tdir));
+    StoreConfig sc = {.dir = tdir, .fsync_mode = STORE_FSYNC_NONE};
+    Err e;
+    err_clear(&e);
+    assert_int_equal(store_open(&sc, &store, &e), 0);
+    assert_int_equal(store_stream_create(store, "clicks", 2, STREAM_MODE_PROVISIONED, "us-east-1", "000000000000", &e), 0);
+    /* 10 records over 2 shards; user 3 has a bad status */
+    StoreAppendEntry ents[10];
+    char keys[10][16], data[10][128];
+    for (int i = 0; i < 10; i++) {
+        snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+        int n = snprintf(data[i], sizeof(data[i]), "{\"user_id\": %d, \"url\": \"/p/%d\", \"status\": %s, \"bytes\": %d}",
+                         i % 4, i % 3, i == 3 ? "\"oops\"" : (i % 2 ? "404" : "200"), i * 100);
+        ents[i].key = (Slice){(const uint8_t *)keys[i], strlen(keys[i])};
+        ents[i].data = (Slice){(const uint8_t *)data[i], (size_t)n};
+        ents[i].hash = u128_md5_hash_key(keys[i], strlen(keys[i]));
+    }
+    StoreAppendResult res[10];
+    int64_t at;
+    uint64_t tok;
+    assert_int_equal(store_append(store, "clicks", ents, 10, res, &at, &tok, &e), 0);
+    SqlEngineConfig cfg = {.store = store, .data_dir = tdir};
+    assert_int_equal(sql_engine_create(&cfg, &seng, &e), 0);
+    ssess = sql_session_create(seng, "u", "d");
+    assert_non_null(ssess);
+    return 0;
+}
+
+static int stream_teardown(void **state)
+{
+    UNUSED(state);
+    sql_session_destroy(&ssess);
+    sql_engine_destroy(&seng);
+    store_close(&store);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
+    assert_int_equal(system(cmd), 0);
+    return 0;
+}
+
+static void test_stream_table(void **state)
+{
+    UNUSED(state);
+    assert_string_equal(run(ssess, "CREATE TABLE clicks (user_id int, url text, status int, bytes bigint) "
+                                   "WITH (stream = 'clicks', format = 'json')"),
+                        "");
+    assert_string_equal(run(ssess, "CREATE TABLE clicks (x int) WITH (stream = 'clicks')"),
+                        "ERROR 42P07 0: relation \"clicks\" already exists");
+    assert_string_equal(run(ssess, "SELECT count(*), count(status), sum(bytes), min(url), max(user_id) FROM clicks"),
+                        "10|9|4500|/p/0|3\n");
+    assert_string_equal(run(ssess, "SELECT user_id, count(*), sum(bytes) FROM clicks GROUP BY user_id ORDER BY user_id"),
+                        "0|3|1200\n1|3|1500\n2|2|800\n3|2|1000\n");
+    assert_string_equal(run(ssess, "SELECT url, count(*) AS n FROM clicks WHERE status = 200 GROUP BY 1 "
+                                   "ORDER BY n DESC, url LIMIT 2"),
+                        "/p/0|2\n/p/2|2\n");
+    assert_string_equal(run(ssess, "SELECT count(*) FROM clicks WHERE NOT _message_valid"), "1\n");
+    assert_string_equal(run(ssess, "SELECT _partition_key, _message_length > 0, length(_sequence_number), "
+                                   "_shard_id LIKE 'shardId-%' FROM clicks WHERE bytes = 300"),
+                        "k3|t|56|t\n");
+    assert_string_equal(run(ssess, "SELECT user_id, sum(bytes) FROM clicks GROUP BY user_id HAVING sum(bytes) > 1100 "
+                                   "ORDER BY 2 DESC"),
+                        "1|1500\n0|1200\n");
+    assert_string_equal(run(ssess, "SELECT url, bytes FROM clicks GROUP BY url"),
+                        "ERROR 42803 13: column \"clicks.bytes\" must appear in the GROUP BY clause or be used in "
+                        "an aggregate function");
+    /* the definition survives an engine restart (the catalog is in sql.db) */
+    sql_session_destroy(&ssess);
+    sql_engine_destroy(&seng);
+    SqlEngineConfig cfg = {.store = store, .data_dir = tdir};
+    Err e;
+    err_clear(&e);
+    assert_int_equal(sql_engine_create(&cfg, &seng, &e), 0);
+    ssess = sql_session_create(seng, "u", "d");
+    assert_string_equal(run(ssess, "SELECT count(*) FROM clicks"), "10\n");
+    assert_string_equal(run(ssess, "DROP TABLE clicks"), "");
+    assert_string_equal(run(ssess, "SELECT count(*) FROM clicks"), "ERROR 42P01 22: relation \"clicks\" does not exist");
+    assert_string_equal(run(ssess, "DROP TABLE IF EXISTS clicks"), "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_constants),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_values_aggregates_sort),
+        cmocka_unit_test(test_settings),
+    };
+    const struct CMUnitTest stream_tests[] = {
+        cmocka_unit_test(test_stream_table),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    return rc | cmocka_run_group_tests(stream_tests, stream_setup, stream_teardown);
+}

@@ -1,0 +1,280 @@
+/*
+ * test_fn_str.c: unit tests of src/sql/fn_str.c, the string functions, against PostgreSQL 15's results
+ * and errors (a UTF-8 database with collation "C"; each check names the query it was taken from).
+ */
+#include "fn_test.h"
+
+static void test_lengths(void **state)
+{
+    (void)state;
+    /* select length('héllo'), octet_length('héllo') => 5|6 */
+    EXPECT_INT(5, "length", T("héllo"));
+    EXPECT_INT(6, "octet_length", T("héllo"));
+    EXPECT_INT(5, "char_length", T("héllo"));
+    EXPECT_INT(5, "character_length", T("héllo"));
+    EXPECT_INT(0, "length", T(""));
+    /* a long mixed string exercises the word-at-a-time count */
+    EXPECT_INT(21, "length", T("abcdefgh€ijklmnopqrst"));
+    /* select length('ab  '::char(5)), octet_length('ab'::char(5)), char_length('ab '::char(4)) => 2|5|2 */
+    EXPECT_INT(2, "length", TY(SQL_BPCHAR, "ab   "));
+    EXPECT_INT(5, "octet_length", TY(SQL_BPCHAR, "ab   "));
+    EXPECT_INT(2, "char_length", TY(SQL_BPCHAR, "ab  "));
+    /* select length('\x0102'::bytea) => 2 */
+    EXPECT_INT(2, "length", TY(SQL_BYTEA, "\x01\x02"));
+}
+
+static void test_case(void **state)
+{
+    (void)state;
+    /* select lower('ÉA'), upper('éa') => Éa|éA  (collation C: ASCII letters only) */
+    EXPECT_TEXT("Éa", "lower", T("ÉA"));
+    EXPECT_TEXT("éA", "upper", T("éa"));
+    EXPECT_TEXT("already lower", "lower", T("already lower"));
+    EXPECT_TEXT("MIXED 123", "upper", T("MiXeD 123"));
+    /* select initcap('hi THERE o''neil 3rd-party') => Hi There O'Neil 3rd-Party */
+    EXPECT_TEXT("Hi There O'Neil 3rd-Party", "initcap", T("hi THERE o'neil 3rd-party"));
+    /* select initcap('hello wORLD éa') => Hello World éA */
+    EXPECT_TEXT("Hello World éA", "initcap", T("hello wORLD éa"));
+    EXPECT_NULL("lower", NUL(SQL_TEXT));
+}
+
+static void test_substr(void **state)
+{
+    (void)state;
+    /* select substr('hello', 0, 3), substr('hello', -2), substr('hello', 2), substr('héllo', 2, 2),
+     * substr('hello', 10) => he|hello|ello|él| */
+    EXPECT_TEXT("he", "substr", T("hello"), I4(0), I4(3));
+    EXPECT_TEXT("hello", "substr", T("hello"), I4(-2));
+    EXPECT_TEXT("ello", "substr", T("hello"), I4(2));
+    EXPECT_TEXT("él", "substr", T("héllo"), I4(2), I4(2));
+    EXPECT_TEXT("", "substr", T("hello"), I4(10));
+    EXPECT_TEXT("ell", "substring", T("hello"), I4(2), I4(3));
+    EXPECT_TEXT("", "substring", T("hello"), I4(-5), I4(3));
+    /* select substr('hello', 2, -1) => ERROR 22011 */
+    EXPECT_ERR("22011", "negative substring length not allowed", "substr", T("hello"), I4(2), I4(-1));
+    /* bytea: select substring('\x010203'::bytea, 2, 5) => \x0203 */
+    EXPECT_TEXT("\x02\x03", "substring", TY(SQL_BYTEA, "\x01\x02\x03"), I4(2), I4(5));
+    /* select left('héllo', -2), right('héllo', -2), right('hello', 2), left('hello', 0) => hél|llo|lo| */
+    EXPECT_TEXT("hél", "left", T("héllo"), I4(-2));
+    EXPECT_TEXT("llo", "right", T("héllo"), I4(-2));
+    EXPECT_TEXT("lo", "right", T("hello"), I4(2));
+    EXPECT_TEXT("", "left", T("hello"), I4(0));
+    EXPECT_TEXT("hello", "left", T("hello"), I4(99));
+    EXPECT_TEXT("", "right", T("hello"), I4(-99));
+}
+
+static void test_search(void **state)
+{
+    (void)state;
+    /* select strpos('héllo', 'l'), strpos('abc', ''), position('c' in 'abc') => 3|1|3 */
+    EXPECT_INT(3, "strpos", T("héllo"), T("l"));
+    EXPECT_INT(1, "strpos", T("abc"), T(""));
+    EXPECT_INT(3, "position", T("abc"), T("c"));
+    EXPECT_INT(0, "strpos", T("abc"), T("x"));
+    /* select starts_with('hello', 'he'), 'hello' ^@ 'hel' => t|t */
+    EXPECT_BOOL(1, "starts_with", T("hello"), T("he"));
+    EXPECT_BOOL(1, "^@", T("hello"), T("hel"));
+    EXPECT_BOOL(0, "starts_with", T("he"), T("hello"));
+    /* select replace('aaa', '', 'x'), replace('abcabc', 'b', 'XX') => aaa|aXXcaXXc */
+    EXPECT_TEXT("aaa", "replace", T("aaa"), T(""), T("x"));
+    EXPECT_TEXT("aXXcaXXc", "replace", T("abcabc"), T("b"), T("XX"));
+    EXPECT_TEXT("ac", "replace", T("abc"), T("b"), T(""));
+    EXPECT_TEXT("abc", "replace", T("abc"), T("z"), T("y"));
+}
+
+static void test_split_part(void **state)
+{
+    (void)state;
+    /* select split_part('a,b,c', ',', -1), split_part('a,b,c', ',', 5), split_part('abc', '', 1),
+     * split_part('abc', '', 2) => c||abc| */
+    EXPECT_TEXT("b", "split_part", T("a,b,c"), T(","), I4(2));
+    EXPECT_TEXT("c", "split_part", T("a,b,c"), T(","), I4(-1));
+    EXPECT_TEXT("a", "split_part", T("a,b,c"), T(","), I4(-3));
+    EXPECT_TEXT("", "split_part", T("a,b,c"), T(","), I4(-4));
+    EXPECT_TEXT("", "split_part", T("a,b,c"), T(","), I4(5));
+    EXPECT_TEXT("abc", "split_part", T("abc"), T(""), I4(1));
+    EXPECT_TEXT("", "split_part", T("abc"), T(""), I4(2));
+    EXPECT_TEXT("b", "split_part", T("a<>b<>c"), T("<>"), I4(2));
+    /* select split_part('a,b,c', ',', 0) => ERROR 22023 */
+    EXPECT_ERR("22023", "field position must not be zero", "split_part", T("a,b,c"), T(","), I4(0));
+}
+
+static void test_trim_pad(void **state)
+{
+    (void)state;
+    /* select btrim('  ab  '), btrim('xxabyx', 'xy'), ltrim('xxab', 'x'), rtrim('abxx', 'x'),
+     * btrim('ab', '') => ab|ab|ab|ab|ab */
+    EXPECT_TEXT("ab", "btrim", T("  ab  "));
+    EXPECT_TEXT("ab", "btrim", T("xxabyx"), T("xy"));
+    EXPECT_TEXT("ab", "ltrim", T("xxab"), T("x"));
+    EXPECT_TEXT("ab", "rtrim", T("abxx"), T("x"));
+    EXPECT_TEXT("ab  ", "ltrim", T("  ab  "));
+    EXPECT_TEXT("  ab", "rtrim", T("  ab  "));
+    EXPECT_TEXT("ab", "btrim", T("ab"), T(""));
+    EXPECT_TEXT("x", "btrim", T("éxé"), T("é"));
+    /* select lpad('abc', 5, ''), lpad('abcdef', 3), lpad('ab', 7, 'xy'), rpad('ab', 7, 'xy'), lpad('ab', -1)
+     * => abc|abc|xyxyxab|abxyxyx| */
+    EXPECT_TEXT("abc", "lpad", T("abc"), I4(5), T(""));
+    EXPECT_TEXT("abc", "lpad", T("abcdef"), I4(3));
+    EXPECT_TEXT("xyxyxab", "lpad", T("ab"), I4(7), T("xy"));
+    EXPECT_TEXT("abxyxyx", "rpad", T("ab"), I4(7), T("xy"));
+    EXPECT_TEXT("", "lpad", T("ab"), I4(-1));
+    EXPECT_TEXT("   ab", "lpad", T("ab"), I4(5));
+    EXPECT_TEXT("éé€", "lpad", T("€"), I4(3), T("é"));
+    /* select lpad('a', 2147483647, 'x') => ERROR 54000 */
+    EXPECT_ERR("54000", "requested length too large", "lpad", T("a"), I4(2147483647), T("x"));
+}
+
+static void test_repeat_reverse_translate(void **state)
+{
+    (void)state;
+    /* select repeat('ab', 3), repeat('x', -1) => ababab| */
+    EXPECT_TEXT("ababab", "repeat", T("ab"), I4(3));
+    EXPECT_TEXT("", "repeat", T("x"), I4(-1));
+    /* select repeat('abc', 2147483647) => ERROR 54000 requested length too large */
+    EXPECT_ERR("54000", "requested length too large", "repeat", T("abc"), I4(2147483647));
+    /* select reverse('héllo') => olléh */
+    EXPECT_TEXT("olléh", "reverse", T("héllo"));
+    /* select translate('12345', '143', 'ax'), translate('abc', 'ab', ''), translate('héllo', 'é', 'e')
+     * => a2x5|c|hello */
+    EXPECT_TEXT("a2x5", "translate", T("12345"), T("143"), T("ax"));
+    EXPECT_TEXT("c", "translate", T("abc"), T("ab"), T(""));
+    EXPECT_TEXT("hello", "translate", T("héllo"), T("é"), T("e"));
+    /* select overlay('Txxxxas' placing 'hom' from 2 for 4), overlay('abc' placing 'X' from 2)
+     * => Thomas|aXc */
+    EXPECT_TEXT("Thomas", "overlay", T("Txxxxas"), T("hom"), I4(2), I4(4));
+    EXPECT_TEXT("aXc", "overlay", T("abc"), T("X"), I4(2));
+}
+
+static void test_concat(void **state)
+{
+    (void)state;
+    /* select 'abc' || 1, 1 || 'abc', 'a' || null => abc1|1abc| */
+    EXPECT_TEXT("abc1", "||", T("abc"), I4(1));
+    EXPECT_TEXT("1abc", "||", I4(1), T("abc"));
+    EXPECT_TEXT("ab", "||", T("a"), T("b"));
+    EXPECT_NULL("||", T("a"), NUL(SQL_TEXT));
+    /* select 'x' || true => xtrue (a cast to text, unlike concat's output function) */
+    EXPECT_TEXT("xtrue", "||", T("x"), B(1));
+    /* select concat('a', null, 1, true) => a1t ; concat_ws(',', 'a', null, 'b') => a,b */
+    EXPECT_TEXT("a1t", "concat", T("a"), NUL(SQL_TEXT), I4(1), B(1));
+    EXPECT_TEXT("a,b", "concat_ws", T(","), T("a"), NUL(SQL_TEXT), T("b"));
+    EXPECT_TEXT("", "concat", NUL(SQL_TEXT), NUL(SQL_INT4));
+    /* select concat_ws(null, 'a') is null => t */
+    EXPECT_NULL("concat_ws", NUL(SQL_TEXT), T("a"));
+    EXPECT_TEXT("-5|9223372036854775807", "concat_ws", T("|"), I2(-5), I8(INT64_MAX));
+}
+
+static void test_codes(void **state)
+{
+    (void)state;
+    /* select md5('abc') => 900150983cd24fb0d6963f7d28e17f72 */
+    EXPECT_TEXT("900150983cd24fb0d6963f7d28e17f72", "md5", T("abc"));
+    /* select md5('') => d41d8cd98f00b204e9800998ecf8427e */
+    EXPECT_TEXT("d41d8cd98f00b204e9800998ecf8427e", "md5", T(""));
+    /* select to_hex(-1), to_hex(-1::int8), to_hex(255) => ffffffff|ffffffffffffffff|ff */
+    EXPECT_TEXT("ffffffff", "to_hex", I4(-1));
+    EXPECT_TEXT("ffffffffffffffff", "to_hex", I8(-1));
+    EXPECT_TEXT("ff", "to_hex", I4(255));
+    EXPECT_TEXT("0", "to_hex", I4(0));
+    /* select chr(233), ascii('é'), ascii('') => é|233|0 */
+    EXPECT_TEXT("é", "chr", I4(233));
+    EXPECT_TEXT("A", "chr", I4(65));
+    EXPECT_TEXT("😀", "chr", I4(0x1F600));
+    EXPECT_INT(233, "ascii", T("é"));
+    EXPECT_INT(0, "ascii", T(""));
+    /* select chr(0) / chr(-1) / chr(1114112) / chr(55296) */
+    EXPECT_ERR("54000", "null character not permitted", "chr", I4(0));
+    EXPECT_ERR("22023", "character number must be positive", "chr", I4(-1));
+    EXPECT_ERR("54000", "requested character too large for encoding: 1114112", "chr", I4(1114112));
+    EXPECT_ERR("54000", "requested character not valid for encoding: 55296", "chr", I4(55296));
+}
+
+static void test_quote(void **state)
+{
+    (void)state;
+    /* select quote_ident('abc'), quote_ident('Abc'), quote_ident('select'), quote_ident('a"b'),
+     * quote_ident('_x1$'), quote_ident('1a') => abc|"Abc"|"select"|"a""b"|"_x1$"|"1a" */
+    EXPECT_TEXT("abc", "quote_ident", T("abc"));
+    EXPECT_TEXT("\"Abc\"", "quote_ident", T("Abc"));
+    EXPECT_TEXT("\"select\"", "quote_ident", T("select"));
+    EXPECT_TEXT("\"a\"\"b\"", "quote_ident", T("a\"b"));
+    EXPECT_TEXT("\"_x1$\"", "quote_ident", T("_x1$"));
+    EXPECT_TEXT("\"1a\"", "quote_ident", T("1a"));
+    EXPECT_TEXT("xmltext", "quote_ident", T("xmltext")); /* not a keyword in 15 */
+    /* select quote_literal('it''s'), quote_literal(E'a\\b'), quote_nullable(null) => 'it''s'|E'a\\b'|NULL */
+    EXPECT_TEXT("'it''s'", "quote_literal", T("it's"));
+    EXPECT_TEXT("E'a\\\\b'", "quote_literal", T("a\\b"));
+    EXPECT_TEXT("NULL", "quote_nullable", NUL(SQL_TEXT));
+    EXPECT_TEXT("'x'", "quote_nullable", T("x"));
+}
+
+static void test_format(void **state)
+{
+    (void)state;
+    /* select format('%s|%I|%L|%%|%2$s|%-5s|%5s|', 'a b', 'Foo', 'it''s', 'x')
+     * => a b|"Foo"|'it''s'|%|Foo|it's |    x| */
+    EXPECT_TEXT("a b|\"Foo\"|'it''s'|%|Foo|it's |    x|", "format", T("%s|%I|%L|%%|%2$s|%-5s|%5s|"), T("a b"),
+                T("Foo"), T("it's"), T("x"));
+    /* select format('%L', null), format('%I', 'select'), format('%s', null), format('%3$s %1$s', 1, 2, 3)
+     * => NULL|"select"||3 1 */
+    EXPECT_TEXT("NULL", "format", T("%L"), NUL(SQL_TEXT));
+    EXPECT_TEXT("\"select\"", "format", T("%I"), T("select"));
+    EXPECT_TEXT("", "format", T("%s"), NUL(SQL_TEXT));
+    EXPECT_TEXT("3 1", "format", T("%3$s %1$s"), I4(1), I4(2), I4(3));
+    /* select format('%*s|%-*s|', 5, 'a', 4, 'b'), format('%1$s %s', 'a', 'b'), format('%2$s %s', 'a', 'b', 'c')
+     * =>     a|b   ||a b|b c */
+    EXPECT_TEXT("    a|b   |", "format", T("%*s|%-*s|"), I4(5), T("a"), I4(4), T("b"));
+    EXPECT_TEXT("a b", "format", T("%1$s %s"), T("a"), T("b"));
+    EXPECT_TEXT("b c", "format", T("%2$s %s"), T("a"), T("b"), T("c"));
+    /* select format('%*s', null, 'a'), format('%*s', -3, 'a')||'|', format('%5I', 'a'), format('%-5L', 'a')||'|'
+     * => a|a  ||    a|'a'  | */
+    EXPECT_TEXT("a", "format", T("%*s"), NUL(SQL_INT4), T("a"));
+    EXPECT_TEXT("a  ", "format", T("%*s"), I4(-3), T("a"));
+    EXPECT_TEXT("    a", "format", T("%5I"), T("a"));
+    EXPECT_TEXT("'a'  ", "format", T("%-5L"), T("a"));
+    EXPECT_TEXT("plain", "format", T("plain"));
+    EXPECT_NULL("format", NUL(SQL_TEXT), T("a"));
+    /* errors */
+    EXPECT_ERR("22023", "too few arguments for format()", "format", T("%s %s"), T("a"));
+    EXPECT_ERR("22023", "unrecognized format() type specifier \"z\"", "format", T("%z"), T("a"));
+    EXPECT_ERR("22023", "unterminated format() type specifier", "format", T("%"), I4(1));
+    EXPECT_ERR("22023", "unterminated format() type specifier", "format", T("%-"), I4(1));
+    EXPECT_ERR("22023", "format specifies argument 0, but arguments are numbered from 1", "format", T("%0$s"), I4(1));
+    EXPECT_ERR("22004", "null values cannot be formatted as an SQL identifier", "format", T("%I"), NUL(SQL_TEXT));
+}
+
+static void test_string_to_array(void **state)
+{
+    (void)state;
+    /* select string_to_array('a,b,,c', ','), string_to_array('a,b,NULL', ',', 'NULL'),
+     * string_to_array('', ','), string_to_array('abc', null), string_to_array('abc', '')
+     * => {a,b,"",c}|{a,b,NULL}|{}|{a,b,c}|{abc} */
+    EXPECT_TEXT("{a,b,\"\",c}", "string_to_array", T("a,b,,c"), T(","));
+    EXPECT_TEXT("{a,b,NULL}", "string_to_array", T("a,b,NULL"), T(","), T("NULL"));
+    EXPECT_TEXT("{}", "string_to_array", T(""), T(","));
+    EXPECT_TEXT("{a,b,c}", "string_to_array", T("abc"), NUL(SQL_TEXT));
+    EXPECT_TEXT("{abc}", "string_to_array", T("abc"), T(""));
+    /* select string_to_array('a b,c"d,', ',') => {"a b","c\"d",""} */
+    EXPECT_TEXT("{\"a b\",\"c\\\"d\",\"\"}", "string_to_array", T("a b,c\"d,"), T(","));
+    EXPECT_NULL("string_to_array", NUL(SQL_TEXT), T(","));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_lengths, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_case, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_substr, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_search, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_split_part, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_trim_pad, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_repeat_reverse_translate, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_concat, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_codes, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_quote, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_format, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_string_to_array, fnt_setup, fnt_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
