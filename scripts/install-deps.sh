@@ -11,6 +11,8 @@ DEB_PKGS=(
   libpg-query-dev libprotobuf-c-dev zlib1g-dev libsnappy-dev libzstd-dev libcurl4-openssl-dev
   libcmocka-dev
   libpcre2-dev postgresql-15
+  libpq-dev libedit-dev
+  tzdata
   python3 python3-boto3 python3-psycopg2 awscli curl netcat-openbsd procps
   postgresql-client-15 libpostgresql-jdbc-java openjdk-17-jdk-headless
 )

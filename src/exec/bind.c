@@ -222,12 +222,23 @@ static SqlTypeId fn_decl_arg(const SqlFnDef *d, uint32_t i)
     return d->args[d->n_args ? d->n_args - 1 : 0];
 }
 
-/* Cost of calling d with these argument types, or -1 if it cannot be called. */
+/* Cost of calling d with these argument types, or -1 if it cannot be called. Lower is better; the
+ * weights order candidates as PostgreSQL's func_select_candidate does: most arguments matching exactly,
+ * then most arguments converted to their category's preferred type, then the cheapest casts. */
 static int fn_candidate_cost(const SqlFnDef *d, Expr **args, uint32_t n, SqlTypeId *anyelem)
 {
     if (n < d->n_args || (n > d->n_args && !d->is_variadic))
         return -1;
     int cost = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        SqlTypeId want = fn_decl_arg(d, i), have = args[i]->type.id;
+        if (want == SQL_FN_ANY || want == SQL_FN_ANYELEMENT || have == SQL_UNKNOWN)
+            continue;
+        if (want != have)
+            cost += 100000;                      /* one fewer exact match */
+        if (want != have && !is_preferred(want))
+            cost += 1000;                        /* a conversion to a non-preferred type */
+    }
     *anyelem = SQL_UNKNOWN;
     for (uint32_t i = 0; i < n; i++) {
         SqlTypeId want = fn_decl_arg(d, i), have = args[i]->type.id;
@@ -256,7 +267,7 @@ static int fn_candidate_cost(const SqlFnDef *d, Expr **args, uint32_t n, SqlType
         int c = implicit_cost(have, want);
         if (c < 0)
             return -1;
-        cost += c * 4 + (c > 0 && !is_preferred(want));
+        cost += c;
     }
     return cost;
 }
@@ -362,7 +373,8 @@ static Expr *bind_call(BindCtx *ctx, const char *name, int is_op, Expr **args, u
         bind_oom(ctx);
         return NULL;
     }
-    memcpy(e->args, args, n * sizeof(*args));
+    if (n)
+        memcpy(e->args, args, n * sizeof(*args));
     e->u.fn.def = def;
     if (def->init) {
         const SqlValue **consts = ARENA_NEW(ctx->arena, const SqlValue *, n ? n : 1);

@@ -122,7 +122,10 @@ int op_scan_open(Op *op, ExecCtx *ctx)
     }
     st->need_seq_text = sp->needed[td->n_cols + TABLE_HID_SEQUENCE_NUMBER] || td->on_error == TABLE_ON_ERROR_FAIL ||
                         td->on_error == TABLE_ON_ERROR_DEAD_LETTER;
-    if (st->n_sel && decoder_create(td, st->sel, st->n_sel, NULL, &st->dec, ctx->err))
+    /* Under skip / fail / dead_letter, which rows exist depends on every field, so the decoder runs
+     * even when the query reads no column (count(*)); under null it is needed only for columns. */
+    int need_dec = st->n_sel || td->on_error != TABLE_ON_ERROR_NULL;
+    if (need_dec && decoder_create(td, st->sel, st->n_sel, NULL, &st->dec, ctx->err))
         return WEIR_ERROR;
     return WEIR_OK;
 }

@@ -17,6 +17,8 @@
  * Float output follows PostgreSQL 12+: extra_float_digits > 0 prints the shortest text that reads back
  * to the same value (Ryu's answer), switching to exponent form outside 1e-4 <= |x| < 1e15 (1e6 for
  * real); extra_float_digits <= 0 prints "%.{15+efd}g" ("%.{6+efd}g" for real).
+ *
+ * strtod/strtof/snprintf are used for floats, so LC_NUMERIC must stay "C" (weir never calls setlocale).
  */
 #include "sql/typeio.h"
 
@@ -1404,17 +1406,28 @@ static int cast_to_text(const SqlValue *v, SqlType t, const SqlFormatOpts *o, Ar
         }
     } else if (v->type.id == SQL_BOOL) {
         s = v->u.b ? SLICE_LIT("true") : SLICE_LIT("false");
-    } else {
-        Buf b;
-        buf_init(&b, 1 << 26);
-        if (sql_value_to_text(v, o, &b) != WEIR_OK) {
-            buf_fini(&b);
-            return sql_error_set(err, "54000", 0, "value too large");
+    } else if (v->type.id == SQL_BYTEA) {
+        /* hex straight into the arena */
+        static const char hex[] = "0123456789abcdef";
+        uint8_t *d = arena_try_alloc(a, 2 + 2 * v->u.s.n + 1);
+        if (!d)
+            return sql_error_set(err, "53200", 0, "out of memory");
+        d[0] = '\\';
+        d[1] = 'x';
+        for (size_t i = 0; i < v->u.s.n; i++) {
+            d[2 + 2 * i] = (uint8_t)hex[v->u.s.p[i] >> 4];
+            d[3 + 2 * i] = (uint8_t)hex[v->u.s.p[i] & 15];
         }
-        int rc = copy_slice((const char *)(b.p ? b.p : (uint8_t *)""), b.len, a, &s, err);
-        buf_fini(&b);
-        if (rc)
-            return rc;
+        s = (Slice){d, 2 + 2 * v->u.s.n};
+    } else {
+        /* every remaining type prints in under 200 bytes: format on the stack, copy once into the arena
+         * (a Buf over a stack array whose max equals its capacity never reallocates) */
+        uint8_t stack[256];
+        Buf b = {stack, 0, sizeof(stack), sizeof(stack) - 1};
+        if (sql_value_to_text(v, o, &b) != WEIR_OK)
+            return sql_error_set(err, "54000", 0, "value too large");
+        if (copy_slice((const char *)stack, b.len, a, &s, err))
+            return WEIR_ERROR;
     }
     if (t.id == SQL_NAME && s.n > 63) {
         size_t l = 63;

@@ -177,18 +177,20 @@ static const char *posix_hms(const char *p, int max_h, int32_t *out)
         p++;
         if (!isdigit((unsigned char)*p))
             return NULL;
-        while (isdigit((unsigned char)*p))
+        while (isdigit((unsigned char)*p)) {
             m = m * 10 + (*p++ - '0');
-        if (m > 59)
-            return NULL;
+            if (m > 59)
+                return NULL;
+        }
         if (*p == ':') {
             p++;
             if (!isdigit((unsigned char)*p))
                 return NULL;
-            while (isdigit((unsigned char)*p))
+            while (isdigit((unsigned char)*p)) {
                 s = s * 10 + (*p++ - '0');
-            if (s > 60)
-                return NULL;
+                if (s > 60)
+                    return NULL;
+            }
         }
     }
     *out = sign * (h * 3600 + m * 60 + s);

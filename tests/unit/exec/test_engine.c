@@ -95,6 +95,9 @@ static void test_constants(void **state)
     assert_string_equal(run(sess, "SELECT 2 IN (1, 2), 3 NOT IN (1, 2), NULL::int IN (1), 4 BETWEEN 1 AND 3"),
                         "t|t||f\n");
     assert_string_equal(run(sess, "SELECT '42'::int + 1, CAST('2024-05-01' AS date)"), "43|2024-05-01\n");
+    /* real * integer resolves to float4 * float8 -> float8, as in PostgreSQL (preferred type wins) */
+    assert_string_equal(run(sess, "SELECT 0.1::real * 3"), "0.30000000447034836\n");
+    assert_string_equal(run(sess, "SELECT current_date IS NOT NULL"), "t\n");
     assert_string_equal(run(sess, "SELECT x FROM (VALUES (1)) v(x)"),
                         "ERROR 0A000 0: joins and subqueries in FROM are not supported yet");
 }
@@ -201,6 +204,12 @@ static void test_stream_table(void **state)
                                    "ORDER BY n DESC, url LIMIT 2"),
                         "/p/0|2\n/p/2|2\n");
     assert_string_equal(run(ssess, "SELECT count(*) FROM clicks WHERE NOT _message_valid"), "1\n");
+    /* under on_error = 'skip' the bad record is not a row, whatever the query reads */
+    assert_string_equal(run(ssess, "CREATE TABLE clicks_skip (user_id int, status int) "
+                                   "WITH (stream = 'clicks', format = 'json', on_error = 'skip')"),
+                        "");
+    assert_string_equal(run(ssess, "SELECT count(*) FROM clicks_skip"), "9\n");
+    assert_string_equal(run(ssess, "SELECT count(user_id) FROM clicks_skip"), "9\n");
     assert_string_equal(run(ssess, "SELECT _partition_key, _message_length > 0, length(_sequence_number), "
                                    "_shard_id LIKE 'shardId-%' FROM clicks WHERE bytes = 300"),
                         "k3|t|56|t\n");
