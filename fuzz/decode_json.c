@@ -14,7 +14,7 @@
  *     it too, and the columns must hold what jansson finds at the same paths (strings byte for byte,
  *     objects/arrays equal as JSON, null/missing as NULL). The converse cannot be asserted: jansson
  *     rejects valid JSON weir accepts (integers beyond 64 bits, invalid UTF-8 in strings no column
- *     reads, nesting past 2048).
+ *     reads, nesting past 2048). Inputs with a NUL byte are left out: jansson accepts "1\0" as a number.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -212,7 +212,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o = fz_run(fz_dtext, &one, 1, a);
     fz_check_out(fz_text, &o, &one, 1, fz_n_text);
     json_error_t je;
-    json_t *doc = json_loadb((const char *)data, size, 0, &je);
+    /* jansson quietly accepts a NUL byte right after a number ("1\0,"), which is not JSON: leave inputs
+     * with NUL bytes out of the comparison */
+    json_t *doc = memchr(data, 0, size) ? NULL : json_loadb((const char *)data, size, 0, &je);
     if (doc) {
         fz_check(o.valid[0] == 1, "a document jansson accepts is valid");
         json_t *x = json_object_get(doc, "x");

@@ -49,7 +49,8 @@ static void check_messages(const uint8_t *p, size_t n)
     while (off < n) {
         fz_check(n - off >= 5, "a send ends inside a message header");
         fz_check(p[off] && strchr(known, p[off]) != NULL, "unknown backend message type");
-        uint32_t len = (uint32_t)p[off + 1] << 24 | (uint32_t)p[off + 2] << 16 | (uint32_t)p[off + 3] << 8 | p[off + 4];
+        uint32_t len =
+            (uint32_t)p[off + 1] << 24 | (uint32_t)p[off + 2] << 16 | (uint32_t)p[off + 3] << 8 | p[off + 4];
         fz_check(len >= 4 && n - off - 1 >= len, "a send ends inside a message");
         off += 1 + len;
     }
@@ -116,8 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size <= 8192) {
         run(data, size, 1, &b);
         /* Bytes behind an SSL or GSS request are refused only if they came in the same read. */
-        int encryption_request = size > 8 && (be32(data + 4) == PG_SSL_REQUEST_CODE ||
-                                              be32(data + 4) == PG_GSSENC_REQUEST_CODE);
+        int encryption_request =
+            size > 8 && (be32(data + 4) == PG_SSL_REQUEST_CODE || be32(data + 4) == PG_GSSENC_REQUEST_CODE);
         if (!encryption_request)
             fz_check(a.out.len == b.out.len && (a.out.len == 0 || !memcmp(a.out.p, b.out.p, a.out.len)),
                      "whole and split input answered differently");

@@ -8,5 +8,6 @@
 #define WEIR_VERSION "0.1.0"
 
 int cmd_server(int argc, char **argv);
+int cmd_sql(int argc, char **argv);
 
 #endif

@@ -1,13 +1,15 @@
 /*
- * cmd_server.c: `weir server`: opens the store, starts the HTTP listener on the event loop, and runs
- * until SIGINT or SIGTERM.
+ * cmd_server.c: `weir server`: opens the store, starts the HTTP listener on the event loop and the
+ * PostgreSQL protocol listener (src/pgwire, threads of its own) over the SQL engine, and runs until
+ * SIGINT or SIGTERM.
  *
  * Threads: the libuv loop thread runs every request handler; the store's sync thread does group
  * commit and wakes the loop through a uv_async handle, whose callback runs store_dispatch() (which
  * answers the puts waiting for their fsync). A uv_timer runs retention once a minute.
  *
- * Shutdown (SIGINT/SIGTERM): stop the listener and close connections, close the store (final fsync,
- * pending waiters run), close the loop's own handles, drain the loop, exit 0.
+ * Shutdown (SIGINT/SIGTERM): stop the listeners and close connections (PostgreSQL sessions get their
+ * running query cancelled and FATAL 57P01), close the SQL engine, close the store (final fsync, pending
+ * waiters run), close the loop's own handles, drain the loop, exit 0.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -21,12 +23,15 @@
 #include "http/api.h"
 #include "http/aws_json.h"
 #include "http/http.h"
+#include "pgwire/pg_server.h"
 #include "store/store.h"
 
 typedef struct Server {
     uv_loop_t *loop;
     Store *store;
     HttpServer *http;
+    SqlEngine *sql;
+    PgServer *pg;
     Api api;
     uv_async_t wake;
     uv_timer_t retention;
@@ -73,6 +78,8 @@ static void server_stop(Server *s)
     s->stopping = 1;
     log_info("shutting down");
     http_server_stop(&s->http);
+    pg_server_stop(&s->pg); /* before the engine and the store its sessions use */
+    sql_engine_destroy(&s->sql);
     store_close(&s->store);
     uv_close((uv_handle_t *)&s->wake, server_close_cb);
     uv_close((uv_handle_t *)&s->retention, server_close_cb);
@@ -109,6 +116,9 @@ static void server_usage(FILE *f)
     fputs("usage: weir server [options]\n"
           "  --data DIR            data directory (default ./weir-data)\n"
           "  --listen ADDR:PORT    HTTP listener for the Kinesis API (default 127.0.0.1:4567; port 0 picks one)\n"
+          "  --pg-listen ADDR:PORT PostgreSQL protocol listener (default 127.0.0.1:4568; port 0 picks one;\n"
+          "                        none: no SQL front end)\n"
+          "  --pg-max-connections N  PostgreSQL sessions at once (default 100)\n"
           "  --fsync MODE          always | batch (group commit, default) | none\n"
           "  --region REGION       region for ARNs when a request has no credential scope (default us-east-1)\n"
           "  --account ID          12-digit account id in ARNs (default 000000000000)\n"
@@ -120,6 +130,9 @@ int cmd_server(int argc, char **argv)
 {
     const char *data = "./weir-data";
     const char *listen = "127.0.0.1:4567";
+    const char *pg_listen = "127.0.0.1:4568";
+    int pg_listen_given = 0;
+    int pg_max_conn = 100;
     const char *region = "us-east-1";
     const char *account = "000000000000";
     int fsync_mode = STORE_FSYNC_BATCH;
@@ -127,6 +140,7 @@ int cmd_server(int argc, char **argv)
         {"data", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
         {"fsync", required_argument, NULL, 'f'},  {"region", required_argument, NULL, 'r'},
         {"account", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
+        {"pg-listen", required_argument, NULL, 'P'}, {"pg-max-connections", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -137,6 +151,20 @@ int cmd_server(int argc, char **argv)
         case 'l': listen = optarg; break;
         case 'r': region = optarg; break;
         case 'a': account = optarg; break;
+        case 'P':
+            pg_listen = optarg;
+            pg_listen_given = 1;
+            break;
+        case 'M': {
+            char *end = NULL;
+            long v = strtol(optarg, &end, 10);
+            if (!end || *end || v < 1 || v > 100000) {
+                fprintf(stderr, "weir server: --pg-max-connections must be 1..100000\n");
+                return 2;
+            }
+            pg_max_conn = (int)v;
+            break;
+        }
         case 'f':
             if (!strcmp(optarg, "batch"))
                 fsync_mode = STORE_FSYNC_BATCH;
@@ -166,6 +194,13 @@ int cmd_server(int argc, char **argv)
     int port = 0;
     if (parse_listen(listen, host, sizeof(host), &port)) {
         fprintf(stderr, "weir server: --listen must be ADDR:PORT, got '%s'\n", listen);
+        return 2;
+    }
+    int pg_enabled = strcmp(pg_listen, "none") != 0;
+    char pg_host[256];
+    int pg_port = 0;
+    if (pg_enabled && parse_listen(pg_listen, pg_host, sizeof(pg_host), &pg_port)) {
+        fprintf(stderr, "weir server: --pg-listen must be ADDR:PORT or none, got '%s'\n", pg_listen);
         return 2;
     }
     int64_t iter_ttl = 300000;
@@ -210,6 +245,35 @@ int cmd_server(int argc, char **argv)
         uv_loop_close(s.loop);
         return 1;
     }
+    if (pg_enabled) {
+        SqlEngineConfig ecfg = {.store = s.store, .data_dir = data, .server_version = "15.0 (weir " WEIR_VERSION ")"};
+        PgServerConfig pcfg = {.host = pg_host, .port = pg_port, .ops = &pg_engine_sql, .max_connections = pg_max_conn};
+        int pg_optional = 0;
+        if (sql_engine_create(&ecfg, &s.sql, &e) == WEIR_OK) {
+            pcfg.eng = s.sql;
+            if (pg_server_start(&pcfg, &s.pg, &e)) {
+                /* The default port taken (another weir, a PostgreSQL) does not stop the Kinesis API from
+                 * serving; an address the user asked for does. */
+                pg_optional = !pg_listen_given;
+                fprintf(stderr, "weir server: cannot listen on %s: %s%s\n", pg_listen, e.msg,
+                        pg_optional ? "; running without the PostgreSQL protocol (use --pg-listen ADDR:PORT)" : "");
+            }
+        } else {
+            fprintf(stderr, "weir server: cannot start the SQL engine: %s\n", e.msg);
+        }
+        if (pg_optional)
+            sql_engine_destroy(&s.sql);
+        if (!s.pg && !pg_optional) {
+            http_server_stop(&s.http);
+            sql_engine_destroy(&s.sql);
+            store_close(&s.store);
+            kinesis_api_destroy(&s.api.kinesis);
+            uv_close((uv_handle_t *)&s.wake, server_close_cb);
+            uv_run(s.loop, UV_RUN_DEFAULT);
+            uv_loop_close(s.loop);
+            return 1;
+        }
+    }
     uv_timer_init(s.loop, &s.retention);
     s.retention.data = &s;
     uv_timer_start(&s.retention, server_retention_cb, 60000, 60000);
@@ -222,6 +286,9 @@ int cmd_server(int argc, char **argv)
     printf("weir %s listening on http://%s:%d (Kinesis API), data %s, fsync %s\n", WEIR_VERSION, host,
            http_server_port(s.http), data,
            fsync_mode == STORE_FSYNC_BATCH ? "batch" : fsync_mode == STORE_FSYNC_ALWAYS ? "always" : "none");
+    if (s.pg)
+        printf("weir %s listening on postgresql://%s:%d (PostgreSQL protocol)\n", WEIR_VERSION, pg_host,
+               pg_server_port(s.pg));
     fflush(stdout);
 
     uv_run(s.loop, UV_RUN_DEFAULT);

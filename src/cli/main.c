@@ -1,6 +1,7 @@
 /*
- * main.c: the `weir` command. `weir server ...` runs the server; `weir help` and `weir --version`
- * say what there is. Other subcommands (sql, put, tail, load, gen) are added beside cmd_server.
+ * main.c: the `weir` command. `weir server ...` runs the server, `weir sql ...` is the SQL shell;
+ * `weir help` and `weir --version` say what there is. Other subcommands (put, tail, load, gen) are
+ * added beside them.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,11 +14,13 @@ static void usage(FILE *f)
     fputs("usage: weir <command> [options]\n"
           "\n"
           "commands:\n"
-          "  server    run the server (Kinesis Data Streams API on HTTP)\n"
+          "  server    run the server (Kinesis Data Streams API on HTTP, SQL on the PostgreSQL protocol)\n"
+          "  sql       SQL shell against a running server (weir sql --help)\n"
           "  help      show this text\n"
           "\n"
-          "weir server [--data DIR] [--listen ADDR:PORT] [--fsync always|batch|none]\n"
-          "            [--region REGION] [--account ID]\n",
+          "weir server [--data DIR] [--listen ADDR:PORT] [--pg-listen ADDR:PORT|none]\n"
+          "            [--fsync always|batch|none] [--region REGION] [--account ID]\n"
+          "weir sql [-c SQL] [-f FILE] [-h HOST] [-p PORT] [-U USER] [-d DB | URI]\n",
           f);
 }
 
@@ -30,6 +33,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "server"))
         return cmd_server(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "sql"))
+        return cmd_sql(argc - 1, argv + 1);
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("weir %s\n", WEIR_VERSION);
         return 0;

@@ -58,11 +58,12 @@ typedef struct SettingDef {
 } SettingDef;
 
 static const char *const v_bytea[] = {"escape", "hex", NULL};
-static const char *const v_msglevel[] = {"debug5", "debug4", "debug3", "debug2", "debug1",
-                                         "log",    "notice", "warning", "error", NULL};
-static const char *const v_isolation[] = {"serializable", "repeatable read", "read committed", "read uncommitted",
-                                          NULL};
-static const char *const v_intervalstyle[] = {"postgres", "postgres_verbose", "sql_standard", "iso_8601", NULL};
+static const char *const v_msglevel[] = {"debug5", "debug4", "debug3",  "debug2", "debug1",
+                                         "log",    "notice", "warning", "error",  NULL};
+static const char *const v_isolation[] = {"serializable", "repeatable read", "read committed",
+                                          "read uncommitted", NULL};
+static const char *const v_intervalstyle[] = {"postgres", "postgres_verbose", "sql_standard", "iso_8601",
+                                              NULL};
 static const char *const v_sync[] = {"local", "remote_write", "remote_apply", "on", "off", NULL};
 static const char *const v_xml[] = {"content", "document", NULL};
 
@@ -149,7 +150,8 @@ static const SettingDef *slot_def(const SqlSetting *st)
 }
 
 /* SqlError filler that works whether or not err already holds an error (it should not). */
-static int fail(SqlError *err, const char *sqlstate, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(SqlError *err, const char *sqlstate, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int fail(SqlError *err, const char *sqlstate, const char *fmt, ...)
 {
     if (!err)
@@ -245,7 +247,10 @@ static int parse_ms(const char *v, double *out)
         after++;
     if (*after)
         return -2;
-    static const struct { const char *u; double ms; } units[] = {
+    static const struct {
+        const char *u;
+        double ms;
+    } units[] = {
         {"us", 0.001}, {"ms", 1}, {"s", 1000}, {"min", 60000}, {"h", 3600000}, {"d", 86400000},
     };
     double mul = 1;
@@ -265,8 +270,14 @@ static int parse_ms(const char *v, double *out)
 /* How PostgreSQL shows a millisecond setting: the largest unit that divides it exactly. */
 static void show_ms(long ms, char *out, size_t n)
 {
-    static const struct { const char *u; long ms; } units[] = {
-        {"d", 86400000}, {"h", 3600000}, {"min", 60000}, {"s", 1000},
+    static const struct {
+        const char *u;
+        long ms;
+    } units[] = {
+        {"d", 86400000},
+        {"h", 3600000},
+        {"min", 60000},
+        {"s", 1000},
     };
     if (ms == 0) {
         snprintf(out, n, "0");
@@ -344,26 +355,33 @@ static int split_identifiers(const char *v, char *buf, size_t buf_n, char **elem
 static const char *datestyle_name(int style)
 {
     switch (style) {
-    case SQL_DATESTYLE_ISO: return "ISO";
-    case SQL_DATESTYLE_SQL: return "SQL";
-    case SQL_DATESTYLE_GERMAN: return "German";
-    default: return "Postgres";
+    case SQL_DATESTYLE_ISO:
+        return "ISO";
+    case SQL_DATESTYLE_SQL:
+        return "SQL";
+    case SQL_DATESTYLE_GERMAN:
+        return "German";
+    default:
+        return "Postgres";
     }
 }
 
 static const char *dateorder_name(int order)
 {
     switch (order) {
-    case SQL_DATEORDER_YMD: return "YMD";
-    case SQL_DATEORDER_DMY: return "DMY";
-    default: return "MDY";
+    case SQL_DATEORDER_YMD:
+        return "YMD";
+    case SQL_DATEORDER_DMY:
+        return "DMY";
+    default:
+        return "MDY";
     }
 }
 
 /* check_datestyle: a list of style and order key words; what is not given keeps its current value.
  * cur_* is the current value, def_* the session default (for the key word DEFAULT). */
-static int parse_datestyle(const char *v, int cur_style, int cur_order, int def_style, int def_order, int *style,
-                           int *order, SqlError *err)
+static int parse_datestyle(const char *v, int cur_style, int cur_order, int def_style, int def_order,
+                           int *style, int *order, SqlError *err)
 {
     char buf[512];
     char *el[32];
@@ -430,12 +448,14 @@ static int parse_datestyle(const char *v, int cur_style, int cur_order, int def_
  * lower case). weir's server encoding is UTF8 and it converts to nothing else; SQL_ASCII clients get
  * the bytes unconverted, as PostgreSQL gives them. */
 static const char *const pg_encodings[] = {
-    "SQL_ASCII", "EUC_JP",     "EUC_CN",     "EUC_KR",     "EUC_TW",     "EUC_JIS_2004", "UTF8",    "MULE_INTERNAL",
-    "LATIN1",    "LATIN2",     "LATIN3",     "LATIN4",     "LATIN5",     "LATIN6",       "LATIN7",  "LATIN8",
-    "LATIN9",    "LATIN10",    "WIN1256",    "WIN1258",    "WIN866",     "WIN874",       "KOI8R",   "WIN1251",
-    "WIN1252",   "ISO_8859_5", "ISO_8859_6", "ISO_8859_7", "ISO_8859_8", "WIN1250",      "WIN1253", "WIN1254",
-    "WIN1255",   "WIN1257",    "KOI8U",      "SJIS",       "BIG5",       "GBK",          "UHC",     "GB18030",
-    "JOHAB",     "SHIFT_JIS_2004", NULL};
+    "SQL_ASCII", "EUC_JP",        "EUC_CN",     "EUC_KR",     "EUC_TW",     "EUC_JIS_2004",
+    "UTF8",      "MULE_INTERNAL", "LATIN1",     "LATIN2",     "LATIN3",     "LATIN4",
+    "LATIN5",    "LATIN6",        "LATIN7",     "LATIN8",     "LATIN9",     "LATIN10",
+    "WIN1256",   "WIN1258",       "WIN866",     "WIN874",     "KOI8R",      "WIN1251",
+    "WIN1252",   "ISO_8859_5",    "ISO_8859_6", "ISO_8859_7", "ISO_8859_8", "WIN1250",
+    "WIN1253",   "WIN1254",       "WIN1255",    "WIN1257",    "KOI8U",      "SJIS",
+    "BIG5",      "GBK",           "UHC",        "GB18030",    "JOHAB",      "SHIFT_JIS_2004",
+    NULL};
 
 static void clean_encoding_name(const char *in, char *out, size_t n)
 {
@@ -512,8 +532,8 @@ static void session_sync(SqlSession *s)
 
 /* Turn value into the canonical text of setting def (or a custom placeholder when def is NULL).
  * name is the spelling the caller used, for messages. */
-static int canonical_value(SqlSession *s, const SettingDef *def, const char *name, const char *value, char *out,
-                           size_t n, SqlError *err)
+static int canonical_value(SqlSession *s, const SettingDef *def, const char *name, const char *value,
+                           char *out, size_t n, SqlError *err)
 {
     if (!def) {
         copy_str(out, n, value);
@@ -562,8 +582,8 @@ static int canonical_value(SqlSession *s, const SettingDef *def, const char *nam
         if (d < (double)def->min || d > (double)def->max) {
             if (d < (double)INT_MIN || d > (double)INT_MAX)
                 return fail(err, "22003", "value \"%s\" is out of range for type integer", value);
-            return fail(err, "22023", "%.0f is outside the valid range for parameter \"%s\" (%ld .. %ld)", d, name,
-                        def->min, def->max);
+            return fail(err, "22023", "%.0f is outside the valid range for parameter \"%s\" (%ld .. %ld)", d,
+                        name, def->min, def->max);
         }
         snprintf(out, n, "%.0f", d);
         return WEIR_OK;
@@ -574,13 +594,14 @@ static int canonical_value(SqlSession *s, const SettingDef *def, const char *nam
         if (rc) {
             fail_invalid(err, name, value);
             if (rc == -2)
-                snprintf(err->hint, sizeof(err->hint),
-                         "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".");
+                snprintf(
+                    err->hint, sizeof(err->hint),
+                    "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".");
             return WEIR_ERROR;
         }
         if (d < (double)def->min || d > (double)def->max)
-            return fail(err, "22023", "%.0f ms is outside the valid range for parameter \"%s\" (%ld .. %ld)", d, name,
-                        def->min, def->max);
+            return fail(err, "22023", "%.0f ms is outside the valid range for parameter \"%s\" (%ld .. %ld)",
+                        d, name, def->min, def->max);
         show_ms((long)d, out, n);
         return WEIR_OK;
     }
@@ -603,7 +624,8 @@ static int canonical_value(SqlSession *s, const SettingDef *def, const char *nam
         fail_invalid(err, name, value);
         size_t off = (size_t)snprintf(err->hint, sizeof(err->hint), "Available values: ");
         for (size_t i = 0; def->vals[i] && off < sizeof(err->hint); i++)
-            off += (size_t)snprintf(err->hint + off, sizeof(err->hint) - off, "%s%s", i ? ", " : "", def->vals[i]);
+            off += (size_t)snprintf(err->hint + off, sizeof(err->hint) - off, "%s%s", i ? ", " : "",
+                                    def->vals[i]);
         if (off < sizeof(err->hint))
             snprintf(err->hint + off, sizeof(err->hint) - off, ".");
         return WEIR_ERROR;
@@ -615,10 +637,11 @@ static int canonical_value(SqlSession *s, const SettingDef *def, const char *nam
         int def_style = SQL_DATESTYLE_ISO, def_order = SQL_DATEORDER_MDY;
         SqlError ignore;
         if (st && st->reset_value[0])
-            (void)parse_datestyle(st->reset_value, def_style, def_order, def_style, def_order, &def_style, &def_order,
-                                  &ignore);
+            (void)parse_datestyle(st->reset_value, def_style, def_order, def_style, def_order, &def_style,
+                                  &def_order, &ignore);
         int style, order;
-        if (parse_datestyle(value, s->fmt.date_style, s->fmt.date_order, def_style, def_order, &style, &order, err))
+        if (parse_datestyle(value, s->fmt.date_style, s->fmt.date_order, def_style, def_order, &style, &order,
+                            err))
             return WEIR_ERROR;
         snprintf(out, n, "%s, %s", datestyle_name(style), dateorder_name(order));
         return WEIR_OK;
@@ -639,7 +662,8 @@ static int canonical_value(SqlSession *s, const SettingDef *def, const char *nam
     }
 }
 
-/* A custom placeholder name: two or more identifiers joined by dots (PostgreSQL's valid_custom_variable_name). */
+/* A custom placeholder name: two or more identifiers joined by dots (PostgreSQL's
+ * valid_custom_variable_name). */
 static int is_custom_name(const char *name)
 {
     int saw_dot = 0, at_start = 1;
@@ -787,7 +811,8 @@ size_t sql_session_reported(SqlSession *s, const char *const **names, const char
     return n;
 }
 
-void sql_session_take_changes(SqlSession *s, void (*fn)(void *arg, const char *name, const char *value), void *arg)
+void sql_session_take_changes(SqlSession *s, void (*fn)(void *arg, const char *name, const char *value),
+                              void *arg)
 {
     for (size_t i = 0; i < s->n_settings; i++) {
         SqlSetting *st = &s->settings[i];

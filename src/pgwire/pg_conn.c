@@ -64,7 +64,7 @@ typedef struct PgPortal {
     SqlPortal *portal; /* NULL for an empty query string */
     int16_t *formats;  /* one result format code per column */
     size_t n_cols;
-    int is_done;       /* ran to completion: tag holds the CommandComplete tag */
+    int is_done; /* ran to completion: tag holds the CommandComplete tag */
     char tag[64];
 } PgPortal;
 
@@ -248,7 +248,8 @@ static int conn_rows_cb(void *arg, const Batch *b)
             if (w.rc)
                 break;
             int binary = rs->formats && i < rs->n_formats && rs->formats[i] == 1;
-            w.rc = binary ? c->ops->format_binary(c->sess, v, r, &c->out) : c->ops->format_text(c->sess, v, r, &c->out);
+            w.rc = binary ? c->ops->format_binary(c->sess, v, r, &c->out)
+                          : c->ops->format_text(c->sess, v, r, &c->out);
             if (w.rc)
                 break;
             size_t vlen = c->out.len - len_at - 4;
@@ -270,7 +271,8 @@ static int conn_rows_cb(void *arg, const Batch *b)
                 snprintf(rs->err.detail, sizeof(rs->err.detail), "A DataRow message would exceed %zu bytes.",
                          c->out.max);
             } else {
-                pg_error_make(&rs->err, NULL, "XX000", "could not format a result value (%s)", err_code_name(rc));
+                pg_error_make(&rs->err, NULL, "XX000", "could not format a result value (%s)",
+                              err_code_name(rc));
             }
             return rc;
         }
@@ -368,7 +370,8 @@ static int conn_set_long_option(PgConn *c, const char *opt, int dashdash)
     const char *eq = strchr(opt, '=');
     if (!eq) {
         SqlError e;
-        pg_error_make(&e, "FATAL", "42601", dashdash ? "--%s requires a value" : "-c %s requires a value", opt);
+        pg_error_make(&e, "FATAL", "42601", dashdash ? "--%s requires a value" : "-c %s requires a value",
+                      opt);
         conn_fatal(c, &e);
         return WEIR_ERROR;
     }
@@ -474,11 +477,13 @@ static void conn_startup(PgConn *c, const PgFrame *f, int more_buffered)
         if (more_buffered) {
             /* Bytes that arrived before our answer were sent in the clear; with TLS they could have been
              * injected by a man in the middle. PostgreSQL refuses them (CVE-2021-23214), and so do we. */
-            pg_error_make(&e, "FATAL", "08P01", ssl ? "received unencrypted data after SSL request"
-                                                    : "received unencrypted data after GSSAPI encryption request");
-            snprintf(e.detail, sizeof(e.detail),
-                     "This could be either a client-software bug or evidence of an attempted man-in-the-middle "
-                     "attack.");
+            pg_error_make(&e, "FATAL", "08P01",
+                          ssl ? "received unencrypted data after SSL request"
+                              : "received unencrypted data after GSSAPI encryption request");
+            snprintf(
+                e.detail, sizeof(e.detail),
+                "This could be either a client-software bug or evidence of an attempted man-in-the-middle "
+                "attack.");
             conn_fatal(c, &e);
         }
         return;
@@ -488,15 +493,16 @@ static void conn_startup(PgConn *c, const PgFrame *f, int more_buffered)
         /* The client speaks protocol 2, so it gets the error in protocol 2's form: 'E', text, NUL. */
         char msg[160];
         int n = snprintf(msg, sizeof(msg),
-                         "EFATAL:  unsupported frontend protocol %u.%u: server supports 3.0 to 3.0\n", major, minor);
+                         "EFATAL:  unsupported frontend protocol %u.%u: server supports 3.0 to 3.0\n", major,
+                         minor);
         conn_check_put(c, buf_append(&c->out, msg, (size_t)n + 1), "protocol 2 error");
         conn_flush(c);
         c->state = PG_CONN_DONE;
         return;
     }
     if (major > 3) {
-        pg_error_make(&e, "FATAL", "0A000", "unsupported frontend protocol %u.%u: server supports 3.0 to 3.0", major,
-                      minor);
+        pg_error_make(&e, "FATAL", "0A000", "unsupported frontend protocol %u.%u: server supports 3.0 to 3.0",
+                      major, minor);
         conn_fatal(c, &e);
         return;
     }
@@ -512,8 +518,10 @@ static void conn_startup(PgConn *c, const PgFrame *f, int more_buffered)
             options = value;
         else if (!strcmp(name, "replication")) {
             if (strcmp(value, "database") && startup_bool(value) < 0) {
-                pg_error_make(&e, "FATAL", "22023", "invalid value for parameter \"replication\": \"%s\"", value);
-                snprintf(e.hint, sizeof(e.hint), "Valid values are: \"false\", 0, \"true\", 1, \"database\".");
+                pg_error_make(&e, "FATAL", "22023", "invalid value for parameter \"replication\": \"%s\"",
+                              value);
+                snprintf(e.hint, sizeof(e.hint),
+                         "Valid values are: \"false\", 0, \"true\", 1, \"database\".");
                 conn_fatal(c, &e);
                 return;
             }
@@ -723,7 +731,8 @@ static void conn_parse(PgConn *c, PgMsgReader *r)
         conn_proto_error(c, r);
         return;
     }
-    if (pg_utf8_check((const uint8_t *)query, qlen, &e) || pg_utf8_check((const uint8_t *)name, name_len, &e)) {
+    if (pg_utf8_check((const uint8_t *)query, qlen, &e) ||
+        pg_utf8_check((const uint8_t *)name, name_len, &e)) {
         conn_ext_error(c, &e);
         return;
     }
@@ -736,7 +745,8 @@ static void conn_parse(PgConn *c, PgMsgReader *r)
     SqlStmt *st = NULL;
     if (n > 1)
         pg_error_make(&e, NULL, "42601", "cannot insert multiple commands into a prepared statement");
-    else if (n == 1 && c->ops->prepare(c->sess, query, offs[0], lens[0], oids, n_types, &st, &e) && !e.sqlstate[0])
+    else if (n == 1 && c->ops->prepare(c->sess, query, offs[0], lens[0], oids, n_types, &st, &e) &&
+             !e.sqlstate[0])
         pg_error_make(&e, NULL, "XX000", "could not prepare the statement");
     int failed = n < 0 || n > 1 || (n == 1 && !st);
     free(offs);
@@ -806,7 +816,8 @@ static void conn_bind(PgConn *c, PgMsgReader *r)
     size_t want = s->st ? c->ops->stmt_n_params(s->st) : 0;
     if (n_params != want) {
         SqlError pe;
-        pg_error_make(&pe, NULL, "08P01", "bind message supplies %u parameters, but prepared statement \"%s\" requires %zu",
+        pg_error_make(&pe, NULL, "08P01",
+                      "bind message supplies %u parameters, but prepared statement \"%s\" requires %zu",
                       n_params, sname, want);
         conn_ext_error(c, &pe);
         return;
@@ -862,8 +873,8 @@ static void conn_bind(PgConn *c, PgMsgReader *r)
     size_t n_cols = s->st ? c->ops->stmt_n_columns(s->st) : 0;
     if (n_rfmt > 1 && n_rfmt != n_cols) {
         SqlError pe;
-        pg_error_make(&pe, NULL, "08P01", "bind message has %u result formats but query has %zu columns", n_rfmt,
-                      n_cols);
+        pg_error_make(&pe, NULL, "08P01", "bind message has %u result formats but query has %zu columns",
+                      n_rfmt, n_cols);
         conn_ext_error(c, &pe);
         return;
     }
@@ -913,7 +924,8 @@ static void conn_describe(PgConn *c, PgMsgReader *r)
         conn_check_put(c, pg_msg_put_param_desc(&c->out, oids, np), "ParameterDescription");
         size_t nc = s->st ? c->ops->stmt_n_columns(s->st) : 0;
         if (nc)
-            conn_check_put(c, pg_msg_put_row_desc(&c->out, c->ops->stmt_columns(s->st), nc, NULL), "RowDescription");
+            conn_check_put(c, pg_msg_put_row_desc(&c->out, c->ops->stmt_columns(s->st), nc, NULL),
+                           "RowDescription");
         else
             conn_check_put(c, pg_msg_put_empty(&c->out, 'n'), "NoData");
     } else if (kind == 'P') {
@@ -923,8 +935,9 @@ static void conn_describe(PgConn *c, PgMsgReader *r)
             return;
         }
         if (p->n_cols)
-            conn_check_put(c, pg_msg_put_row_desc(&c->out, c->ops->stmt_columns(p->stmt->st), p->n_cols, p->formats),
-                           "RowDescription");
+            conn_check_put(
+                c, pg_msg_put_row_desc(&c->out, c->ops->stmt_columns(p->stmt->st), p->n_cols, p->formats),
+                "RowDescription");
         else
             conn_check_put(c, pg_msg_put_empty(&c->out, 'n'), "NoData");
     } else {
@@ -969,8 +982,9 @@ static void conn_execute(PgConn *c, PgMsgReader *r)
             conn_ext_error_msg(c, "55000", "portal \"%s\" cannot be run", name);
             return;
         }
-        conn_check_put(c, pg_msg_put_command_complete(&c->out, !strncmp(p->tag, "SELECT ", 7) ? "SELECT 0" : p->tag),
-                       "CommandComplete");
+        conn_check_put(
+            c, pg_msg_put_command_complete(&c->out, !strncmp(p->tag, "SELECT ", 7) ? "SELECT 0" : p->tag),
+            "CommandComplete");
         return;
     }
     int done = 0;
@@ -1029,7 +1043,17 @@ static void conn_message(PgConn *c, const PgFrame *f)
         }
         conn_ready(c);
         return;
-    case 'Q': case 'P': case 'B': case 'D': case 'E': case 'C': case 'H': case 'F': case 'd': case 'c': case 'f':
+    case 'Q':
+    case 'P':
+    case 'B':
+    case 'D':
+    case 'E':
+    case 'C':
+    case 'H':
+    case 'F':
+    case 'd':
+    case 'c':
+    case 'f':
         break;
     default: {
         pg_error_make(&e, "FATAL", "08P01", "invalid frontend message type %d", f->type);
@@ -1040,12 +1064,24 @@ static void conn_message(PgConn *c, const PgFrame *f)
     if (c->skipping)
         return;
     switch (f->type) {
-    case 'Q': conn_query(c, &r); break;
-    case 'P': conn_parse(c, &r); break;
-    case 'B': conn_bind(c, &r); break;
-    case 'D': conn_describe(c, &r); break;
-    case 'E': conn_execute(c, &r); break;
-    case 'C': conn_close_msg(c, &r); break;
+    case 'Q':
+        conn_query(c, &r);
+        break;
+    case 'P':
+        conn_parse(c, &r);
+        break;
+    case 'B':
+        conn_bind(c, &r);
+        break;
+    case 'D':
+        conn_describe(c, &r);
+        break;
+    case 'E':
+        conn_execute(c, &r);
+        break;
+    case 'C':
+        conn_close_msg(c, &r);
+        break;
     case 'H':
         if (pg_msg_get_end(&r))
             conn_proto_error(c, &r);
@@ -1162,8 +1198,9 @@ void pg_conn_eof(PgConn *c)
     if (c->state != PG_CONN_DONE && c->in.len > c->in_off) {
         /* A message was cut short. PostgreSQL logs "unexpected EOF within message" and exits; the
          * peer may have only half-closed, so tell it too. */
-        conn_fatal_msg(c, "08P01", c->state == PG_CONN_STARTUP ? "incomplete startup packet"
-                                                                : "unexpected EOF within message");
+        conn_fatal_msg(c, "08P01",
+                       c->state == PG_CONN_STARTUP ? "incomplete startup packet"
+                                                   : "unexpected EOF within message");
     }
     c->state = PG_CONN_DONE;
 }

@@ -191,7 +191,8 @@ int pg_msg_startup_parse(const uint8_t *body, size_t n, PgStartup *out, SqlError
     case PG_GSSENC_REQUEST_CODE:
         out->kind = PG_STARTUP_GSSENC;
         return WEIR_OK;
-    default: break;
+    default:
+        break;
     }
     out->kind = PG_STARTUP_NORMAL;
     if (out->version >> 16 != 3)
@@ -214,7 +215,8 @@ int pg_msg_startup_parse(const uint8_t *body, size_t n, PgStartup *out, SqlError
         off = nul ? (size_t)(nul - p) + 1 : len;
     }
     if (len == 0 || off != len - 1 || p[off] != 0) {
-        pg_error_make(err, "FATAL", "08P01", "invalid startup packet layout: expected terminator as last byte");
+        pg_error_make(err, "FATAL", "08P01",
+                      "invalid startup packet layout: expected terminator as last byte");
         return WEIR_EPROTO;
     }
     out->params = p;

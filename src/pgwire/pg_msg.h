@@ -69,10 +69,10 @@ int pg_msg_get_end(PgMsgReader *r) WEIR_WARN_UNUSED;
 /* --- framing ------------------------------------------------------------------------------------ */
 
 typedef struct PgFrame {
-    uint8_t type;       /* 0 for the startup packet, which has no type byte */
+    uint8_t type;        /* 0 for the startup packet, which has no type byte */
     const uint8_t *body; /* borrowed from the input */
     size_t body_len;
-    size_t frame_len;   /* bytes the whole message takes in the input (header included) */
+    size_t frame_len; /* bytes the whole message takes in the input (header included) */
 } PgFrame;
 
 enum { PG_FRAME_NEED_MORE = 0, PG_FRAME_OK = 1, PG_FRAME_BAD_LENGTH = -1 };

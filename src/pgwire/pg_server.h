@@ -27,13 +27,13 @@
 typedef struct PgServer PgServer;
 
 typedef struct PgServerConfig {
-    const char *host;          /* "127.0.0.1", "::1", "[::1]", "localhost" */
-    int port;                  /* 0: the system picks one (see pg_server_port) */
-    const PgEngineOps *ops;    /* borrowed; pg_engine_sql for the real engine */
-    SqlEngine *eng;            /* borrowed; outlives the server */
-    int max_connections;       /* sessions at once (0: 100) */
-    size_t max_message;        /* largest Query/Parse/Bind (0: 64 MiB) */
-    int startup_timeout_ms;    /* to receive the startup packet (0: 60000) */
+    const char *host;       /* "127.0.0.1", "::1", "[::1]", "localhost" */
+    int port;               /* 0: the system picks one (see pg_server_port) */
+    const PgEngineOps *ops; /* borrowed; pg_engine_sql for the real engine */
+    SqlEngine *eng;         /* borrowed; outlives the server */
+    int max_connections;    /* sessions at once (0: 100) */
+    size_t max_message;     /* largest Query/Parse/Bind (0: 64 MiB) */
+    int startup_timeout_ms; /* to receive the startup packet (0: 60000) */
 } PgServerConfig;
 
 /* Bind, listen and start accepting on a thread of its own. Caller owns *out; free with pg_server_stop.

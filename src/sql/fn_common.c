@@ -204,8 +204,8 @@ int fn_array_elem_append(Buf *b, const uint8_t *p, size_t n)
 
 static int array_syntax_error(SqlFnCtx *ctx, Slice arr)
 {
-    return sql_error_set(ctx->err, "22P02", 0, "malformed array literal: \"%.*s\"", (int)(arr.n > 200 ? 200 : arr.n),
-                         (const char *)arr.p);
+    return sql_error_set(ctx->err, "22P02", 0, "malformed array literal: \"%.*s\"",
+                         (int)(arr.n > 200 ? 200 : arr.n), (const char *)arr.p);
 }
 
 static int is_array_space(uint8_t c)

@@ -6,14 +6,18 @@
  * Nothing outside src/sql/func.c and src/sql/fn_*.c (and their unit tests) includes this file: other
  * layers reach kernels only through sql_fn_lookup().
  *
- * Kernel files:
- *   fn_cmp.c    comparison operators for every type
- *   fn_arith.c  + - * / % and unary operators, bitwise operators on integers and floats
- *   fn_str.c    string functions, LIKE/ILIKE, POSIX regular expressions (PCRE2)
- *   fn_math.c   numeric functions (abs, round, sqrt, trig, ...)
- *   fn_time.c   date/time functions and operators
- *   fn_json.c   json/jsonb operators and functions
- *   fn_sys.c    catalog helpers clients call (version(), current_user, format_type, ...)
+ * Files:
+ *   fn_common.c  the helpers declared here
+ *   fn_cmp.c     comparison operators for every type
+ *   fn_arith.c   + - * / % and unary operators, bitwise operators on integers and floats
+ *   fn_math.c    mathematical functions, and numeric operators through numeric.c
+ *   fn_str.c     string functions
+ *   fn_like.c    LIKE/ILIKE, SIMILAR TO, POSIX regular expressions (PCRE2)
+ *   fn_time.c    date/time functions and operators
+ *   fn_tochar.c  to_char, to_timestamp(text, format), to_date
+ *   fn_json.c    json/jsonb operators and functions
+ *   fn_sys.c     catalog helpers clients call (version(), current_user, format_type, ...)
+ * The kernels each file exports are listed in fn_kernels.h.
  */
 #ifndef WEIR_SQL_FN_INT_H
 #define WEIR_SQL_FN_INT_H

@@ -102,8 +102,8 @@ static const uint8_t *js_skip_value(const uint8_t *p, const uint8_t *end)
         return NULL;
     }
     const uint8_t *s = p;
-    while (p < end && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || *p == '-' || *p == '+' || *p == '.' ||
-                       *p == 'E'))
+    while (p < end && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || *p == '-' || *p == '+' ||
+                       *p == '.' || *p == 'E'))
         p++;
     return p > s ? p : NULL;
 }
@@ -124,13 +124,19 @@ static int js_kind(Slice v)
     if (v.n == 0)
         return JT_BAD;
     switch (v.p[0]) {
-    case '{': return JT_OBJECT;
-    case '[': return JT_ARRAY;
-    case '"': return JT_STRING;
+    case '{':
+        return JT_OBJECT;
+    case '[':
+        return JT_ARRAY;
+    case '"':
+        return JT_STRING;
     case 't':
-    case 'f': return JT_BOOL;
-    case 'n': return JT_NULL;
-    default: return JT_NUMBER;
+    case 'f':
+        return JT_BOOL;
+    case 'n':
+        return JT_NULL;
+    default:
+        return JT_NUMBER;
     }
 }
 
@@ -178,14 +184,30 @@ static ptrdiff_t js_decode(Slice raw, uint8_t *out)
         uint8_t c = p[1];
         p += 2;
         switch (c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '/': *o++ = '/'; break;
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'n': *o++ = '\n'; break;
-        case 'r': *o++ = '\r'; break;
-        case 't': *o++ = '\t'; break;
+        case '"':
+            *o++ = '"';
+            break;
+        case '\\':
+            *o++ = '\\';
+            break;
+        case '/':
+            *o++ = '/';
+            break;
+        case 'b':
+            *o++ = '\b';
+            break;
+        case 'f':
+            *o++ = '\f';
+            break;
+        case 'n':
+            *o++ = '\n';
+            break;
+        case 'r':
+            *o++ = '\r';
+            break;
+        case 't':
+            *o++ = '\t';
+            break;
         case 'u': {
             uint32_t cp;
             if (js_u4(p, end, &cp))
@@ -193,7 +215,8 @@ static ptrdiff_t js_decode(Slice raw, uint8_t *out)
             p += 4;
             if (cp >= 0xD800 && cp <= 0xDBFF) {
                 uint32_t lo;
-                if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || js_u4(p + 2, end, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+                if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || js_u4(p + 2, end, &lo) || lo < 0xDC00 ||
+                    lo > 0xDFFF)
                     return -1;
                 p += 6;
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
@@ -205,18 +228,17 @@ static ptrdiff_t js_decode(Slice raw, uint8_t *out)
             o += fn_utf8_encode(cp, o);
             break;
         }
-        default: return -1;
+        default:
+            return -1;
         }
     }
     return o - out;
 }
 
-/* Whether the string token raw (quotes included) decodes to exactly key. */
-static int js_key_eq(Slice raw, Slice key)
+/* Decode raw and compare it with key. */
+static int js_key_eq_slow(Slice raw, Slice key)
 {
     size_t inner = raw.n - 2;
-    if (!memchr(raw.p + 1, '\\', inner))
-        return inner == key.n && (inner == 0 || memcmp(raw.p + 1, key.p, inner) == 0);
     uint8_t stackbuf[256];
     uint8_t *buf = inner <= sizeof(stackbuf) ? stackbuf : xmalloc(inner);
     ptrdiff_t n = js_decode(raw, buf);
@@ -224,6 +246,21 @@ static int js_key_eq(Slice raw, Slice key)
     if (buf != stackbuf)
         free(buf);
     return eq;
+}
+
+/* Whether the string token raw (quotes included) decodes to exactly key. Decoding only shrinks a string,
+ * so a token shorter than the key cannot match, and one without backslashes matches only byte for byte
+ * (the common case, decided without looking for escapes when the lengths differ). */
+static int js_key_eq(Slice raw, Slice key)
+{
+    size_t inner = raw.n - 2;
+    if (inner < key.n)
+        return 0;
+    if (inner == key.n && (inner == 0 || memcmp(raw.p + 1, key.p, inner) == 0))
+        return !memchr(raw.p + 1, '\\', inner) || inner == 0 ? 1 : js_key_eq_slow(raw, key);
+    if (!memchr(raw.p + 1, '\\', inner))
+        return 0;
+    return js_key_eq_slow(raw, key);
 }
 
 /* Member key of object v (trimmed), or the last/first one when keys repeat. Returns 1 and *out, 0
@@ -521,7 +558,8 @@ SQL_FN_KERNEL(fn_jsonb_path_text)
 }
 
 /* json(b)_extract_path(_text)(v, VARIADIC path): the path elements are the arguments after the first. */
-static int extract_path_kernel(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, Vec *out, int is_jsonb, int as_text)
+static int extract_path_kernel(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, Vec *out, int is_jsonb,
+                               int as_text)
 {
     FnStr w;
     fn_str_init(&w, ctx);
@@ -628,14 +666,30 @@ static int json_append_string(Buf *b, const uint8_t *p, size_t n)
         if (rc)
             break;
         switch (c) {
-        case '"': rc = buf_append_cstr(b, "\\\""); break;
-        case '\\': rc = buf_append_cstr(b, "\\\\"); break;
-        case '\b': rc = buf_append_cstr(b, "\\b"); break;
-        case '\f': rc = buf_append_cstr(b, "\\f"); break;
-        case '\n': rc = buf_append_cstr(b, "\\n"); break;
-        case '\r': rc = buf_append_cstr(b, "\\r"); break;
-        case '\t': rc = buf_append_cstr(b, "\\t"); break;
-        default: rc = buf_printf(b, "\\u%04x", c); break;
+        case '"':
+            rc = buf_append_cstr(b, "\\\"");
+            break;
+        case '\\':
+            rc = buf_append_cstr(b, "\\\\");
+            break;
+        case '\b':
+            rc = buf_append_cstr(b, "\\b");
+            break;
+        case '\f':
+            rc = buf_append_cstr(b, "\\f");
+            break;
+        case '\n':
+            rc = buf_append_cstr(b, "\\n");
+            break;
+        case '\r':
+            rc = buf_append_cstr(b, "\\r");
+            break;
+        case '\t':
+            rc = buf_append_cstr(b, "\\t");
+            break;
+        default:
+            rc = buf_printf(b, "\\u%04x", c);
+            break;
         }
     }
     if (!rc)
@@ -709,8 +763,9 @@ static int json_append_array(SqlFnCtx *ctx, SqlTypeId elem, Slice arr, Buf *b)
             break;
         if (!el[k].p)
             rc = buf_append_cstr(b, "null");
-        else if (is_numeric_type(elem) && el[k].n && !((el[k].p[0] | 0x20) == 'n' || (el[k].p[0] | 0x20) == 'i' ||
-                                                       ((el[k].p[0] == '-') && el[k].n > 1 && (el[k].p[1] | 0x20) == 'i')))
+        else if (is_numeric_type(elem) && el[k].n &&
+                 !((el[k].p[0] | 0x20) == 'n' || (el[k].p[0] | 0x20) == 'i' ||
+                   ((el[k].p[0] == '-') && el[k].n > 1 && (el[k].p[1] | 0x20) == 'i')))
             rc = buf_append(b, el[k].p, el[k].n);
         else if (elem == SQL_BOOL)
             rc = buf_append_cstr(b, el[k].n && el[k].p[0] == 't' ? "true" : "false");
@@ -737,7 +792,8 @@ static int json_append_value(SqlFnCtx *ctx, const Vec *v, uint32_t row, int key,
     Buf tmp;
     switch (t) {
     case SQL_BOOL:
-        rc = buf_append_cstr(b, key ? (v->u.b[row] ? "\"true\"" : "\"false\"") : (v->u.b[row] ? "true" : "false"));
+        rc = buf_append_cstr(b, key ? (v->u.b[row] ? "\"true\"" : "\"false\"")
+                                    : (v->u.b[row] ? "true" : "false"));
         break;
     case SQL_JSON:
     case SQL_JSONB: {
@@ -833,9 +889,10 @@ static int build_error(SqlFnCtx *ctx, const char *msg, const char *hint)
 static int build_object_kernel(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, Vec *out, int is_jsonb)
 {
     if (n_args % 2)
-        return build_error(ctx, "argument list must have even number of elements",
-                           is_jsonb ? "The arguments of jsonb_build_object() must consist of alternating keys and values."
-                                    : "The arguments of json_build_object() must consist of alternating keys and values.");
+        return build_error(
+            ctx, "argument list must have even number of elements",
+            is_jsonb ? "The arguments of jsonb_build_object() must consist of alternating keys and values."
+                     : "The arguments of json_build_object() must consist of alternating keys and values.");
     FnStr w;
     fn_str_init(&w, ctx);
     Buf b;
@@ -928,12 +985,12 @@ SQL_FN_KERNEL(fn_jsonb_build_array)
 
 typedef struct JNode JNode;
 struct JNode {
-    uint8_t kind;  /* JT_* */
-    uint8_t b;     /* JT_BOOL */
-    uint8_t raw;   /* the top-level scalar of a jsonb, seen as a one-element array */
-    uint32_t n;    /* elements, or pairs */
-    Slice s;       /* JT_STRING: decoded; JT_NUMBER: its text; containers: their JSON text */
-    JNode *kids;   /* arrays: n elements; objects: 2n nodes, key then value */
+    uint8_t kind; /* JT_* */
+    uint8_t b;    /* JT_BOOL */
+    uint8_t raw;  /* the top-level scalar of a jsonb, seen as a one-element array */
+    uint32_t n;   /* elements, or pairs */
+    Slice s;      /* JT_STRING: decoded; JT_NUMBER: its text; containers: their JSON text */
+    JNode *kids;  /* arrays: n elements; objects: 2n nodes, key then value */
 };
 
 typedef struct JParse {
@@ -1094,11 +1151,16 @@ static int str_cmp(Slice a, Slice b)
 static int scalar_cmp(const JNode *a, const JNode *b)
 {
     switch (a->kind) {
-    case JT_NULL: return 0;
-    case JT_STRING: return str_cmp(a->s, b->s);
-    case JT_NUMBER: return num_cmp_text(a->s, b->s);
-    case JT_BOOL: return (a->b > b->b) - (a->b < b->b);
-    default: return 0;
+    case JT_NULL:
+        return 0;
+    case JT_STRING:
+        return str_cmp(a->s, b->s);
+    case JT_NUMBER:
+        return num_cmp_text(a->s, b->s);
+    case JT_BOOL:
+        return (a->b > b->b) - (a->b < b->b);
+    default:
+        return 0;
     }
 }
 
@@ -1106,7 +1168,8 @@ static int scalar_cmp(const JNode *a, const JNode *b)
 static int jnode_cmp(const JNode *a, const JNode *b)
 {
     if (a->kind != b->kind)
-        return a->kind > b->kind ? 1 : -1; /* JT_* follow jbvNull < String < Numeric < Bool < Array < Object */
+        return a->kind > b->kind ? 1
+                                 : -1; /* JT_* follow jbvNull < String < Numeric < Bool < Array < Object */
     if (a->kind == JT_ARRAY) {
         int res = 0;
         if (a->raw != b->raw)
@@ -1287,12 +1350,14 @@ SQL_FN_KERNEL(fn_jsonb_exists_all)
 static int jnode_write(const JNode *n, Buf *b)
 {
     switch (n->kind) {
-    case JT_STRING: return json_append_string(b, n->s.p, n->s.n);
+    case JT_STRING:
+        return json_append_string(b, n->s.p, n->s.n);
     case JT_ARRAY:
         if (n->raw)
             return jnode_write(&n->kids[0], b);
         /* fall through */
-    default: return buf_append(b, n->s.p, n->s.n);
+    default:
+        return buf_append(b, n->s.p, n->s.n);
     }
 }
 

@@ -170,6 +170,8 @@ SQL_FN_KERNEL(fn_regexp_split_to_array);
 SQL_FN_KERNEL(fn_regexp_substr);
 SQL_FN_KERNEL(fn_regexp_substr_from);
 SQL_FN_INIT(fn_regexp_substr_init);
+SQL_FN_KERNEL(fn_similar_substring);
+SQL_FN_KERNEL(fn_similar_to_escape);
 
 /* fn_math.c */
 SQL_FN_KERNEL(fn_float_acos);
@@ -236,6 +238,7 @@ SQL_FN_KERNEL(fn_random);
 /* fn_str.c */
 SQL_FN_KERNEL(fn_anytextcat);
 SQL_FN_KERNEL(fn_ascii);
+SQL_FN_KERNEL(fn_bitlen);
 SQL_FN_KERNEL(fn_bpcharlen);
 SQL_FN_KERNEL(fn_btrim1);
 SQL_FN_KERNEL(fn_btrim2);
@@ -258,7 +261,9 @@ SQL_FN_KERNEL(fn_overlay3);
 SQL_FN_KERNEL(fn_overlay4);
 SQL_FN_KERNEL(fn_quote_ident);
 SQL_FN_KERNEL(fn_quote_literal);
+SQL_FN_KERNEL(fn_quote_literal_any);
 SQL_FN_KERNEL(fn_quote_nullable);
+SQL_FN_KERNEL(fn_quote_nullable_any);
 SQL_FN_KERNEL(fn_repeat);
 SQL_FN_KERNEL(fn_replace);
 SQL_FN_KERNEL(fn_reverse);
@@ -280,6 +285,19 @@ SQL_FN_KERNEL(fn_to_hex32);
 SQL_FN_KERNEL(fn_to_hex64);
 SQL_FN_KERNEL(fn_translate);
 SQL_FN_KERNEL(fn_upper);
+
+/* fn_sys.c */
+SQL_FN_KERNEL(fn_current_database);
+SQL_FN_KERNEL(fn_current_schema);
+SQL_FN_KERNEL(fn_current_schemas);
+SQL_FN_KERNEL(fn_current_user);
+SQL_FN_KERNEL(fn_format_type);
+SQL_FN_KERNEL(fn_null_text);
+SQL_FN_KERNEL(fn_pg_encoding_to_char);
+SQL_FN_KERNEL(fn_pg_get_userbyid);
+SQL_FN_KERNEL(fn_true);
+SQL_FN_KERNEL(fn_utf8_name);
+SQL_FN_KERNEL(fn_version);
 
 /* fn_time.c */
 SQL_FN_KERNEL(fn_age_ts);
@@ -360,5 +378,13 @@ SQL_FN_KERNEL(fn_ts_mi_interval);
 SQL_FN_KERNEL(fn_ts_pl_interval);
 SQL_FN_KERNEL(fn_tstz_mi_interval);
 SQL_FN_KERNEL(fn_tstz_pl_interval);
+
+/* fn_tochar.c */
+SQL_FN_INIT(fn_to_char_dt_init);
+SQL_FN_KERNEL(fn_to_char_num);
+SQL_FN_INIT(fn_to_char_num_init);
+SQL_FN_KERNEL(fn_to_char_time);
+SQL_FN_KERNEL(fn_to_date);
+SQL_FN_KERNEL(fn_to_timestamp_fmt);
 
 #endif

@@ -120,7 +120,7 @@ enum { SHAPE_GENERAL, SHAPE_EXACT, SHAPE_PREFIX, SHAPE_SUFFIX, SHAPE_CONTAINS, S
 
 typedef struct LikePlan {
     int shape;
-    int ci;         /* ILIKE: pattern folded, text folded before matching */
+    int ci;             /* ILIKE: pattern folded, text folded before matching */
     const uint8_t *pat; /* the (folded) pattern */
     size_t pat_n;
     const uint8_t *lit; /* for the fast shapes: the literal between the % signs */
@@ -185,10 +185,14 @@ static const uint8_t *fold_into(Buf *scratch, const uint8_t *t, size_t n)
 static int like_row(const LikePlan *lp, Slice t, Buf *scratch)
 {
     switch (lp->shape) {
-    case SHAPE_ANY: return LIKE_TRUE;
-    case SHAPE_EXACT: return t.n == lp->lit_n && lit_eq(t.p, lp->lit, t.n, lp->ci);
-    case SHAPE_PREFIX: return t.n >= lp->lit_n && lit_eq(t.p, lp->lit, lp->lit_n, lp->ci);
-    case SHAPE_SUFFIX: return t.n >= lp->lit_n && lit_eq(t.p + t.n - lp->lit_n, lp->lit, lp->lit_n, lp->ci);
+    case SHAPE_ANY:
+        return LIKE_TRUE;
+    case SHAPE_EXACT:
+        return t.n == lp->lit_n && lit_eq(t.p, lp->lit, t.n, lp->ci);
+    case SHAPE_PREFIX:
+        return t.n >= lp->lit_n && lit_eq(t.p, lp->lit, lp->lit_n, lp->ci);
+    case SHAPE_SUFFIX:
+        return t.n >= lp->lit_n && lit_eq(t.p + t.n - lp->lit_n, lp->lit, lp->lit_n, lp->ci);
     case SHAPE_CONTAINS: {
         const uint8_t *s = t.p;
         if (lp->ci && !(s = fold_into(scratch, t.p, t.n)))
@@ -205,10 +209,11 @@ static int like_row(const LikePlan *lp, Slice t, Buf *scratch)
     }
 }
 
-static int like_init_common(Arena *plan_arena, const SqlValue *const *consts, uint32_t n_args, void **state, int ci)
+static int like_init_common(Arena *plan_arena, const SqlValue *const *consts, uint32_t n_args, void **state,
+                            int ci)
 {
     *state = NULL;
-    if (n_args < 2 || !consts[1] || consts[1]->is_null)
+    if (!consts || n_args < 2 || !consts[1] || consts[1]->is_null)
         return WEIR_OK;
     Slice pat = consts[1]->u.s;
     LikePlan *lp = ARENA_NEW(plan_arena, LikePlan, 1);
@@ -259,8 +264,9 @@ static int like_kernel(SqlFnCtx *ctx, const Vec *args, Vec *out, int ci, int neg
         }
         int m = like_row(lp, t[i], &scratch);
         if (m < 0) {
-            rc = m == LIKE_ERROR ? sql_error_set(ctx->err, "22025", 0, "LIKE pattern must not end with escape character")
-                                 : fn_error_oom(ctx);
+            rc = m == LIKE_ERROR
+                     ? sql_error_set(ctx->err, "22025", 0, "LIKE pattern must not end with escape character")
+                     : fn_error_oom(ctx);
             break;
         }
         r[i] = (uint8_t)(m ^ negate);
@@ -306,9 +312,10 @@ SQL_FN_KERNEL(fn_like_escape)
         Slice e = esc[i];
         if (e.n && fn_utf8_len(e.p[0]) != e.n) {
             int fresh = ctx->err && !ctx->err->sqlstate[0];
-            sql_error_set(ctx->err, "22019", 0, "invalid escape string");
+            sql_error_set(ctx->err, "22025", 0, "invalid escape string");
             if (fresh)
-                snprintf(ctx->err->hint, sizeof(ctx->err->hint), "Escape string must be empty or one character.");
+                snprintf(ctx->err->hint, sizeof(ctx->err->hint),
+                         "Escape string must be empty or one character.");
             return WEIR_ERROR;
         }
         if (e.n == 1 && e.p[0] == '\\') {
@@ -393,8 +400,12 @@ static int re_flag(ReFlags *f, uint8_t c, int embedded)
             return -1;
         f->global = 1;
         return 0;
-    case 'i': f->opts |= PCRE2_CASELESS; return 0;
-    case 'c': f->opts &= ~(uint32_t)PCRE2_CASELESS; return 0;
+    case 'i':
+        f->opts |= PCRE2_CASELESS;
+        return 0;
+    case 'c':
+        f->opts &= ~(uint32_t)PCRE2_CASELESS;
+        return 0;
     case 'n':
     case 'm': /* newline-sensitive */
         f->opts = (f->opts & ~(uint32_t)PCRE2_DOTALL) | PCRE2_MULTILINE;
@@ -412,11 +423,19 @@ static int re_flag(ReFlags *f, uint8_t c, int embedded)
         f->opts |= PCRE2_DOTALL | PCRE2_MULTILINE;
         f->nl_brackets = 0;
         return 0;
-    case 'x': f->opts |= PCRE2_EXTENDED; return 0;
-    case 't': f->opts &= ~(uint32_t)PCRE2_EXTENDED; return 0;
-    case 'q': f->literal = 1; return 0;
-    case 'e': return 0; /* ERE: a subset of the ARE syntax */
-    default: return -1;
+    case 'x':
+        f->opts |= PCRE2_EXTENDED;
+        return 0;
+    case 't':
+        f->opts &= ~(uint32_t)PCRE2_EXTENDED;
+        return 0;
+    case 'q':
+        f->literal = 1;
+        return 0;
+    case 'e':
+        return 0; /* ERE: a subset of the ARE syntax */
+    default:
+        return -1;
     }
 }
 
@@ -440,21 +459,51 @@ static int re_escape(const uint8_t *p, size_t n, size_t *i, int in_bracket, Buf 
     int rc = 0;
     const char *rep = NULL;
     switch (c) {
-    case 'm': rep = "\\b(?=\\w)"; break;
-    case 'M': rep = "\\b(?<=\\w)"; break;
-    case 'y': rep = "\\b"; break;
-    case 'Y': rep = "\\B"; break;
-    case 'Z': rep = "\\z"; break;
-    case 'A': rep = "\\A"; break;
-    case 'b': rep = "\\x08"; break; /* backspace in ARE */
-    case 'B': rep = "\\\\"; break;  /* a synonym for backslash */
-    case 'v': rep = "\\x0B"; break; /* vertical tab, not PCRE2's vertical-space class */
-    case 'e': rep = "\\x1B"; break;
-    case 'a': rep = "\\x07"; break;
-    case 'f': rep = "\\f"; break;
-    case 'n': rep = "\\n"; break;
-    case 'r': rep = "\\r"; break;
-    case 't': rep = "\\t"; break;
+    case 'm':
+        rep = "\\b(?=\\w)";
+        break;
+    case 'M':
+        rep = "\\b(?<=\\w)";
+        break;
+    case 'y':
+        rep = "\\b";
+        break;
+    case 'Y':
+        rep = "\\B";
+        break;
+    case 'Z':
+        rep = "\\z";
+        break;
+    case 'A':
+        rep = "\\A";
+        break;
+    case 'b':
+        rep = "\\x08";
+        break; /* backspace in ARE */
+    case 'B':
+        rep = "\\\\";
+        break; /* a synonym for backslash */
+    case 'v':
+        rep = "\\x0B";
+        break; /* vertical tab, not PCRE2's vertical-space class */
+    case 'e':
+        rep = "\\x1B";
+        break;
+    case 'a':
+        rep = "\\x07";
+        break;
+    case 'f':
+        rep = "\\f";
+        break;
+    case 'n':
+        rep = "\\n";
+        break;
+    case 'r':
+        rep = "\\r";
+        break;
+    case 't':
+        rep = "\\t";
+        break;
     case 'd':
     case 's':
     case 'w':
@@ -517,7 +566,8 @@ static int re_escape(const uint8_t *p, size_t n, size_t *i, int in_bracket, Buf 
             return -1;
         }
         /* an escaped non-alphanumeric character is itself; keep the escape for PCRE2 */
-        rc = buf_append_byte(o, '\\') || buf_append(o, p + k, fn_utf8_len(c) <= n - k ? fn_utf8_len(c) : n - k);
+        rc = buf_append_byte(o, '\\') ||
+             buf_append(o, p + k, fn_utf8_len(c) <= n - k ? fn_utf8_len(c) : n - k);
         *i = k + (fn_utf8_len(c) <= n - k ? fn_utf8_len(c) : n - k);
         return rc ? (*why = "out of memory", -1) : 0;
     }
@@ -630,7 +680,8 @@ static int re_translate(const uint8_t *p, size_t n, ReFlags *f, Buf *o, const ch
             if (re_escape(p, n, &i, 0, o, why))
                 return -1;
         } else if (c == '[') {
-            if (i + 6 < n + 1 && n - i >= 7 && (memcmp(p + i, "[[:<:]]", 7) == 0 || memcmp(p + i, "[[:>:]]", 7) == 0)) {
+            if (i + 6 < n + 1 && n - i >= 7 &&
+                (memcmp(p + i, "[[:<:]]", 7) == 0 || memcmp(p + i, "[[:>:]]", 7) == 0)) {
                 if (buf_append_cstr(o, p[i + 3] == '<' ? "\\b(?=\\w)" : "\\b(?<=\\w)")) {
                     *why = "out of memory";
                     return -1;
@@ -639,6 +690,12 @@ static int re_translate(const uint8_t *p, size_t n, ReFlags *f, Buf *o, const ch
             } else if (re_bracket(p, n, &i, f, o, why)) {
                 return -1;
             }
+        } else if (c == '(' && i + 1 < n && p[i + 1] == '?' &&
+                   !(i + 2 < n && (p[i + 2] == ':' || p[i + 2] == '=' || p[i + 2] == '!' || p[i + 2] == '#' ||
+                                   (p[i + 2] == '<' && i + 3 < n && (p[i + 3] == '=' || p[i + 3] == '!'))))) {
+            /* PCRE2's own group syntax (named groups, atomic groups, ...) is not ARE */
+            *why = "quantifier operand invalid";
+            return -1;
         } else {
             if (buf_append_byte(o, c)) {
                 *why = "out of memory";
@@ -655,15 +712,22 @@ static const char *re_pcre_error_text(int code)
 {
     switch (code) {
     case PCRE2_ERROR_MISSING_CLOSING_PARENTHESIS:
-    case PCRE2_ERROR_UNMATCHED_CLOSING_PARENTHESIS: return "parentheses () not balanced";
-    case PCRE2_ERROR_MISSING_SQUARE_BRACKET: return "brackets [] not balanced";
-    case PCRE2_ERROR_QUANTIFIER_INVALID: return "quantifier operand invalid";
+    case PCRE2_ERROR_UNMATCHED_CLOSING_PARENTHESIS:
+        return "parentheses () not balanced";
+    case PCRE2_ERROR_MISSING_SQUARE_BRACKET:
+        return "brackets [] not balanced";
+    case PCRE2_ERROR_QUANTIFIER_INVALID:
+        return "quantifier operand invalid";
     case PCRE2_ERROR_QUANTIFIER_OUT_OF_ORDER:
-    case PCRE2_ERROR_QUANTIFIER_TOO_BIG: return "invalid repetition count(s)";
+    case PCRE2_ERROR_QUANTIFIER_TOO_BIG:
+        return "invalid repetition count(s)";
     case PCRE2_ERROR_END_BACKSLASH:
-    case PCRE2_ERROR_UNKNOWN_ESCAPE: return bad_escape;
-    case PCRE2_ERROR_BAD_SUBPATTERN_REFERENCE: return "invalid backreference number";
-    default: return NULL;
+    case PCRE2_ERROR_UNKNOWN_ESCAPE:
+        return bad_escape;
+    case PCRE2_ERROR_BAD_SUBPATTERN_REFERENCE:
+        return "invalid backreference number";
+    default:
+        return NULL;
     }
 }
 
@@ -673,13 +737,14 @@ static int re_flags_parse(Slice flags, ReFlags *f, FnRegex *re, const char *fn_n
     for (size_t k = 0; k < flags.n; k++) {
         if (re_flag(f, flags.p[k], 0)) {
             size_t l = fn_utf8_len(flags.p[k]);
-            re_fail(re, "22023", NULL, "invalid regular expression option: \"%.*s\"", (int)(l <= flags.n - k ? l : 1),
-                    (const char *)flags.p + k);
+            re_fail(re, "22023", NULL, "invalid regular expression option: \"%.*s\"",
+                    (int)(l <= flags.n - k ? l : 1), (const char *)flags.p + k);
             return -1;
         }
     }
     if (f->global && fn_name) {
-        re_fail(re, "22023", strcmp(fn_name, "regexp_match") == 0 ? "Use the regexp_matches function instead." : NULL,
+        re_fail(re, "22023",
+                strcmp(fn_name, "regexp_match") == 0 ? "Use the regexp_matches function instead." : NULL,
                 "%s() does not support the \"global\" option", fn_name);
         return -1;
     }
@@ -739,7 +804,7 @@ static int re_init_common(Arena *plan_arena, const SqlValue *const *consts, uint
                           uint32_t pat_idx, int flags_idx, int caseless, const char *no_global_fn)
 {
     *state = NULL;
-    if (pat_idx >= n_args || !consts[pat_idx] || consts[pat_idx]->is_null)
+    if (!consts || pat_idx >= n_args || !consts[pat_idx] || consts[pat_idx]->is_null)
         return WEIR_OK;
     Slice flags = {NULL, 0};
     if (flags_idx >= 0) {
@@ -774,8 +839,8 @@ SQL_FN_INIT(fn_re_init_ci)
     SQL_FN_INIT(name)                                                                                        \
     {                                                                                                        \
         UNUSED(err);                                                                                         \
-        return re_init_common(plan_arena, consts, n_args, state, 1, n_args > (FLAGS_IDX) ? (FLAGS_IDX) : -1, 0, \
-                              FN_NAME);                                                                      \
+        return re_init_common(plan_arena, consts, n_args, state, 1, n_args > (FLAGS_IDX) ? (FLAGS_IDX) : -1, \
+                              0, FN_NAME);                                                                   \
     }
 RE_INIT(fn_regexp_replace_init_flags3, 3, NULL)
 RE_INIT(fn_regexp_replace_init_flags5, 5, NULL)
@@ -794,8 +859,8 @@ RE_INIT(fn_regexp_split_init, 2, "regexp_split_to_array")
 typedef struct ReRun {
     SqlFnCtx *ctx;
     const FnRegex *constant;
-    FnRegex own;        /* compiled for non-constant patterns */
-    uint8_t *own_key;   /* pattern '\0' flags of own, malloc'd */
+    FnRegex own;      /* compiled for non-constant patterns */
+    uint8_t *own_key; /* pattern '\0' flags of own, malloc'd */
     size_t own_key_n;
     int has_own;
     pcre2_match_data *md;
@@ -838,7 +903,8 @@ static const FnRegex *rerun_get(ReRun *rr, Slice pattern, Slice flags)
     if (!re) {
         size_t kn = pattern.n + 1 + flags.n;
         if (!rr->has_own || kn != rr->own_key_n || memcmp(rr->own_key, pattern.p, pattern.n) != 0 ||
-            (flags.n && memcmp(rr->own_key + pattern.n + 1, flags.p, flags.n) != 0) || rr->own_key[pattern.n] != 0) {
+            (flags.n && memcmp(rr->own_key + pattern.n + 1, flags.p, flags.n) != 0) ||
+            rr->own_key[pattern.n] != 0) {
             if (rr->has_own && rr->own.code)
                 pcre2_code_free(rr->own.code);
             rr->has_own = 1;
@@ -1028,7 +1094,8 @@ SQL_FN_KERNEL(fn_regexp_replace)
             break;
         }
         if (nthv && nth < 0) {
-            rc = sql_error_set(ctx->err, "22023", 0, "invalid value for parameter \"%s\": %lld", "n", (long long)nth);
+            rc = sql_error_set(ctx->err, "22023", 0, "invalid value for parameter \"%s\": %lld", "n",
+                               (long long)nth);
             break;
         }
         const FnRegex *re = rerun_get(&rr, pat[i], arg_or_empty(args, n_args, flags_idx, i));
@@ -1229,7 +1296,8 @@ SQL_FN_KERNEL(fn_regexp_substr)
         const char *bad = start <= 0 ? "start" : nth <= 0 ? "n" : sub < 0 ? "subexpr" : NULL;
         if (bad) {
             int64_t v = start <= 0 ? start : nth <= 0 ? nth : sub;
-            rc = sql_error_set(ctx->err, "22023", 0, "invalid value for parameter \"%s\": %lld", bad, (long long)v);
+            rc = sql_error_set(ctx->err, "22023", 0, "invalid value for parameter \"%s\": %lld", bad,
+                               (long long)v);
             break;
         }
         const FnRegex *re = rerun_get(&rr, pat[i], arg_or_empty(args, n_args, 4, i));
@@ -1322,6 +1390,133 @@ SQL_FN_KERNEL(fn_regexp_split_to_array)
             brc = buf_append_byte(&b, '}');
         rc = brc ? sql_error_set(ctx->err, "54000", 0, "requested length too large")
                  : fn_str_copy(&w, b.p, b.len, &r[i]);
+    }
+    buf_fini(&b);
+    rerun_fini(&rr);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * SQL regular expressions: SIMILAR TO and substring(... SIMILAR ... ESCAPE ...)
+ * ---------------------------------------------------------------------------------------------- */
+
+/* Translate a SIMILAR TO pattern into a POSIX one, as PostgreSQL's similar_escape_internal: anchored
+ * ^(?:...)$, % is .*, _ is ., ( opens a non-capturing group, ARE metacharacters . \ ^ $ are escaped,
+ * bracket expressions pass through, and escape-double-quote marks the part substring() returns.
+ * esc: the escape character (has_esc 0: none). Returns WEIR_OK or WEIR_ERROR with err. */
+static int similar_translate(SqlFnCtx *ctx, Slice pat, Slice esc, int has_esc, Buf *o)
+{
+    if (has_esc && esc.n && fn_utf8_len(esc.p[0]) != esc.n) {
+        int fresh = ctx->err && !ctx->err->sqlstate[0];
+        sql_error_set(ctx->err, "22025", 0, "invalid escape string");
+        if (fresh)
+            snprintf(ctx->err->hint, sizeof(ctx->err->hint), "Escape string must be empty or one character.");
+        return WEIR_ERROR;
+    }
+    int rc = buf_append_cstr(o, "^(?:");
+    int afterescape = 0, incharclass = 0, nquotes = 0;
+    for (size_t k = 0; k < pat.n && !rc;) {
+        size_t l = fn_utf8_len(pat.p[k]);
+        if (l > pat.n - k)
+            l = pat.n - k;
+        const uint8_t *c = pat.p + k;
+        int is_esc = has_esc && esc.n && l == esc.n && memcmp(c, esc.p, l) == 0;
+        if (afterescape) {
+            if (*c == '"' && !incharclass) {
+                if (nquotes == 0)
+                    rc = buf_append_cstr(o, "){1,1}?(");
+                else if (nquotes == 1)
+                    rc = buf_append_cstr(o, "){1,1}(?:");
+                else
+                    return sql_error_set(
+                        ctx->err, "2200C", 0,
+                        "SQL regular expression may not contain more than two escape-double-quote "
+                        "separators");
+                nquotes++;
+            } else {
+                rc = buf_append_byte(o, '\\') || buf_append(o, c, l);
+            }
+            afterescape = 0;
+        } else if (is_esc) {
+            afterescape = 1;
+        } else if (incharclass) {
+            if (*c == '\\')
+                rc = buf_append_byte(o, '\\');
+            rc = rc || buf_append(o, c, l);
+            if (*c == ']')
+                incharclass = 0;
+        } else if (*c == '[') {
+            rc = buf_append_byte(o, '[');
+            incharclass = 1;
+        } else if (*c == '%') {
+            rc = buf_append_cstr(o, ".*");
+        } else if (*c == '_') {
+            rc = buf_append_byte(o, '.');
+        } else if (*c == '(') {
+            rc = buf_append_cstr(o, "(?:");
+        } else if (*c == '\\' || *c == '.' || *c == '^' || *c == '$') {
+            rc = buf_append_byte(o, '\\') || buf_append_byte(o, *c);
+        } else {
+            rc = buf_append(o, c, l);
+        }
+        k += l;
+    }
+    rc = rc || buf_append_cstr(o, ")$");
+    return rc ? sql_error_set(ctx->err, "54000", 0, "out of memory: string too long") : WEIR_OK;
+}
+
+/* similar_to_escape(pattern [, escape]): the default escape is a backslash. */
+SQL_FN_KERNEL(fn_similar_to_escape)
+{
+    Slice *r = out->u.s;
+    FnStr w;
+    fn_str_init(&w, ctx);
+    Buf b;
+    buf_init(&b, 0);
+    int rc = WEIR_OK;
+    for (uint32_t i = 0; i < ctx->n && rc == WEIR_OK; i++) {
+        if (fn_skip(out, i))
+            continue;
+        buf_reset(&b);
+        Slice esc = n_args > 1 ? args[1].u.s[i] : SLICE_LIT("\\");
+        rc = similar_translate(ctx, args[0].u.s[i], esc, 1, &b);
+        if (rc == WEIR_OK)
+            rc = fn_str_copy(&w, b.p ? b.p : (const uint8_t *)"", b.len, &r[i]);
+    }
+    buf_fini(&b);
+    return rc;
+}
+
+/* substring(s SIMILAR pattern ESCAPE esc): the part between the escape-double-quote markers (or the
+ * whole match); NULL when the pattern does not match all of s. */
+SQL_FN_KERNEL(fn_similar_substring)
+{
+    UNUSED(n_args);
+    ReRun rr;
+    rerun_init(&rr, ctx, 0, NULL);
+    Buf b;
+    buf_init(&b, 0);
+    int rc = WEIR_OK;
+    for (uint32_t i = 0; i < ctx->n && rc == WEIR_OK; i++) {
+        if (fn_skip(out, i))
+            continue;
+        buf_reset(&b);
+        rc = similar_translate(ctx, args[1].u.s[i], args[2].u.s[i], 1, &b);
+        if (rc)
+            break;
+        const FnRegex *re = rerun_get(&rr, (Slice){b.p, b.len}, (Slice){NULL, 0});
+        PCRE2_SIZE *ov;
+        int m = re ? re_exec(&rr, re, args[0].u.s[i], 0, &ov) : -1;
+        if (m < 0) {
+            rc = WEIR_ERROR;
+            break;
+        }
+        uint32_t g = re->n_groups ? 1 : 0;
+        if (!m || ov[2 * g] == PCRE2_UNSET) {
+            rc = fn_set_null(ctx, out, i);
+            continue;
+        }
+        out->u.s[i] = (Slice){args[0].u.s[i].p + ov[2 * g], ov[2 * g + 1] - ov[2 * g]};
     }
     buf_fini(&b);
     rerun_fini(&rr);

@@ -65,7 +65,7 @@ static int math_err(SqlFnCtx *ctx, const char *state, const char *msg)
                         state = msg[1] == 'E' ? "2201E" : "2201F";                                           \
                         msg += 2;                                                                            \
                     }                                                                                        \
-                    return math_err(ctx, state, msg);                                                         \
+                    return math_err(ctx, state, msg);                                                        \
                 }                                                                                            \
             }                                                                                                \
         return WEIR_OK;                                                                                      \
@@ -111,8 +111,8 @@ FLOAT_FN(fn_float_cbrt, cbrt(x), 0, NULL)
 FLOAT_FN(fn_float_exp, exp(x), isinf(v) || v == 0.0, chk_exp(x, v))
 FLOAT_FN(fn_float_ln, x <= 0 ? 0 : log(x), x <= 0, chk_log(x))
 FLOAT_FN(fn_float_log10, x <= 0 ? 0 : log10(x), x <= 0, chk_log(x))
-FLOAT_FN(fn_float_degrees, x * (180.0 / M_PI), isinf(v), chk_overflow(x, v))
-FLOAT_FN(fn_float_radians, x * (M_PI / 180.0), 0, NULL)
+FLOAT_FN(fn_float_degrees, x *(180.0 / M_PI), isinf(v), chk_overflow(x, v))
+FLOAT_FN(fn_float_radians, x *(M_PI / 180.0), 0, NULL)
 FLOAT_FN(fn_float_sin, isinf(x) ? 0 : sin(x), isinf(x), chk_finite_arg(x))
 FLOAT_FN(fn_float_cos, isinf(x) ? 0 : cos(x), isinf(x), chk_finite_arg(x))
 FLOAT_FN(fn_float_tan, isinf(x) ? 0 : tan(x), isinf(x), chk_finite_arg(x))
@@ -169,10 +169,18 @@ static double deg_trig(double x, int fn)
     }
     double v;
     switch (fn) {
-    case 0: v = sind_q1(a); break;
-    case 1: v = cosd_q1(a); break;
-    case 2: v = (sind_q1(a) / cosd_q1(a)) / (sind_q1(45.0) / cosd_q1(45.0)); break;
-    default: v = (cosd_q1(a) / sind_q1(a)) / (cosd_q1(45.0) / sind_q1(45.0)); break;
+    case 0:
+        v = sind_q1(a);
+        break;
+    case 1:
+        v = cosd_q1(a);
+        break;
+    case 2:
+        v = (sind_q1(a) / cosd_q1(a)) / (sind_q1(45.0) / cosd_q1(45.0));
+        break;
+    default:
+        v = (cosd_q1(a) / sind_q1(a)) / (cosd_q1(45.0) / sind_q1(45.0));
+        break;
     }
     v = sign * v;
     return v == 0.0 ? 0.0 : v; /* no negative zero */
@@ -228,7 +236,8 @@ FLOAT_FN2(fn_float_power, {
         if (x == 0.0 && y < 0.0)
             return math_err(ctx, "2201F", "zero raised to a negative power is undefined");
         if (x < 0.0 && floor(y) != y && !isinf(y))
-            return math_err(ctx, "2201F", "a negative number raised to a non-integer power yields a complex result");
+            return math_err(ctx, "2201F",
+                            "a negative number raised to a non-integer power yields a complex result");
         v = pow(x, y);
         if (isinf(v) && !isinf(x) && !isinf(y))
             return math_err(ctx, "22003", MSG_OVERFLOW);
@@ -739,12 +748,17 @@ static int num_power_one(SqlFnCtx *ctx, const SqlNumeric *b, const SqlNumeric *e
             *out = sql_numeric_special(SQL_NUM_NAN);
             return WEIR_OK;
         }
-        long double vb = b->kind == SQL_NUM_PINF ? INFINITY : b->kind == SQL_NUM_NINF ? -INFINITY : num_to_ld(b);
-        long double ve = e->kind == SQL_NUM_PINF ? INFINITY : e->kind == SQL_NUM_NINF ? -INFINITY : num_to_ld(e);
+        long double vb = b->kind == SQL_NUM_PINF   ? INFINITY
+                         : b->kind == SQL_NUM_NINF ? -INFINITY
+                                                   : num_to_ld(b);
+        long double ve = e->kind == SQL_NUM_PINF   ? INFINITY
+                         : e->kind == SQL_NUM_NINF ? -INFINITY
+                                                   : num_to_ld(e);
         if (vb == 0 && ve < 0)
             return math_err(ctx, "2201F", "zero raised to a negative power is undefined");
         if (vb < 0 && !isinf(ve) && floorl(ve) != ve)
-            return math_err(ctx, "2201F", "a negative number raised to a non-integer power yields a complex result");
+            return math_err(ctx, "2201F",
+                            "a negative number raised to a non-integer power yields a complex result");
         long double v = powl(vb, ve);
         if (isinf(v))
             *out = sql_numeric_special(v > 0 ? SQL_NUM_PINF : SQL_NUM_NINF);
@@ -762,7 +776,8 @@ static int num_power_one(SqlFnCtx *ctx, const SqlNumeric *b, const SqlNumeric *e
             rscale = b->scale;
     } else {
         if (b->v < 0)
-            return math_err(ctx, "2201F", "a negative number raised to a non-integer power yields a complex result");
+            return math_err(ctx, "2201F",
+                            "a negative number raised to a non-integer power yields a complex result");
         if (b->v == 0) {
             *out = sql_numeric_make(0, NUM_MIN_SIG_DIGITS);
             return WEIR_OK;

@@ -73,6 +73,17 @@ SQL_FN_KERNEL(fn_bpcharlen)
     return WEIR_OK;
 }
 
+/* bit_length of text and bytea: octets times eight. */
+SQL_FN_KERNEL(fn_bitlen)
+{
+    UNUSED(n_args);
+    const Slice *a = args[0].u.s;
+    int64_t *r = out->u.i;
+    for (uint32_t i = 0; i < ctx->n; i++)
+        r[i] = (int64_t)a[i].n * 8;
+    return WEIR_OK;
+}
+
 /* octet_length of text, bytea and character(n) (padding included, as bpcharoctetlen). */
 SQL_FN_KERNEL(fn_octetlen)
 {
@@ -318,7 +329,8 @@ SQL_FN_KERNEL(fn_replace)
         }
         /* count the occurrences to size the result exactly */
         size_t count = 0;
-        for (const uint8_t *q = m; q; q = find(q + from[i].n, (size_t)(end - q - from[i].n), from[i].p, from[i].n))
+        for (const uint8_t *q = m; q;
+             q = find(q + from[i].n, (size_t)(end - q - from[i].n), from[i].p, from[i].n))
             count++;
         size_t len = s[i].n - count * from[i].n;
         if (to[i].n && count > (FN_MAX_STRING - len) / to[i].n)
@@ -369,7 +381,8 @@ SQL_FN_KERNEL(fn_split_part)
         if (k < 0) {
             /* count the fields, then take the field number n + k + 1 */
             int64_t nf = 1;
-            for (const uint8_t *q = find(p, s[i].n, dl[i].p, dn); q; q = find(q + dn, (size_t)(end - q - dn), dl[i].p, dn))
+            for (const uint8_t *q = find(p, s[i].n, dl[i].p, dn); q;
+                 q = find(q + dn, (size_t)(end - q - dn), dl[i].p, dn))
                 nf++;
             if (-k > nf) {
                 r[i] = (Slice){p, 0};
@@ -727,8 +740,8 @@ SQL_FN_KERNEL(fn_textcat)
 
 /* anynonarray || text and text || anynonarray: the other side cast to text. Also the body of concat()
  * and concat_ws(): every non-NULL argument's text output form, in order, separated by sep. */
-static int concat_rows(SqlFnCtx *ctx, const Vec *args, uint32_t first, uint32_t n_args, Vec *out, const Vec *sep,
-                       int as_cast)
+static int concat_rows(SqlFnCtx *ctx, const Vec *args, uint32_t first, uint32_t n_args, Vec *out,
+                       const Vec *sep, int as_cast)
 {
     Slice *r = out->u.s;
     FnStr w;
@@ -901,21 +914,156 @@ SQL_FN_KERNEL(fn_ascii)
 /* Keywords that quote_ident must quote: every PostgreSQL 15 keyword not in the UNRESERVED category
  * (SELECT word FROM pg_get_keywords() WHERE catcode <> 'U'), sorted for bsearch. */
 static const char *const quote_keywords[] = {
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization", "between",
-    "bigint", "binary", "bit", "boolean", "both", "case", "cast", "char", "character", "check", "coalesce",
-    "collate", "collation", "column", "concurrently", "constraint", "create", "cross", "current_catalog",
-    "current_date", "current_role", "current_schema", "current_time", "current_timestamp", "current_user", "dec",
-    "decimal", "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "exists", "extract",
-    "false", "fetch", "float", "for", "foreign", "freeze", "from", "full", "grant", "greatest", "group",
-    "grouping", "having", "ilike", "in", "initially", "inner", "inout", "int", "integer", "intersect",
-    "interval", "into", "is", "isnull", "join", "lateral", "leading", "least", "left", "like", "limit",
-    "localtime", "localtimestamp", "national", "natural", "nchar", "none", "normalize", "not", "notnull", "null",
-    "nullif", "numeric", "offset", "on", "only", "or", "order", "out", "outer", "overlaps", "overlay", "placing",
-    "position", "precision", "primary", "real", "references", "returning", "right", "row", "select",
-    "session_user", "setof", "similar", "smallint", "some", "substring", "symmetric", "table", "tablesample",
-    "then", "time", "timestamp", "to", "trailing", "treat", "trim", "true", "union", "unique", "user", "using",
-    "values", "varchar", "variadic", "verbose", "when", "where", "window", "with", "xmlattributes", "xmlconcat",
-    "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot", "xmlserialize",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
     "xmltable",
 };
 
@@ -940,8 +1088,8 @@ static int ident_is_safe(Slice s)
     char key[24];
     memcpy(key, s.p, s.n);
     key[s.n] = '\0';
-    return bsearch(key, quote_keywords, sizeof(quote_keywords) / sizeof(quote_keywords[0]), sizeof(quote_keywords[0]),
-                   keyword_cmp) == NULL;
+    return bsearch(key, quote_keywords, sizeof(quote_keywords) / sizeof(quote_keywords[0]),
+                   sizeof(quote_keywords[0]), keyword_cmp) == NULL;
 }
 
 static int append_quoted(Buf *b, Slice s, uint8_t q)
@@ -988,6 +1136,54 @@ static int append_literal(Buf *b, Slice s)
 }
 
 enum { QUOTE_IDENT, QUOTE_LITERAL, QUOTE_NULLABLE };
+
+/* quote_literal(anyelement) / quote_nullable(anyelement): the value cast to text, then quoted. */
+static int quote_any_kernel(SqlFnCtx *ctx, const Vec *args, Vec *out, int nullable)
+{
+    Slice *r = out->u.s;
+    FnStr w;
+    fn_str_init(&w, ctx);
+    Buf b, q;
+    buf_init(&b, FN_MAX_STRING);
+    buf_init(&q, FN_MAX_STRING);
+    int rc = WEIR_OK;
+    for (uint32_t i = 0; i < ctx->n && rc == WEIR_OK; i++) {
+        if (vec_is_null(&args[0], i)) {
+            if (nullable)
+                r[i] = SLICE_LIT("NULL");
+            else
+                rc = fn_set_null(ctx, out, i);
+            continue;
+        }
+        buf_reset(&b);
+        buf_reset(&q);
+        if (args[0].type.id == SQL_BOOL) {
+            int brc = buf_append_cstr(&b, args[0].u.b[i] ? "true" : "false");
+            if (brc) {
+                rc = buf_error(ctx, brc);
+                break;
+            }
+        } else if ((rc = fn_value_text(ctx, &args[0], i, &b)) != WEIR_OK) {
+            break;
+        }
+        int brc = append_literal(&q, (Slice){b.p, b.len});
+        rc = brc ? buf_error(ctx, brc) : fn_str_copy(&w, q.p, q.len, &r[i]);
+    }
+    buf_fini(&b);
+    buf_fini(&q);
+    return rc;
+}
+
+SQL_FN_KERNEL(fn_quote_literal_any)
+{
+    UNUSED(n_args);
+    return quote_any_kernel(ctx, args, out, 0);
+}
+SQL_FN_KERNEL(fn_quote_nullable_any)
+{
+    UNUSED(n_args);
+    return quote_any_kernel(ctx, args, out, 1);
+}
 
 static int quote_kernel(SqlFnCtx *ctx, const Vec *args, Vec *out, int how)
 {
@@ -1098,7 +1294,8 @@ static int format_row(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, uint32_t 
         }
         if (num >= 0 && p < end && *p == '$') {
             if (num == 0) {
-                rc = format_error(ctx, "22023", "format specifies argument 0, but arguments are numbered from 1", NULL);
+                rc = format_error(ctx, "22023",
+                                  "format specifies argument 0, but arguments are numbered from 1", NULL);
                 break;
             }
             argpos = num;
@@ -1117,8 +1314,8 @@ static int format_row(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, uint32_t 
             num = format_number(&p, end);
             if (num >= 0 && p < end && *p == '$') {
                 if (num == 0) {
-                    rc = format_error(ctx, "22023", "format specifies argument 0, but arguments are numbered from 1",
-                                      NULL);
+                    rc = format_error(ctx, "22023",
+                                      "format specifies argument 0, but arguments are numbered from 1", NULL);
                     break;
                 }
                 wpos = num - 1;
@@ -1165,7 +1362,8 @@ static int format_row(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, uint32_t 
             size_t tl = fn_utf8_len(type);
             if (tl > (size_t)(end - p + 1))
                 tl = (size_t)(end - p + 1);
-            snprintf(msg, sizeof(msg), "unrecognized format() type specifier \"%.*s\"", (int)tl, (const char *)p - 1);
+            snprintf(msg, sizeof(msg), "unrecognized format() type specifier \"%.*s\"", (int)tl,
+                     (const char *)p - 1);
             rc = format_error(ctx, "22023", msg, one_pct);
             break;
         }
@@ -1310,7 +1508,8 @@ SQL_FN_KERNEL(fn_string_to_array)
                 /* a trailing delimiter leaves an empty last element */
                 brc = brc ? brc : buf_append_byte(&b, ',');
                 if (!brc)
-                    brc = has_null_str && ns.n == 0 ? buf_append_cstr(&b, "NULL") : buf_append_cstr(&b, "\"\"");
+                    brc =
+                        has_null_str && ns.n == 0 ? buf_append_cstr(&b, "NULL") : buf_append_cstr(&b, "\"\"");
                 break;
             }
         }

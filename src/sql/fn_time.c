@@ -126,7 +126,42 @@ SQL_FN_KERNEL(fn_localtime)
  * date_trunc, date_bin, date_part, extract
  * ---------------------------------------------------------------------------------------------- */
 
-/* date_trunc(unit, timestamp | timestamptz [, zone]). */
+/* The length of a unit that date_trunc can apply as a plain floor division (microseconds .. day), or 0. */
+static int64_t trunc_fixed_unit(const char *unit)
+{
+    char low[64];
+    size_t k = 0;
+    for (; unit[k] && k + 1 < sizeof(low); k++)
+        low[k] = (char)(unit[k] >= 'A' && unit[k] <= 'Z' ? unit[k] + 32 : unit[k]);
+    low[k] = '\0';
+    switch (sql_dt_unit(low)) {
+    case SQL_DTK_MICROSEC:
+        return 1;
+    case SQL_DTK_MILLISEC:
+        return 1000;
+    case SQL_DTK_SECOND:
+        return SQL_USEC_PER_SEC;
+    case SQL_DTK_MINUTE:
+        return SQL_USEC_PER_MINUTE;
+    case SQL_DTK_HOUR:
+        return SQL_USEC_PER_HOUR;
+    case SQL_DTK_DAY:
+        return SQL_USEC_PER_DAY;
+    default:
+        return 0;
+    }
+}
+
+static inline int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+/* date_trunc(unit, timestamp | timestamptz [, zone]). In a zone whose offset never changes (UTC, the
+ * default, or a fixed offset) and for units up to a day, truncation is a floor division on the local
+ * time, which is what every row of "GROUP BY date_trunc('minute', ts)" needs; other cases go through
+ * datetime.c's field-by-field truncation. */
 static int trunc_kernel(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, Vec *out, int with_tz)
 {
     const Slice *unit = args[0].u.s;
@@ -134,12 +169,14 @@ static int trunc_kernel(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, Vec *ou
     ZoneCache zc = {{NULL, 0}, NULL};
     char ubuf[64];
     Slice last = {NULL, 0};
+    int64_t fixed_unit = 0;
     for (uint32_t i = 0; i < ctx->n; i++) {
         if (fn_skip(out, i))
             continue;
         if (!last.p || last.n != unit[i].n || memcmp(last.p, unit[i].p, last.n) != 0) {
             name_copy(unit[i], ubuf, sizeof(ubuf));
             last = unit[i].p ? unit[i] : (Slice){(const uint8_t *)"", 0};
+            fixed_unit = trunc_fixed_unit(ubuf);
         }
         const SqlTz *tz = NULL;
         if (with_tz) {
@@ -147,7 +184,15 @@ static int trunc_kernel(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, Vec *ou
             if (!tz)
                 return WEIR_ERROR;
         }
-        if (sql_date_trunc(ubuf, ts[i], tz, &out->u.i[i], ctx->err))
+        int32_t east = 0;
+        int64_t v = ts[i];
+        if (fixed_unit && v != SQL_DT_NOBEGIN && v != SQL_DT_NOEND &&
+            (!tz || sql_tz_fixed_offset(tz, &east))) {
+            int64_t shift = (int64_t)east * SQL_USEC_PER_SEC;
+            out->u.i[i] = floor_div(v + shift, fixed_unit) * fixed_unit - shift;
+            continue;
+        }
+        if (sql_date_trunc(ubuf, v, tz, &out->u.i[i], ctx->err))
             return WEIR_ERROR;
     }
     return WEIR_OK;
@@ -189,7 +234,8 @@ SQL_FN_KERNEL(fn_date_bin)
         if (ts == SQL_DT_NOBEGIN || ts == SQL_DT_NOEND || origin == SQL_DT_NOBEGIN || origin == SQL_DT_NOEND)
             return sql_error_set(ctx->err, "0A000", 0, "timestamps cannot be binned into infinite intervals");
         if (st->months != 0)
-            return sql_error_set(ctx->err, "0A000", 0, "timestamps cannot be binned into intervals containing months or years");
+            return sql_error_set(ctx->err, "0A000", 0,
+                                 "timestamps cannot be binned into intervals containing months or years");
         __int128 stride = (__int128)st->days * SQL_USEC_PER_DAY + st->usec;
         if (stride <= 0)
             return sql_error_set(ctx->err, "22008", 0, "stride must be greater than zero");
@@ -256,7 +302,8 @@ static int age_kernel(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, Vec *out,
         int64_t d;
         if (sql_timestamptz_to_date(ctx->stmt_time_usec, session_tz(ctx), &d, ctx->err))
             return WEIR_ERROR;
-        if (with_tz ? sql_date_to_timestamptz(d, tz, &today, ctx->err) : sql_date_to_timestamp(d, &today, ctx->err))
+        if (with_tz ? sql_date_to_timestamptz(d, tz, &today, ctx->err)
+                    : sql_date_to_timestamp(d, &today, ctx->err))
             return WEIR_ERROR;
     }
     for (uint32_t i = 0; i < ctx->n; i++) {
@@ -284,7 +331,7 @@ SQL_FN_KERNEL(fn_age_tstz)
     {                                                                                                        \
         UNUSED(n_args);                                                                                      \
         for (uint32_t i = 0; i < ctx->n; i++)                                                                \
-            if (!fn_skip(out, i) && F(&args[0].u.iv[i], &out->u.iv[i], ctx->err))                           \
+            if (!fn_skip(out, i) && F(&args[0].u.iv[i], &out->u.iv[i], ctx->err))                            \
                 return WEIR_ERROR;                                                                           \
         return WEIR_OK;                                                                                      \
     }
@@ -344,7 +391,8 @@ SQL_FN_KERNEL(fn_make_date)
 {
     UNUSED(n_args);
     for (uint32_t i = 0; i < ctx->n; i++)
-        if (!fn_skip(out, i) && make_date_value(ctx, args[0].u.i[i], args[1].u.i[i], args[2].u.i[i], &out->u.i[i]))
+        if (!fn_skip(out, i) &&
+            make_date_value(ctx, args[0].u.i[i], args[1].u.i[i], args[2].u.i[i], &out->u.i[i]))
             return WEIR_ERROR;
     return WEIR_OK;
 }
@@ -352,9 +400,9 @@ SQL_FN_KERNEL(fn_make_date)
 /* Time of day from hour, minute and fractional seconds (make_time's checks: 24:00:00 allowed). */
 static int make_time_value(SqlFnCtx *ctx, int64_t h, int64_t mi, double sec, int64_t *out)
 {
-    if (h < 0 || h > 24 || mi < 0 || mi > 59 || !(sec >= 0 && sec <= 60) ||
-        (h == 24 && (mi > 0 || sec > 0)))
-        return sql_error_set(ctx->err, "22008", 0, "time field value out of range: %d:%02d:%02g", (int)h, (int)mi, sec);
+    if (h < 0 || h > 24 || mi < 0 || mi > 59 || !(sec >= 0 && sec <= 60) || (h == 24 && (mi > 0 || sec > 0)))
+        return sql_error_set(ctx->err, "22008", 0, "time field value out of range: %d:%02d:%02g", (int)h,
+                             (int)mi, sec);
     *out = (h * 3600 + mi * 60) * SQL_USEC_PER_SEC + (int64_t)rint(sec * SQL_USEC_PER_SEC);
     return WEIR_OK;
 }
@@ -363,7 +411,8 @@ SQL_FN_KERNEL(fn_make_time)
 {
     UNUSED(n_args);
     for (uint32_t i = 0; i < ctx->n; i++)
-        if (!fn_skip(out, i) && make_time_value(ctx, args[0].u.i[i], args[1].u.i[i], args[2].u.f[i], &out->u.i[i]))
+        if (!fn_skip(out, i) &&
+            make_time_value(ctx, args[0].u.i[i], args[1].u.i[i], args[2].u.f[i], &out->u.i[i]))
             return WEIR_ERROR;
     return WEIR_OK;
 }
@@ -384,7 +433,8 @@ static int make_ts_kernel(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, Vec *
             !(sec >= 0 && sec <= 60) || (args[3].u.i[i] == 24 && (args[4].u.i[i] > 0 || sec > 0)))
             return sql_error_set(ctx->err, "22008", 0, "time field value out of range: %d:%02d:%02g",
                                  (int)args[3].u.i[i], (int)args[4].u.i[i], sec);
-        t = (args[3].u.i[i] * 3600 + args[4].u.i[i] * 60) * SQL_USEC_PER_SEC + (int64_t)rint(sec * SQL_USEC_PER_SEC);
+        t = (args[3].u.i[i] * 3600 + args[4].u.i[i] * 60) * SQL_USEC_PER_SEC +
+            (int64_t)rint(sec * SQL_USEC_PER_SEC);
         int64_t local = d * SQL_USEC_PER_DAY + t;
         if (!sql_timestamp_valid(local))
             return sql_error_set(ctx->err, "22008", 0, "timestamp out of range");
@@ -507,7 +557,8 @@ static int at_izone_kernel(SqlFnCtx *ctx, const Vec *args, Vec *out, int from_tz
         if (iv->months != 0 || iv->days != 0) {
             char b[SQL_DATETIME_TEXT_MAX];
             sql_interval_to_text(iv, SQL_INTERVALSTYLE_POSTGRES, b);
-            return sql_error_set(ctx->err, "22023", 0, "interval time zone \"%s\" must not include months or days", b);
+            return sql_error_set(ctx->err, "22023", 0,
+                                 "interval time zone \"%s\" must not include months or days", b);
         }
         int64_t v = args[1].u.i[i];
         if (v == SQL_DT_NOBEGIN || v == SQL_DT_NOEND) {
@@ -579,7 +630,8 @@ SQL_FN_KERNEL(fn_date_mi)
 
 /* timestamp(tz) +/- interval, interval + timestamp(tz), date +/- interval (as timestamp). tz applies to
  * timestamptz: day and month steps keep the local time of day across DST changes. */
-static int ts_iv_kernel(SqlFnCtx *ctx, const Vec *tsv, const Vec *ivv, Vec *out, int sign, int with_tz, int from_date)
+static int ts_iv_kernel(SqlFnCtx *ctx, const Vec *tsv, const Vec *ivv, Vec *out, int sign, int with_tz,
+                        int from_date)
 {
     const SqlTz *tz = with_tz ? session_tz(ctx) : NULL;
     for (uint32_t i = 0; i < ctx->n; i++) {

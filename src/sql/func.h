@@ -44,6 +44,11 @@ typedef struct SqlFnCtx {
     int64_t stmt_time_usec;   /* now(), current_timestamp: statement start, microseconds since 2000 */
     SqlError *err;
     void *state;              /* per call site, for kernels that cache (compiled regexes): see SqlFnDef.init */
+    /* Session facts for current_user, session_user, current_database() and version(); NULL gives
+     * "weir", "weir" and "15.0" (additions for the catalog helpers in fn_sys.c). */
+    const char *session_user;
+    const char *database;
+    const char *server_version; /* as SqlEngineConfig.server_version: "15.0 (weir 0.1.0)" */
 } SqlFnCtx;
 
 typedef int (*SqlScalarKernel)(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, Vec *out);
@@ -62,7 +67,7 @@ typedef struct SqlFnDef {
     uint8_t is_variadic;   /* the last declared argument repeats */
     uint8_t is_strict;     /* NULL in any argument -> NULL out, handled as described above */
     uint8_t volatility;    /* SQL_FN_* (now() is STABLE, random() VOLATILE) */
-    SqlTypeId args[6];
+    SqlTypeId args[8];     /* (8: make_interval and make_timestamptz take 7) */
     SqlTypeId ret;
     SqlScalarKernel fn;
     uint32_t oid;          /* pg_proc oid in PostgreSQL 15 when the function exists there, else 0 */

@@ -84,15 +84,21 @@ static void td_col_defaults(TableColumn *c)
     c->raw_end = -1;
 }
 
-/* Append a column; returns it (zeroed with defaults). Columns are kept in an arena array that is
- * regrown by copying: definitions are small, and this keeps the public struct a plain array. */
+/* Append a column; returns it (zeroed with defaults). The array doubles whenever the count reaches a
+ * power of two (the capacity is implied by the count, so the public struct needs no capacity field);
+ * the old copies stay in the arena until the definition is freed, which bounds the waste at the final
+ * size. */
 static TableColumn *td_col_add(TableDef *td, const char *name, SqlType type)
 {
-    TableColumn *cols = arena_alloc(td->arena, sizeof(TableColumn) * (td->n_cols + 1));
-    if (td->n_cols)
-        memcpy(cols, td->cols, sizeof(TableColumn) * td->n_cols);
-    td->cols = cols;
-    TableColumn *c = &cols[td->n_cols++];
+    uint32_t n = td->n_cols;
+    if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+        uint32_t cap = n < 4 ? 4 : n * 2;
+        TableColumn *cols = arena_alloc(td->arena, sizeof(TableColumn) * cap);
+        if (n)
+            memcpy(cols, td->cols, sizeof(TableColumn) * n);
+        td->cols = cols;
+    }
+    TableColumn *c = &td->cols[td->n_cols++];
     td_col_defaults(c);
     c->name = td_strdup(td, name);
     c->type = type;

@@ -225,6 +225,19 @@ static void test_json_keys(void **state)
     assert_int_equal(I(&r, 0, 1), 2);
     assert_int_equal(I(&r, 0, 2), 3);
     run_done(&r);
+    /* a duplicate of a parent key replaces the whole subtree: nothing from the first one survives */
+    const char *dup[] = {"{\"x\":[\"first\"],\"x\":{\"k\":1}}", "{\"x\":{\"k\":1},\"x\":[5]}",
+                         "{\"x\":{\"k\":1,\"y\":{\"z\":2}},\"x\":{\"y\":3}}"};
+    run_ok(&r, mk("first text, k bigint, z bigint, y text", "first.path=x/0;k.path=x/k;z.path=x/y/z;y.path=x/y"),
+           C0_9, 4, dup, 3);
+    assert_true(is_null(&r, 0, 0));
+    assert_int_equal(I(&r, 1, 0), 1);
+    assert_string_equal(S(&r, 0, 1), "5");
+    assert_true(is_null(&r, 1, 1));
+    assert_true(is_null(&r, 1, 2));
+    assert_true(is_null(&r, 2, 2));
+    assert_string_equal(S(&r, 3, 2), "3");
+    run_done(&r);
     /* an explicit path matches exactly; a same-named column then matches exactly too */
     const char *q[] = {"{\"A\":1,\"a\":2}"};
     run_ok(&r, mk("x bigint, a bigint", "x.path=A"), C0_9, 2, q, 1);
@@ -753,6 +766,30 @@ static void test_times(void **state)
     run_done(&r);
 }
 
+/* Types converted by typeio's input functions (sql_value_from_text). */
+static void test_slow_types(void **state)
+{
+    UNUSED(state);
+    Run r;
+    const char *p[] = {"{\"iv\":\"1 day 02:00\",\"by\":\"\\\\x4142\",\"ch\":\"ab\",\"ts\":\"2024-05-01 12:00:00\","
+                       "\"tm\":\"12:30:00\",\"d\":\"2024-05-01\"}",
+                       "{\"iv\":\"often\",\"by\":\"\\\\xZZ\",\"ts\":\"noon\",\"tm\":\"25:00:00\"}"};
+    run_ok(&r, mk("iv interval, by bytea, ch char(3), ts timestamp, tm time, d date", ""), C0_9, 6, p, 2);
+    assert_false(is_null(&r, 0, 0));
+    SqlInterval iv = r.out.batch->cols[0].u.iv[0];
+    assert_int_equal(iv.months, 0);
+    assert_int_equal(iv.days, 1);
+    assert_int_equal(iv.usec, 7200LL * 1000000);
+    assert_string_equal(S(&r, 1, 0), "AB");
+    assert_string_equal(S(&r, 2, 0), "ab "); /* char(3) pads */
+    assert_int_equal(I(&r, 3, 0), 767880000LL * 1000000);
+    assert_int_equal(I(&r, 4, 0), 45000LL * 1000000);
+    assert_int_equal(I(&r, 5, 0), 8887);
+    assert_int_equal(r.out.valid[0], 1);
+    assert_int_equal(r.out.n_bad[1], 4);
+    run_done(&r);
+}
+
 static void test_varchar(void **state)
 {
     UNUSED(state);
@@ -846,7 +883,8 @@ int main(void)
         cmocka_unit_test(test_hidden_columns), cmocka_unit_test(test_csv),
         cmocka_unit_test(test_files),          cmocka_unit_test(test_raw),
         cmocka_unit_test(test_regex),          cmocka_unit_test(test_gzip),
-        cmocka_unit_test(test_times),          cmocka_unit_test(test_varchar),
+        cmocka_unit_test(test_times),          cmocka_unit_test(test_slow_types),
+        cmocka_unit_test(test_varchar),
         cmocka_unit_test(test_budget),         cmocka_unit_test(test_full_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,7 +50,8 @@ static void expect_set(const char *name, const char *value, const char *want)
     assert_string_equal(got, want);
 }
 
-static void expect_err(const char *name, const char *value, const char *want, const char *detail, const char *hint)
+static void expect_err(const char *name, const char *value, const char *want, const char *detail,
+                       const char *hint)
 {
     SqlError e;
     const char *got = set1(name, value, &e);
@@ -71,12 +72,18 @@ static void test_reported_defaults(void **state)
     size_t n = sql_session_reported(s, &names, &values);
     /* PostgreSQL 15's GUC_REPORT set, in the order it sends them */
     static const char *const want[][2] = {
-        {"application_name", ""},          {"client_encoding", "UTF8"},
-        {"DateStyle", "ISO, MDY"},         {"default_transaction_read_only", "off"},
-        {"in_hot_standby", "off"},         {"integer_datetimes", "on"},
-        {"IntervalStyle", "postgres"},     {"is_superuser", "on"},
-        {"server_encoding", "UTF8"},       {"server_version", "15.0 (weir)"},
-        {"session_authorization", "alice"}, {"standard_conforming_strings", "on"},
+        {"application_name", ""},
+        {"client_encoding", "UTF8"},
+        {"DateStyle", "ISO, MDY"},
+        {"default_transaction_read_only", "off"},
+        {"in_hot_standby", "off"},
+        {"integer_datetimes", "on"},
+        {"IntervalStyle", "postgres"},
+        {"is_superuser", "on"},
+        {"server_encoding", "UTF8"},
+        {"server_version", "15.0 (weir)"},
+        {"session_authorization", "alice"},
+        {"standard_conforming_strings", "on"},
         {"TimeZone", "UTC"},
     };
     assert_int_equal(n, sizeof(want) / sizeof(want[0]));
@@ -145,15 +152,17 @@ static void test_timezone(void **state)
     expect_set("timezone", "5.5", "<+05:30>-05:30");
     expect_set("timezone", "+05:30", "+05:30");
     expect_set("timezone", "UTC+3", "UTC+3");
-    expect_err("timezone", "Mars/Base", "ERR 22023 invalid value for parameter \"TimeZone\": \"Mars/Base\"", NULL, NULL);
-    expect_err("timezone", "local", "ERR 22023 invalid value for parameter \"TimeZone\": \"local\"", NULL, NULL);
+    expect_err("timezone", "Mars/Base", "ERR 22023 invalid value for parameter \"TimeZone\": \"Mars/Base\"",
+               NULL, NULL);
+    expect_err("timezone", "local", "ERR 22023 invalid value for parameter \"TimeZone\": \"local\"", NULL,
+               NULL);
     SqlSession *s = fresh();
     SqlError e;
     const SqlTz *utc = s->fmt.tz;
     assert_int_equal(sql_session_set(s, "TimeZone", "America/New_York", &e), WEIR_OK);
     assert_ptr_not_equal(s->fmt.tz, utc);
     assert_int_equal(sql_tz_offset_at(s->fmt.tz, 1704067200, NULL), -5 * 3600); /* 2024-01-01 */
-    assert_int_equal(sql_session_set(s, "TimeZone", NULL, &e), WEIR_OK);         /* RESET */
+    assert_int_equal(sql_session_set(s, "TimeZone", NULL, &e), WEIR_OK);        /* RESET */
     assert_string_equal(sql_session_get(s, "TimeZone"), "UTC");
     assert_int_equal(sql_tz_offset_at(s->fmt.tz, 1704067200, NULL), 0);
     sql_session_destroy(&s);
@@ -168,15 +177,17 @@ static void test_generic_kinds(void **state)
     expect_set("extra_float_digits", " 2 ", "2");
     expect_set("extra_float_digits", "-15", "-15");
     expect_err("extra_float_digits", "4",
-               "ERR 22023 4 is outside the valid range for parameter \"extra_float_digits\" (-15 .. 3)", NULL, NULL);
+               "ERR 22023 4 is outside the valid range for parameter \"extra_float_digits\" (-15 .. 3)", NULL,
+               NULL);
     expect_err("extra_float_digits", "-16",
-               "ERR 22023 -16 is outside the valid range for parameter \"extra_float_digits\" (-15 .. 3)", NULL, NULL);
-    expect_err("extra_float_digits", "abc", "ERR 22023 invalid value for parameter \"extra_float_digits\": \"abc\"",
+               "ERR 22023 -16 is outside the valid range for parameter \"extra_float_digits\" (-15 .. 3)",
                NULL, NULL);
+    expect_err("extra_float_digits", "abc",
+               "ERR 22023 invalid value for parameter \"extra_float_digits\": \"abc\"", NULL, NULL);
     /* enums: the message names the parameter as it was written */
     expect_set("intervalstyle", "SQL_STANDARD", "sql_standard");
-    expect_err("intervalstyle", "bogus", "ERR 22023 invalid value for parameter \"intervalstyle\": \"bogus\"", NULL,
-               "Available values: postgres, postgres_verbose, sql_standard, iso_8601.");
+    expect_err("intervalstyle", "bogus", "ERR 22023 invalid value for parameter \"intervalstyle\": \"bogus\"",
+               NULL, "Available values: postgres, postgres_verbose, sql_standard, iso_8601.");
     expect_err("client_min_messages", "bogus",
                "ERR 22023 invalid value for parameter \"client_min_messages\": \"bogus\"", NULL,
                "Available values: debug5, debug4, debug3, debug2, debug1, log, notice, warning, error.");
@@ -195,10 +206,12 @@ static void test_generic_kinds(void **state)
     expect_set("statement_timeout", "2.5s", "2500ms");
     expect_set("statement_timeout", "10 s", "10s");
     expect_set("statement_timeout", "0", "0");
-    expect_err("statement_timeout", "-1",
-               "ERR 22023 -1 ms is outside the valid range for parameter \"statement_timeout\" (0 .. 2147483647)",
-               NULL, NULL);
-    expect_err("statement_timeout", "1x", "ERR 22023 invalid value for parameter \"statement_timeout\": \"1x\"", NULL,
+    expect_err(
+        "statement_timeout", "-1",
+        "ERR 22023 -1 ms is outside the valid range for parameter \"statement_timeout\" (0 .. 2147483647)",
+        NULL, NULL);
+    expect_err("statement_timeout", "1x",
+               "ERR 22023 invalid value for parameter \"statement_timeout\": \"1x\"", NULL,
                "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".");
     /* booleans */
     expect_set("row_security", "yes", "on");
@@ -206,21 +219,24 @@ static void test_generic_kinds(void **state)
     expect_set("row_security", "0", "off");
     expect_set("row_security", "t", "on");
     expect_set("row_security", "tr", "on");
-    expect_err("row_security", "maybe", "ERR 22023 parameter \"row_security\" requires a Boolean value", NULL, NULL);
-    expect_err("row_security", "o", "ERR 22023 parameter \"row_security\" requires a Boolean value", NULL, NULL);
-    expect_err("standard_conforming_strings", "off", "ERR 0A000 standard_conforming_strings = off is not supported",
-               NULL, NULL);
+    expect_err("row_security", "maybe", "ERR 22023 parameter \"row_security\" requires a Boolean value", NULL,
+               NULL);
+    expect_err("row_security", "o", "ERR 22023 parameter \"row_security\" requires a Boolean value", NULL,
+               NULL);
+    expect_err("standard_conforming_strings", "off",
+               "ERR 0A000 standard_conforming_strings = off is not supported", NULL, NULL);
     /* encodings */
     expect_set("client_encoding", "utf-8", "UTF8");
     expect_set("client_encoding", "unicode", "UTF8");
     expect_set("client_encoding", "sql_ascii", "SQL_ASCII");
-    expect_err("client_encoding", "latin1", "ERR 0A000 invalid value for parameter \"client_encoding\": \"latin1\"",
+    expect_err("client_encoding", "latin1",
+               "ERR 0A000 invalid value for parameter \"client_encoding\": \"latin1\"",
                "Conversion between LATIN1 and UTF8 is not supported.", NULL);
     expect_err("client_encoding", "windows-1252",
                "ERR 0A000 invalid value for parameter \"client_encoding\": \"windows-1252\"",
                "Conversion between WIN1252 and UTF8 is not supported.", NULL);
-    expect_err("client_encoding", "bogus", "ERR 22023 invalid value for parameter \"client_encoding\": \"bogus\"", NULL,
-               NULL);
+    expect_err("client_encoding", "bogus",
+               "ERR 22023 invalid value for parameter \"client_encoding\": \"bogus\"", NULL, NULL);
     /* application_name: printable ASCII, 63 bytes */
     expect_set("application_name", "h\xc3\xa9llo", "h??llo");
     char longv[80];
@@ -379,9 +395,12 @@ static void test_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reported_defaults), cmocka_unit_test(test_datestyle),
-        cmocka_unit_test(test_timezone),          cmocka_unit_test(test_generic_kinds),
-        cmocka_unit_test(test_names),             cmocka_unit_test(test_reset_and_changes),
+        cmocka_unit_test(test_reported_defaults),
+        cmocka_unit_test(test_datestyle),
+        cmocka_unit_test(test_timezone),
+        cmocka_unit_test(test_generic_kinds),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_reset_and_changes),
         cmocka_unit_test(test_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

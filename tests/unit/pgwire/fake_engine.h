@@ -63,7 +63,19 @@ struct SqlSession {
     int n_defaults_calls;
 };
 
-enum { FK_ROWS, FK_COLS, FK_ECHO, FK_BIG, FK_SET, FK_BEGIN, FK_COMMIT, FK_FAILBIND, FK_FAILEXEC, FK_SLEEP, FK_NOTHING };
+enum {
+    FK_ROWS,
+    FK_COLS,
+    FK_ECHO,
+    FK_BIG,
+    FK_SET,
+    FK_BEGIN,
+    FK_COMMIT,
+    FK_FAILBIND,
+    FK_FAILEXEC,
+    FK_SLEEP,
+    FK_NOTHING
+};
 
 struct SqlStmt {
     SqlSession *sess;
@@ -93,10 +105,11 @@ static SqlSession *fake_session_create(SqlEngine *eng, const char *user, const c
     (void)user;
     (void)database;
     SqlSession *s = calloc(1, sizeof(*s));
-    static const char *const n[FAKE_N_SETTINGS] = {"application_name", "client_encoding", "DateStyle",
-                                                   "server_version",   "TimeZone",        "extra_float_digits",
-                                                   "search_path"};
-    static const char *const v[FAKE_N_SETTINGS] = {"", "UTF8", "ISO, MDY", "15.0 (fake)", "UTC", "1", "public"};
+    static const char *const n[FAKE_N_SETTINGS] = {
+        "application_name", "client_encoding",    "DateStyle",  "server_version",
+        "TimeZone",         "extra_float_digits", "search_path"};
+    static const char *const v[FAKE_N_SETTINGS] = {"",    "UTF8", "ISO, MDY", "15.0 (fake)",
+                                                   "UTC", "1",    "public"};
     for (int i = 0; i < FAKE_N_SETTINGS; i++) {
         snprintf(s->names[i], sizeof(s->names[i]), "%s", n[i]);
         snprintf(s->values[i], sizeof(s->values[i]), "%s", v[i]);
@@ -165,7 +178,8 @@ static size_t fake_session_reported(SqlSession *s, const char *const **names, co
     return n;
 }
 
-static void fake_session_take_changes(SqlSession *s, void (*fn)(void *, const char *, const char *), void *arg)
+static void fake_session_take_changes(SqlSession *s, void (*fn)(void *, const char *, const char *),
+                                      void *arg)
 {
     for (int i = 0; i < FAKE_N_SETTINGS; i++) {
         if (s->changed[i] && s->reported[i])
@@ -238,8 +252,8 @@ static void fake_col(SqlStmt *st, const char *name, SqlTypeId t, int32_t typmod)
     st->cols[i].type = (SqlType){t, typmod};
 }
 
-static int fake_prepare(SqlSession *s, const char *query, size_t offset, size_t len, const uint32_t *param_oids,
-                        size_t n_param_oids, SqlStmt **out, SqlError *err)
+static int fake_prepare(SqlSession *s, const char *query, size_t offset, size_t len,
+                        const uint32_t *param_oids, size_t n_param_oids, SqlStmt **out, SqlError *err)
 {
     *out = NULL;
     char text[256];
@@ -252,7 +266,8 @@ static int fake_prepare(SqlSession *s, const char *query, size_t offset, size_t 
     fake_word(&p, w, sizeof(w));
     int is_txn_end = !strcasecmp(w, "commit") || !strcasecmp(w, "rollback");
     if (s->txn == 'E' && !is_txn_end)
-        return fake_err(err, "25P02", 0, "current transaction is aborted, commands ignored until end of transaction block");
+        return fake_err(err, "25P02", 0,
+                        "current transaction is aborted, commands ignored until end of transaction block");
     SqlStmt *st = calloc(1, sizeof(*st));
     st->sess = s;
     if (!strcasecmp(w, "rows") && fake_word(&p, a1, sizeof(a1))) {
@@ -419,7 +434,8 @@ static Slice fake_str(SqlPortal *p, const char *s, size_t n)
     return (Slice){(const uint8_t *)c, n};
 }
 
-static int fake_portal_fetch(SqlPortal *p, uint64_t max_rows, SqlBatchFn fn, void *arg, int *done, SqlError *err)
+static int fake_portal_fetch(SqlPortal *p, uint64_t max_rows, SqlBatchFn fn, void *arg, int *done,
+                             SqlError *err)
 {
     SqlStmt *st = p->st;
     SqlSession *s = st->sess;
@@ -544,8 +560,10 @@ static int fake_format_text(const SqlSession *s, const Vec *v, uint32_t row, Buf
     (void)s;
     switch (v->type.id) {
     case SQL_INT4:
-    case SQL_INT8: return buf_printf(out, "%lld", (long long)v->u.i[row]);
-    default: return buf_append(out, v->u.s[row].p, v->u.s[row].n);
+    case SQL_INT8:
+        return buf_printf(out, "%lld", (long long)v->u.i[row]);
+    default:
+        return buf_append(out, v->u.s[row].p, v->u.s[row].n);
     }
 }
 

@@ -114,8 +114,9 @@ static inline void fe_parse(Buf *b, const char *name, const char *q, int n_oids,
 }
 
 /* Bind: values[i] NULL is SQL NULL; lens[i] < 0 means strlen(values[i]). */
-static inline void fe_bind(Buf *b, const char *portal, const char *stmt, int n_pfmt, const int16_t *pfmt, int n_params,
-                    const char *const *values, const int *lens, int n_rfmt, const int16_t *rfmt)
+static inline void fe_bind(Buf *b, const char *portal, const char *stmt, int n_pfmt, const int16_t *pfmt,
+                           int n_params, const char *const *values, const int *lens, int n_rfmt,
+                           const int16_t *rfmt)
 {
     size_t at = fe_begin(b, 'B');
     fe_str(b, portal);
@@ -229,12 +230,29 @@ static inline int tr_decode(Buf *t, const uint8_t *p, size_t n)
         size_t bn = len - 4;
         count++;
         switch (type) {
-        case 'R': tr_printf(t, "R %u\n", bn >= 4 ? be_u32(b) : 9999); break;
-        case 'K': tr_printf(t, "K\n"); break;
-        case 'Z': tr_printf(t, "Z %c\n", bn ? b[0] : '?'); break;
-        case 'C': tr_printf(t, "C %s\n", (const char *)b); break;
-        case 'S': tr_printf(t, "S %s=%s\n", (const char *)b, (const char *)b + strlen((const char *)b) + 1); break;
-        case 'I': case '1': case '2': case '3': case 'n': case 's': tr_printf(t, "%c\n", type); break;
+        case 'R':
+            tr_printf(t, "R %u\n", bn >= 4 ? be_u32(b) : 9999);
+            break;
+        case 'K':
+            tr_printf(t, "K\n");
+            break;
+        case 'Z':
+            tr_printf(t, "Z %c\n", bn ? b[0] : '?');
+            break;
+        case 'C':
+            tr_printf(t, "C %s\n", (const char *)b);
+            break;
+        case 'S':
+            tr_printf(t, "S %s=%s\n", (const char *)b, (const char *)b + strlen((const char *)b) + 1);
+            break;
+        case 'I':
+        case '1':
+        case '2':
+        case '3':
+        case 'n':
+        case 's':
+            tr_printf(t, "%c\n", type);
+            break;
         case 'E':
         case 'N': {
             const char *sev = "", *code = "", *msg = "", *detail = NULL, *hint = NULL, *pos = NULL;
@@ -274,7 +292,8 @@ static inline int tr_decode(Buf *t, const uint8_t *p, size_t n)
                 const char *name = (const char *)b + i;
                 i += strlen(name) + 1;
                 tr_printf(t, "%s%s:%u:%d:%u:%d:%d:%d", f ? "," : "", name, be_u32(b + i), be_i16(b + i + 4),
-                          be_u32(b + i + 6), be_i16(b + i + 10), (int32_t)be_u32(b + i + 12), be_i16(b + i + 16));
+                          be_u32(b + i + 6), be_i16(b + i + 10), (int32_t)be_u32(b + i + 12),
+                          be_i16(b + i + 16));
                 i += 18;
             }
             tr_printf(t, "\n");
@@ -318,7 +337,9 @@ static inline int tr_decode(Buf *t, const uint8_t *p, size_t n)
             tr_printf(t, "\n");
             break;
         }
-        default: tr_printf(t, "? %c %zu\n", type, bn); break;
+        default:
+            tr_printf(t, "? %c %zu\n", type, bn);
+            break;
         }
         off += 1 + len;
     }

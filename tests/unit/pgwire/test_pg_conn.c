@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgwire/fake_engine.h"
 #include "pgwire/pg_conn.h"
 #include "pgwire/pg_msg.h"
-#include "pgwire/fake_engine.h"
 #include "pgwire/pg_test_util.h"
 
 /* ------------------------------------------------------------------ harness */
@@ -28,9 +28,9 @@
 typedef struct Harness {
     Buf sent;
     int n_sends;
-    int fail_after;      /* sends that succeed before the peer "disconnects"; -1 never */
-    int whole_messages;  /* assert every send holds whole messages (after the SSL 'N' bytes) */
-    int raw_prefix;      /* bytes at the start of sent that are not messages (SSL/GSS answers) */
+    int fail_after;     /* sends that succeed before the peer "disconnects"; -1 never */
+    int whole_messages; /* assert every send holds whole messages (after the SSL 'N' bytes) */
+    int raw_prefix;     /* bytes at the start of sent that are not messages (SSL/GSS answers) */
     int admit_rc;
     int n_admit, n_started, n_cancel;
     int32_t cancel_pid, cancel_key;
@@ -196,8 +196,8 @@ static void check_startup(const Buf *in, const char *want, int want_state)
     }
 }
 
-#define STARTUP_OK                                                                                                  \
-    "R 0\nS application_name=\nS client_encoding=UTF8\nS DateStyle=ISO, MDY\nS server_version=15.0 (fake)\n"       \
+#define STARTUP_OK                                                                                           \
+    "R 0\nS application_name=\nS client_encoding=UTF8\nS DateStyle=ISO, MDY\nS server_version=15.0 (fake)\n" \
     "S TimeZone=UTC\nK\nZ I\n"
 
 /* ------------------------------------------------------------------ startup */
@@ -295,7 +295,8 @@ static void test_startup_ssl_gss(void **state)
     assert_int_equal(pg_conn_feed(h.c, in.p, in.len), PG_CONN_STARTUP);
     assert_int_equal(pg_conn_feed(h.c, in.p, in.len), PG_CONN_DONE);
     h.raw_prefix = 1;
-    assert_transcript(&h, "E FATAL 0A000 unsupported frontend protocol 1234.5679: server supports 3.0 to 3.0\n");
+    assert_transcript(&h,
+                      "E FATAL 0A000 unsupported frontend protocol 1234.5679: server supports 3.0 to 3.0\n");
     h_fini(&h);
 
     /* bytes already buffered behind the SSLRequest were sent in the clear: refused (CVE-2021-23214) */
@@ -308,8 +309,9 @@ static void test_startup_ssl_gss(void **state)
     assert_int_equal(pg_conn_feed(h.c, in.p, in.len), PG_CONN_DONE);
     assert_int_equal(h.sent.p[0], 'N');
     h.raw_prefix = 1;
-    assert_transcript(&h, "E FATAL 08P01 received unencrypted data after SSL request D:This could be either a "
-                          "client-software bug or evidence of an attempted man-in-the-middle attack.\n");
+    assert_transcript(&h,
+                      "E FATAL 08P01 received unencrypted data after SSL request D:This could be either a "
+                      "client-software bug or evidence of an attempted man-in-the-middle attack.\n");
     h_fini(&h);
     h_init(&h);
     h.whole_messages = 0; /* the raw 'N' answers are not messages */
@@ -319,8 +321,9 @@ static void test_startup_ssl_gss(void **state)
     fe_raw(&in, "x", 1);
     assert_int_equal(pg_conn_feed(h.c, in.p, in.len), PG_CONN_DONE);
     h.raw_prefix = 1;
-    assert_transcript(&h, "E FATAL 08P01 received unencrypted data after GSSAPI encryption request D:This could be "
-                          "either a client-software bug or evidence of an attempted man-in-the-middle attack.\n");
+    assert_transcript(
+        &h, "E FATAL 08P01 received unencrypted data after GSSAPI encryption request D:This could be "
+            "either a client-software bug or evidence of an attempted man-in-the-middle attack.\n");
     h_fini(&h);
     buf_fini(&in);
 }
@@ -343,17 +346,20 @@ static void test_startup_bad_packets(void **state)
     fe_i32(&in, 4 + 4 + 11);
     fe_i32(&in, 196608);
     fe_raw(&in, "user\0alice\0", 11);
-    check_startup(&in, "E FATAL 08P01 invalid startup packet layout: expected terminator as last byte\n", PG_CONN_DONE);
+    check_startup(&in, "E FATAL 08P01 invalid startup packet layout: expected terminator as last byte\n",
+                  PG_CONN_DONE);
     buf_reset(&in);
     fe_i32(&in, 4 + 4 + 14);
     fe_i32(&in, 196608);
     fe_raw(&in, "user\0alice\0x\0\0", 14);
-    check_startup(&in, "E FATAL 08P01 invalid startup packet layout: expected terminator as last byte\n", PG_CONN_DONE);
+    check_startup(&in, "E FATAL 08P01 invalid startup packet layout: expected terminator as last byte\n",
+                  PG_CONN_DONE);
     /* protocol 4.0: FATAL in protocol 3 form */
     buf_reset(&in);
     const char *kv[] = {"user", "alice", NULL};
     fe_startup_v(&in, 4u << 16, kv);
-    check_startup(&in, "E FATAL 0A000 unsupported frontend protocol 4.0: server supports 3.0 to 3.0\n", PG_CONN_DONE);
+    check_startup(&in, "E FATAL 0A000 unsupported frontend protocol 4.0: server supports 3.0 to 3.0\n",
+                  PG_CONN_DONE);
     /* protocol 2.0: the error in protocol 2's form (no length word) */
     Harness h;
     h_init(&h);
@@ -421,18 +427,21 @@ static void test_startup_settings(void **state)
     buf_reset(&in);
     const char *kv2[] = {"user", "alice", "DateStyle", "bogus", NULL};
     fe_startup_v(&in, 196608, kv2);
-    check_startup(&in,
-                  "R 0\nE FATAL 22023 invalid value for parameter \"DateStyle\": \"bogus\" D:Unrecognized key word: "
-                  "\"bogus\".\n",
-                  PG_CONN_DONE);
+    check_startup(
+        &in,
+        "R 0\nE FATAL 22023 invalid value for parameter \"DateStyle\": \"bogus\" D:Unrecognized key word: "
+        "\"bogus\".\n",
+        PG_CONN_DONE);
     buf_reset(&in);
     const char *kv3[] = {"user", "alice", "server_version", "1", NULL};
     fe_startup_v(&in, 196608, kv3);
     check_startup(&in, "R 0\nE FATAL 55P02 parameter \"server_version\" cannot be changed\n", PG_CONN_DONE);
     /* options: -c name=value and --name=value, '-' read as '_', backslash escapes */
     buf_reset(&in);
-    const char *kv4[] = {"user", "alice", "options", "-c DateStyle=SQL  --application-name=my\\ app -csearch_path=x",
-                         "TimeZone", "Europe/Paris", NULL};
+    const char *kv4[] = {"user",     "alice",
+                         "options",  "-c DateStyle=SQL  --application-name=my\\ app -csearch_path=x",
+                         "TimeZone", "Europe/Paris",
+                         NULL};
     fe_startup_v(&in, 196608, kv4);
     check_startup(&in,
                   "R 0\nS application_name=my app\nS client_encoding=UTF8\nS DateStyle=SQL\n"
@@ -441,10 +450,11 @@ static void test_startup_settings(void **state)
     buf_reset(&in);
     const char *kv5[] = {"user", "alice", "options", "-X", NULL};
     fe_startup_v(&in, 196608, kv5);
-    check_startup(&in,
-                  "R 0\nE FATAL 42601 invalid command-line argument for server process: -X H:Try \"postgres --help\" "
-                  "for more information.\n",
-                  PG_CONN_DONE);
+    check_startup(
+        &in,
+        "R 0\nE FATAL 42601 invalid command-line argument for server process: -X H:Try \"postgres --help\" "
+        "for more information.\n",
+        PG_CONN_DONE);
     buf_reset(&in);
     const char *kv6[] = {"user", "alice", "options", "-c datestyle", NULL};
     fe_startup_v(&in, 196608, kv6);
@@ -457,10 +467,11 @@ static void test_startup_settings(void **state)
     buf_reset(&in);
     const char *kv8[] = {"user", "alice", "replication", "maybe", NULL};
     fe_startup_v(&in, 196608, kv8);
-    check_startup(&in,
-                  "E FATAL 22023 invalid value for parameter \"replication\": \"maybe\" H:Valid values are: \"false\", "
-                  "0, \"true\", 1, \"database\".\n",
-                  PG_CONN_DONE);
+    check_startup(
+        &in,
+        "E FATAL 22023 invalid value for parameter \"replication\": \"maybe\" H:Valid values are: \"false\", "
+        "0, \"true\", 1, \"database\".\n",
+        PG_CONN_DONE);
     buf_reset(&in);
     const char *kv9[] = {"user", "alice", "replication", "of", NULL};
     fe_startup_v(&in, 196608, kv9);
@@ -535,14 +546,16 @@ static void test_simple_query(void **state)
     /* an error ends the query string; positions count from the start of the whole text */
     buf_reset(&in);
     fe_query(&in, "rows 1; oops; rows 2");
-    check_script(&in, "T n:0:0:23:4:-1:0\nD 1\nC SELECT 1\nE ERROR 42601 syntax error at or near \"oops\" P:9\nZ I\n",
-                 PG_CONN_READY);
+    check_script(
+        &in, "T n:0:0:23:4:-1:0\nD 1\nC SELECT 1\nE ERROR 42601 syntax error at or near \"oops\" P:9\nZ I\n",
+        PG_CONN_READY);
     buf_reset(&in);
     fe_query(&in, "rows 1 SPLITERR");
     check_script(&in, "E ERROR 42601 syntax error at or near \"SPLITERR\" P:8\nZ I\n", PG_CONN_READY);
     buf_reset(&in);
     fe_query(&in, "failexec 4");
-    check_script(&in, "T n:0:0:23:4:-1:0\nD 1\nD 2\nD 3\nD 4\nE ERROR 22012 division by zero\nZ I\n", PG_CONN_READY);
+    check_script(&in, "T n:0:0:23:4:-1:0\nD 1\nD 2\nD 3\nD 4\nE ERROR 22012 division by zero\nZ I\n",
+                 PG_CONN_READY);
     /* empty query strings */
     buf_reset(&in);
     fe_query(&in, "");
@@ -571,11 +584,12 @@ static void test_simple_settings_and_txn(void **state)
     fe_query(&in, "rows 1");
     fe_query(&in, "commit");
     fe_query(&in, "rows 1");
-    check_script(&in,
-                 "C BEGIN\nZ T\nE ERROR 42601 syntax error at or near \"oops\" P:1\nZ E\n"
-                 "E ERROR 25P02 current transaction is aborted, commands ignored until end of transaction block\nZ E\n"
-                 "C ROLLBACK\nZ I\nT n:0:0:23:4:-1:0\nD 1\nC SELECT 1\nZ I\n",
-                 PG_CONN_READY);
+    check_script(
+        &in,
+        "C BEGIN\nZ T\nE ERROR 42601 syntax error at or near \"oops\" P:1\nZ E\n"
+        "E ERROR 25P02 current transaction is aborted, commands ignored until end of transaction block\nZ E\n"
+        "C ROLLBACK\nZ I\nT n:0:0:23:4:-1:0\nD 1\nC SELECT 1\nZ I\n",
+        PG_CONN_READY);
     buf_fini(&in);
 }
 
@@ -600,7 +614,8 @@ static void test_simple_bad_input(void **state)
     at = fe_begin(&in, 'Q');
     fe_raw(&in, "rows 1\0x", 8);
     fe_end(&in, at);
-    check_script(&in, "E ERROR 08P01 invalid string in message\nZ I\nE ERROR 08P01 invalid message format\nZ I\n",
+    check_script(&in,
+                 "E ERROR 08P01 invalid string in message\nZ I\nE ERROR 08P01 invalid message format\nZ I\n",
                  PG_CONN_READY);
     buf_fini(&in);
 }
@@ -770,11 +785,12 @@ static void test_ext_skip_until_sync(void **state)
     fe_parse(&in, "", "rows 1", 0, NULL);
     fe_empty(&in, 'S');
     fe_query(&in, "rollback");
-    check_script(&in,
-                 "C BEGIN\nZ T\n1\n2\nD 1\nE ERROR 22012 division by zero\nZ E\n"
-                 "E ERROR 25P02 current transaction is aborted, commands ignored until end of transaction block\nZ E\n"
-                 "C ROLLBACK\nZ I\n",
-                 PG_CONN_READY);
+    check_script(
+        &in,
+        "C BEGIN\nZ T\n1\n2\nD 1\nE ERROR 22012 division by zero\nZ E\n"
+        "E ERROR 25P02 current transaction is aborted, commands ignored until end of transaction block\nZ E\n"
+        "C ROLLBACK\nZ I\n",
+        PG_CONN_READY);
     buf_fini(&in);
 }
 
@@ -843,16 +859,17 @@ static void test_ext_bind_params(void **state)
     fe_empty(&in, 'S');
     fe_bind0(&in, "p", "e"); /* 0 of 2 */
     fe_empty(&in, 'S');
-    check_script(&in,
-                 "1\nZ I\n"
-                 "E ERROR 08P01 bind message supplies 1 parameters, but prepared statement \"e\" requires 2\nZ I\n"
-                 "E ERROR 08P01 bind message has 3 parameter formats but 2 parameters\nZ I\n"
-                 "E ERROR 22023 unsupported format code: 5\nZ I\n"
-                 "E ERROR 08P01 bind message has 3 result formats but query has 2 columns\nZ I\n"
-                 "2\nT p1:0:0:25:-1:-1:7,p2:0:0:25:-1:-1:7\nE ERROR 22023 unsupported format code: 7\nZ I\n"
-                 "E ERROR 22021 invalid byte sequence for encoding \"UTF8\": 0xc3\nZ I\n"
-                 "E ERROR 08P01 bind message supplies 0 parameters, but prepared statement \"e\" requires 2\nZ I\n",
-                 PG_CONN_READY);
+    check_script(
+        &in,
+        "1\nZ I\n"
+        "E ERROR 08P01 bind message supplies 1 parameters, but prepared statement \"e\" requires 2\nZ I\n"
+        "E ERROR 08P01 bind message has 3 parameter formats but 2 parameters\nZ I\n"
+        "E ERROR 22023 unsupported format code: 5\nZ I\n"
+        "E ERROR 08P01 bind message has 3 result formats but query has 2 columns\nZ I\n"
+        "2\nT p1:0:0:25:-1:-1:7,p2:0:0:25:-1:-1:7\nE ERROR 22023 unsupported format code: 7\nZ I\n"
+        "E ERROR 22021 invalid byte sequence for encoding \"UTF8\": 0xc3\nZ I\n"
+        "E ERROR 08P01 bind message supplies 0 parameters, but prepared statement \"e\" requires 2\nZ I\n",
+        PG_CONN_READY);
 
     /* malformed Bind bodies: negative length, values running past the end, a missing count */
     buf_reset(&in);
@@ -988,8 +1005,10 @@ static void test_framing_errors(void **state)
     buf_reset(&in);
     fe_parse(&in, "", "oops", 0, NULL);
     fe_raw(&in, "\x01\0\0\0\x04", 5);
-    check_script(&in, "E ERROR 42601 syntax error at or near \"oops\" P:1\nE FATAL 08P01 invalid frontend message type 1\n",
-                 PG_CONN_DONE);
+    check_script(
+        &in,
+        "E ERROR 42601 syntax error at or near \"oops\" P:1\nE FATAL 08P01 invalid frontend message type 1\n",
+        PG_CONN_DONE);
     buf_reset(&in);
     fe_raw(&in, "Q\0\0\0\x02", 5);
     check_script(&in, "E FATAL 08P01 invalid message length\n", PG_CONN_DONE);

@@ -87,7 +87,7 @@ static void test_frame(void **state)
     assert_ptr_equal(f.body, q + 5);
     assert_int_equal(f.frame_len, 8);
     assert_int_equal(pg_msg_frame(q, sizeof(q), 100, &f), PG_FRAME_OK); /* trailing bytes stay */
-    assert_int_equal(pg_msg_frame(q, 8, 6, &f), PG_FRAME_BAD_LENGTH);    /* over max_len */
+    assert_int_equal(pg_msg_frame(q, 8, 6, &f), PG_FRAME_BAD_LENGTH);   /* over max_len */
     static const uint8_t short_len[] = {'S', 0, 0, 0, 3};
     assert_int_equal(pg_msg_frame(short_len, 5, 100, &f), PG_FRAME_BAD_LENGTH);
     static const uint8_t huge[] = {'Q', 0xff, 0xff, 0xff, 0xff};
@@ -155,10 +155,10 @@ static void test_startup_parse(void **state)
     pos = 0;
     assert_false(pg_msg_startup_next(&s, &pos, &name, &value));
     static const uint8_t bad_layouts[][24] = {
-        "\x00\x03\x00\x00user\0alice\0",          /* no terminator */
-        "\x00\x03\x00\x00user\0alice\0x\0",       /* a name without value */
-        "\x00\x03\x00\x00user\0alice\0\0\0",      /* bytes after the terminator */
-        "\x00\x03\x00\x00user",                   /* name runs off the end */
+        "\x00\x03\x00\x00user\0alice\0",     /* no terminator */
+        "\x00\x03\x00\x00user\0alice\0x\0",  /* a name without value */
+        "\x00\x03\x00\x00user\0alice\0\0\0", /* bytes after the terminator */
+        "\x00\x03\x00\x00user",              /* name runs off the end */
     };
     static const size_t bad_lens[] = {15, 17, 17, 8};
     for (size_t i = 0; i < 4; i++) {
@@ -187,7 +187,8 @@ static void test_writers(void **state)
     assert_int_equal(pg_msg_put_command_complete(&b, "SELECT 1"), 0);
     assert_int_equal(pg_msg_put_empty(&b, 's'), 0);
     static const uint8_t want[] = "R\0\0\0\x08\0\0\0\0"
-                                  "S\0\0\0\x17" "DateStyle\0ISO, MDY\0"
+                                  "S\0\0\0\x17"
+                                  "DateStyle\0ISO, MDY\0"
                                   "K\0\0\0\x0c\0\0\x3b\x6d\xff\xff\xff\xff"
                                   "Z\0\0\0\x05I"
                                   "C\0\0\0\x0dSELECT 1\0"
@@ -267,7 +268,7 @@ static void test_writer_limit(void **state)
     pg_msg_begin(&w, &b, 'D');
     pg_msg_put_int16(&w, 1);
     pg_msg_put_bytes(&w, "0123456789", 10); /* too much */
-    pg_msg_put_int32(&w, 5);                 /* ignored after the failure */
+    pg_msg_put_int32(&w, 5);                /* ignored after the failure */
     assert_int_equal(pg_msg_end(&w), WEIR_ELIMIT);
     assert_int_equal(b.len, before);
     buf_fini(&b);
@@ -285,11 +286,11 @@ static void test_utf8_check(void **state)
     } bad[] = {
         {"a\xff", 2, "0xff"},
         {"\xc3\x28", 2, "0xc3 0x28"},
-        {"ab\xe2\x82", 4, "0xe2 0x82"},          /* cut short: only what is there */
+        {"ab\xe2\x82", 4, "0xe2 0x82"}, /* cut short: only what is there */
         {"\xf0\x9f\x98", 3, "0xf0 0x9f 0x98"},
-        {"\xed\xa0\x80", 3, "0xed 0xa0 0x80"},    /* a surrogate */
-        {"\xc0\xaf", 2, "0xc0 0xaf"},             /* overlong */
-        {"a\0b", 3, "0x00"},                      /* NUL is not text */
+        {"\xed\xa0\x80", 3, "0xed 0xa0 0x80"}, /* a surrogate */
+        {"\xc0\xaf", 2, "0xc0 0xaf"},          /* overlong */
+        {"a\0b", 3, "0x00"},                   /* NUL is not text */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         memset(&e, 0, sizeof(e));
@@ -304,8 +305,9 @@ static void test_utf8_check(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reader),      cmocka_unit_test(test_frame),        cmocka_unit_test(test_startup_parse),
-        cmocka_unit_test(test_writers),     cmocka_unit_test(test_writer_limit), cmocka_unit_test(test_utf8_check),
+        cmocka_unit_test(test_reader),        cmocka_unit_test(test_frame),
+        cmocka_unit_test(test_startup_parse), cmocka_unit_test(test_writers),
+        cmocka_unit_test(test_writer_limit),  cmocka_unit_test(test_utf8_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,9 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pgwire/fake_engine.h"
 #include "pgwire/pg_msg.h"
 #include "pgwire/pg_server.h"
-#include "pgwire/fake_engine.h"
 #include "pgwire/pg_test_util.h"
 
 /* ------------------------------------------------------------------ client side */
@@ -111,8 +111,8 @@ static void assert_tr(const Buf *in, size_t skip, const char *want)
     free(got);
 }
 
-#define STARTUP_OK                                                                                                  \
-    "R 0\nS application_name=\nS client_encoding=UTF8\nS DateStyle=ISO, MDY\nS server_version=15.0 (fake)\n"       \
+#define STARTUP_OK                                                                                           \
+    "R 0\nS application_name=\nS client_encoding=UTF8\nS DateStyle=ISO, MDY\nS server_version=15.0 (fake)\n" \
     "S TimeZone=UTC\nK\nZ I\n"
 
 /* Connect and start a session; returns the fd and fills pid/key from BackendKeyData. */
@@ -140,7 +140,10 @@ static int cl_session(int port, int32_t *pid, int32_t *key)
 
 static PgServer *start(int max_conn, int startup_ms)
 {
-    PgServerConfig cfg = {.host = "127.0.0.1", .port = 0, .ops = &fake_ops, .max_connections = max_conn,
+    PgServerConfig cfg = {.host = "127.0.0.1",
+                          .port = 0,
+                          .ops = &fake_ops,
+                          .max_connections = max_conn,
                           .startup_timeout_ms = startup_ms};
     PgServer *s = NULL;
     Err e;

@@ -15,11 +15,14 @@
 #ifndef WEIR_TESTS_FN_TEST_H
 #define WEIR_TESTS_FN_TEST_H
 
+/* cmocka.h needs these four before it */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,7 +121,7 @@ static inline SqlValue IVL(int32_t months, int32_t days, int64_t usec)
 typedef struct FntResult {
     int rc;
     SqlError err;
-    SqlValue v;    /* row 0 (strings copied into text[]) */
+    SqlValue v; /* row 0 (strings copied into text[]) */
     char text[4096];
 } FntResult;
 
@@ -264,7 +267,7 @@ static inline FntResult *fnt_ok(const char *name, uint32_t n, const SqlValue *ar
         FntResult *r_ = CALL(name, __VA_ARGS__);                                                             \
         assert_false(r_->v.is_null);                                                                         \
         if (r_->v.u.i != (int64_t)(exp))                                                                     \
-            fail_msg("%s: %lld, expected %lld", name, (long long)r_->v.u.i, (long long)(exp));              \
+            fail_msg("%s: %lld, expected %lld", name, (long long)r_->v.u.i, (long long)(exp));               \
     } while (0)
 
 #define EXPECT_BOOL(exp, name, ...)                                                                          \
@@ -281,7 +284,7 @@ static inline FntResult *fnt_ok(const char *name, uint32_t n, const SqlValue *ar
         FntResult *r_ = CALL(name, __VA_ARGS__);                                                             \
         assert_false(r_->v.is_null);                                                                         \
         double e_ = (exp), g_ = r_->v.u.f;                                                                   \
-        if (!(g_ == e_ || (isnan(g_) && isnan(e_))) || (!isnan(e_) && signbit(g_) != signbit(e_)))         \
+        if (!(g_ == e_ || (isnan(g_) && isnan(e_))) || (!isnan(e_) && signbit(g_) != signbit(e_)))           \
             fail_msg("%s: %.17g, expected %.17g", name, g_, e_);                                             \
     } while (0)
 
@@ -310,7 +313,8 @@ static inline FntResult *fnt_ok(const char *name, uint32_t n, const SqlValue *ar
         if (r_.rc == WEIR_OK)                                                                                \
             fail_msg("%s succeeded, expected %s %s", name, state, msg);                                      \
         if (strcmp(r_.err.sqlstate, (state)) != 0 || strcmp(r_.err.message, (msg)) != 0)                     \
-            fail_msg("%s: %s \"%s\", expected %s \"%s\"", name, r_.err.sqlstate, r_.err.message, state, msg); \
+            fail_msg("%s: %s \"%s\", expected %s \"%s\"", name, r_.err.sqlstate, r_.err.message, state,      \
+                     msg);                                                                                   \
     } while (0)
 
 static inline int fnt_setup(void **state)

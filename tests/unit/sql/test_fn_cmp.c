@@ -38,8 +38,8 @@ static void test_floats(void **state)
 static void test_numeric(void **state)
 {
     (void)state;
-    /* select 1.0::numeric = 1.00::numeric, 'NaN'::numeric > 'Infinity'::numeric, 1.5::numeric < 1.51::numeric,
-     * -1.5::numeric < -1.49::numeric => t|t|t|t */
+    /* select 1.0::numeric = 1.00::numeric, 'NaN'::numeric > 'Infinity'::numeric, 1.5::numeric
+     * < 1.51::numeric, -1.5::numeric < -1.49::numeric => t|t|t|t */
     EXPECT_BOOL(1, "=", N("1.0"), N("1.00"));
     EXPECT_BOOL(1, ">", N("NaN"), N("Infinity"));
     EXPECT_BOOL(1, "<", N("1.5"), N("1.51"));
@@ -75,8 +75,9 @@ static void test_interval_and_dates(void **state)
     EXPECT_BOOL(1, "=", IVL(1, 0, 0), IVL(0, 30, 0));
     EXPECT_BOOL(1, "=", IVL(0, 1, 0), IVL(0, 0, 24 * 3600 * INT64_C(1000000)));
     EXPECT_BOOL(0, ">", IVL(12, 0, 0), IVL(0, 364, 0));
-    /* select '2024-01-02'::date = '2024-01-02 00:00'::timestamp, '2024-01-02'::date < '2024-01-02 00:00:01'::timestamp,
-     * 'infinity'::date > '294276-01-01'::timestamp => t|t|t  (2024-01-02 is day 8767 after 2000-01-01) */
+    /* select '2024-01-02'::date = '2024-01-02 00:00'::timestamp, '2024-01-02'::date < '2024-01-02
+     * 00:00:01'::timestamp, 'infinity'::date > '294276-01-01'::timestamp => t|t|t  (2024-01-02 is day 8767
+     * after 2000-01-01) */
     int64_t ts = INT64_C(8767) * 86400 * 1000000;
     EXPECT_BOOL(1, "=", IV_(SQL_DATE, 8767), IV_(SQL_TIMESTAMP, ts));
     EXPECT_BOOL(1, "<", IV_(SQL_DATE, 8767), IV_(SQL_TIMESTAMP, ts + 1000000));

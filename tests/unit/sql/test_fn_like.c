@@ -66,8 +66,8 @@ static void test_like_escape(void **state)
     /* select like_escape('abc#', '#') => abc\ */
     EXPECT_TEXT("abc\\", "like_escape", T("abc#"), T("#"));
     EXPECT_TEXT("a\\b", "like_escape", T("a\\b"), T("\\"));
-    /* select 'abc' like 'a' escape 'xy' => ERROR 22019 invalid escape string */
-    EXPECT_ERR("22019", "invalid escape string", "like_escape", T("a"), T("xy"));
+    /* select 'abc' like 'a' escape 'xy' => ERROR 22025 invalid escape string */
+    EXPECT_ERR("22025", "invalid escape string", "like_escape", T("a"), T("xy"));
 }
 
 static void test_regex_ops(void **state)
@@ -153,17 +153,19 @@ static void test_regexp_replace(void **state)
     /* select regexp_replace('aAa', 'a', 'x', 'gi') => xxx */
     EXPECT_TEXT("xxx", "regexp_replace", T("aAa"), T("a"), T("x"), T("gi"));
     /* errors */
-    EXPECT_ERR("22023", "invalid regular expression option: \"z\"", "regexp_replace", T("a"), T("a"), T("b"), T("z"));
-    EXPECT_ERR("22023", "invalid value for parameter \"start\": 0", "regexp_replace", T("a"), T("a"), T("b"), I4(0));
-    EXPECT_ERR("22023", "invalid value for parameter \"n\": -1", "regexp_replace", T("a"), T("a"), T("b"), I4(1),
-               I4(-1));
+    EXPECT_ERR("22023", "invalid regular expression option: \"z\"", "regexp_replace", T("a"), T("a"), T("b"),
+               T("z"));
+    EXPECT_ERR("22023", "invalid value for parameter \"start\": 0", "regexp_replace", T("a"), T("a"), T("b"),
+               I4(0));
+    EXPECT_ERR("22023", "invalid value for parameter \"n\": -1", "regexp_replace", T("a"), T("a"), T("b"),
+               I4(1), I4(-1));
 }
 
 static void test_regexp_match(void **state)
 {
     (void)state;
-    /* select regexp_match('foobarbequebaz', '(bar)(beque)'), regexp_match('abc', 'x'), regexp_match('abc', 'b'),
-     * regexp_match('a b', '(a)( )(z)?'), regexp_match('a"b', '(.)"(.)'), regexp_match('ab', '(a)|(b)')
+    /* select regexp_match('foobarbequebaz', '(bar)(beque)'), regexp_match('abc', 'x'), regexp_match('abc',
+     * 'b'), regexp_match('a b', '(a)( )(z)?'), regexp_match('a"b', '(.)"(.)'), regexp_match('ab', '(a)|(b)')
      * => {bar,beque}||{b}|{a," ",NULL}|{a,b}|{a,NULL} */
     EXPECT_TEXT("{bar,beque}", "regexp_match", T("foobarbequebaz"), T("(bar)(beque)"));
     EXPECT_NULL("regexp_match", T("abc"), T("x"));
@@ -171,16 +173,16 @@ static void test_regexp_match(void **state)
     EXPECT_TEXT("{a,\" \",NULL}", "regexp_match", T("a b"), T("(a)( )(z)?"));
     EXPECT_TEXT("{a,b}", "regexp_match", T("a\"b"), T("(.)\"(.)"));
     EXPECT_TEXT("{a,NULL}", "regexp_match", T("ab"), T("(a)|(b)"));
-    /* select regexp_match(E'x\ny', '[^a]y', 'n'), regexp_match(E'x\ny', '^y', 'n'), regexp_match(E'x\ny', '^y'),
-     * regexp_match('AB', 'a(b)', 'i'), regexp_match('ab', '\w+(?=b)') => |{y}||{B}|{a} */
+    /* select regexp_match(E'x\ny', '[^a]y', 'n'), regexp_match(E'x\ny', '^y', 'n'), regexp_match(E'x\ny',
+     * '^y'), regexp_match('AB', 'a(b)', 'i'), regexp_match('ab', '\w+(?=b)') => |{y}||{B}|{a} */
     EXPECT_NULL("regexp_match", T("x\ny"), T("[^a]y"), T("n"));
     EXPECT_TEXT("{y}", "regexp_match", T("x\ny"), T("^y"), T("n"));
     EXPECT_NULL("regexp_match", T("x\ny"), T("^y"));
     EXPECT_TEXT("{B}", "regexp_match", T("AB"), T("a(b)"), T("i"));
     EXPECT_TEXT("{a}", "regexp_match", T("ab"), T("\\w+(?=b)"));
     /* select regexp_match('a','a','g') => ERROR 22023 */
-    EXPECT_ERR("22023", "regexp_match() does not support the \"global\" option", "regexp_match", T("a"), T("a"),
-               T("g"));
+    EXPECT_ERR("22023", "regexp_match() does not support the \"global\" option", "regexp_match", T("a"),
+               T("a"), T("g"));
     /* select substring('foobar' from 'o.b'), substring('foobar' from 'o(.)b'), substring('foobar' from 'z')
      * => oob|o| */
     EXPECT_TEXT("oob", "substring", T("foobar"), T("o.b"));
@@ -205,18 +207,49 @@ static void test_regexp_misc(void **state)
     EXPECT_TEXT("b", "regexp_substr", T("abc"), T("(b)"), I4(1), I4(1), T(""), I4(1));
     EXPECT_TEXT("45", "regexp_substr", T("1 23 45"), T("\\d+"), I4(1), I4(3));
     EXPECT_ERR("22023", "invalid value for parameter \"start\": 0", "regexp_substr", T("abc"), T("b"), I4(0));
-    EXPECT_ERR("22023", "regexp_count() does not support the \"global\" option", "regexp_count", T("a"), T("a"),
-               I4(1), T("g"));
+    EXPECT_ERR("22023", "regexp_count() does not support the \"global\" option", "regexp_count", T("a"),
+               T("a"), I4(1), T("g"));
     /* select regexp_split_to_array('a1b2c', '\d'), regexp_split_to_array('hello', ''),
      * regexp_split_to_array('abc', 'b*') => {a,b,c}|{h,e,l,l,o}|{a,c} */
     EXPECT_TEXT("{a,b,c}", "regexp_split_to_array", T("a1b2c"), T("\\d"));
     EXPECT_TEXT("{h,e,l,l,o}", "regexp_split_to_array", T("hello"), T(""));
     EXPECT_TEXT("{a,c}", "regexp_split_to_array", T("abc"), T("b*"));
-    /* select regexp_split_to_array('', ','), regexp_split_to_array('a,', ','), regexp_split_to_array(',a', ',')
+    /* select regexp_split_to_array('', ','), regexp_split_to_array('a,', ','), regexp_split_to_array(',a',
+     * ',')
      * => {""}|{a,""}|{"",a} */
     EXPECT_TEXT("{\"\"}", "regexp_split_to_array", T(""), T(","));
     EXPECT_TEXT("{a,\"\"}", "regexp_split_to_array", T("a,"), T(","));
     EXPECT_TEXT("{\"\",a}", "regexp_split_to_array", T(",a"), T(","));
+}
+
+static void test_similar(void **state)
+{
+    (void)state;
+    /* select similar_to_escape('a%b_c'), similar_to_escape('a#%b', '#'), similar_to_escape('(a|b)[x]\.$^'),
+     * similar_to_escape('ab', ''), similar_to_escape('a{2}+*?'), similar_to_escape('a[%_]b')
+     * => ^(?:a.*b.c)$|^(?:a\%b)$|^(?:(?:a|b)[x]\.\$\^)$|^(?:ab)$|^(?:a{2}+*?)$|^(?:a[%_]b)$ */
+    EXPECT_TEXT("^(?:a.*b.c)$", "similar_to_escape", T("a%b_c"));
+    EXPECT_TEXT("^(?:a\\%b)$", "similar_to_escape", T("a#%b"), T("#"));
+    EXPECT_TEXT("^(?:(?:a|b)[x]\\.\\$\\^)$", "similar_to_escape", T("(a|b)[x]\\.$^"));
+    EXPECT_TEXT("^(?:ab)$", "similar_to_escape", T("ab"), T(""));
+    EXPECT_TEXT("^(?:a{2}+*?)$", "similar_to_escape", T("a{2}+*?"));
+    EXPECT_TEXT("^(?:a[%_]b)$", "similar_to_escape", T("a[%_]b"));
+    EXPECT_ERR("2200C", "SQL regular expression may not contain more than two escape-double-quote separators",
+               "similar_to_escape", T("a#\"b#\"c#\"d#\"e"), T("#"));
+    EXPECT_ERR("22025", "invalid escape string", "similar_to_escape", T("abc"), T("xy"));
+    /* select 'abc' similar to 'a%' (~ with the translated pattern), substring('Thomas' similar '%#"o_a#"_' escape '#'),
+     * substring('abc' similar 'a%' escape '#'), substring('abc' similar 'x%' escape '#') => t|oma|abc| */
+    EXPECT_BOOL(1, "~", T("abc"), T("^(?:a.*)$"));
+    EXPECT_TEXT("oma", "substring", T("Thomas"), T("%#\"o_a#\"_"), T("#"));
+    EXPECT_TEXT("abc", "substring", T("abc"), T("a%"), T("#"));
+    EXPECT_NULL("substring", T("abc"), T("x%"), T("#"));
+    /* PCRE2-only group syntax is refused: select 'abc' ~ 'a(?>b)c' => ERROR; 'abc' ~ 'a(?#x)bc',
+     * 'abc' ~ 'a(?<=a)bc', 'abc' ~ 'a(?<!x)bc' => t|t|t */
+    EXPECT_ERR("2201B", "invalid regular expression: quantifier operand invalid", "~", T("abc"), T("a(?>b)c"));
+    EXPECT_ERR("2201B", "invalid regular expression: quantifier operand invalid", "~", T("abc"), T("a(?<n>b)c"));
+    EXPECT_BOOL(1, "~", T("abc"), T("a(?#x)bc"));
+    EXPECT_BOOL(1, "~", T("abc"), T("a(?<=a)bc"));
+    EXPECT_BOOL(1, "~", T("abc"), T("a(?<!x)bc"));
 }
 
 int main(void)
@@ -229,6 +262,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_regexp_replace, fnt_setup, fnt_teardown),
         cmocka_unit_test_setup_teardown(test_regexp_match, fnt_setup, fnt_teardown),
         cmocka_unit_test_setup_teardown(test_regexp_misc, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_similar, fnt_setup, fnt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,8 +75,8 @@ static void test_float_errors(void **state)
     EXPECT_ERR("22003", "value out of range: overflow", "exp", F8(1000));
     EXPECT_ERR("22003", "value out of range: underflow", "exp", F8(-1000));
     EXPECT_ERR("2201F", "zero raised to a negative power is undefined", "power", F8(0), F8(-1));
-    EXPECT_ERR("2201F", "a negative number raised to a non-integer power yields a complex result", "power", F8(-8),
-               F8(1.0 / 3));
+    EXPECT_ERR("2201F", "a negative number raised to a non-integer power yields a complex result", "power",
+               F8(-8), F8(1.0 / 3));
     EXPECT_ERR("22003", "value out of range: overflow", "power", F8(10), F8(400));
     EXPECT_ERR("22003", "input is out of range", "asin", F8(2));
 }
@@ -125,8 +125,8 @@ static void test_numeric_functions(void **state)
 static void test_numeric_transcendental(void **state)
 {
     (void)state;
-    /* select sqrt(2::numeric), exp(1::numeric), ln(2::numeric), log(100::numeric), log(2::numeric, 8::numeric),
-     * power(2::numeric, 10::numeric), power(2::numeric, 0.5), log10(1000::numeric)
+    /* select sqrt(2::numeric), exp(1::numeric), ln(2::numeric), log(100::numeric), log(2::numeric,
+     * 8::numeric), power(2::numeric, 10::numeric), power(2::numeric, 0.5), log10(1000::numeric)
      * => 1.414213562373095|2.7182818284590452|0.6931471805599453|2.0000000000000000|3.0000000000000000|
      *    1024.0000000000000000|1.4142135623730950|3.0000000000000000 */
     EXPECT_NUM("1.414213562373095", "sqrt", N("2"));
@@ -148,7 +148,8 @@ static void test_numeric_transcendental(void **state)
     EXPECT_NUM("3.3750000000000000", "power", N("1.5"), N("3"));
     EXPECT_NUM("0.0100000000000000", "power", N("10"), N("-2"));
     /* select sqrt(0::numeric), sqrt(1.00::numeric), sqrt(12345678901234567890::numeric), exp(0::numeric),
-     * exp(-1::numeric), ln(10::numeric), ln(0.5::numeric), log(10::numeric, 1000::numeric), log(0.001::numeric)
+     * exp(-1::numeric), ln(10::numeric), ln(0.5::numeric), log(10::numeric, 1000::numeric),
+     * log(0.001::numeric)
      * => 0.000000000000000|1.000000000000000|3513641828.8201443|1.0000000000000000|0.3678794411714423|
      *    2.3025850929940457|-0.6931471805599453|3.0000000000000000|-3.0000000000000000 */
     EXPECT_NUM("0.000000000000000", "sqrt", N("0"));
@@ -176,8 +177,8 @@ static void test_numeric_transcendental(void **state)
     EXPECT_ERR("2201E", "cannot take logarithm of zero", "ln", N("0"));
     EXPECT_ERR("2201E", "cannot take logarithm of a negative number", "log", N("-5"));
     EXPECT_ERR("2201F", "zero raised to a negative power is undefined", "power", N("0"), N("-1"));
-    EXPECT_ERR("2201F", "a negative number raised to a non-integer power yields a complex result", "power", N("-2"),
-               N("0.5"));
+    EXPECT_ERR("2201F", "a negative number raised to a non-integer power yields a complex result", "power",
+               N("-2"), N("0.5"));
     EXPECT_NUM("NaN", "sqrt", N("NaN"));
 }
 

@@ -19,6 +19,9 @@ static void test_lengths(void **state)
     EXPECT_INT(2, "length", TY(SQL_BPCHAR, "ab   "));
     EXPECT_INT(5, "octet_length", TY(SQL_BPCHAR, "ab   "));
     EXPECT_INT(2, "char_length", TY(SQL_BPCHAR, "ab  "));
+    /* select bit_length('é'), bit_length('\x0102'::bytea) => 16|16 */
+    EXPECT_INT(16, "bit_length", T("é"));
+    EXPECT_INT(16, "bit_length", TY(SQL_BYTEA, "\x01\x02"));
     /* select length('\x0102'::bytea) => 2 */
     EXPECT_INT(2, "length", TY(SQL_BYTEA, "\x01\x02"));
 }
@@ -207,6 +210,12 @@ static void test_quote(void **state)
     EXPECT_TEXT("E'a\\\\b'", "quote_literal", T("a\\b"));
     EXPECT_TEXT("NULL", "quote_nullable", NUL(SQL_TEXT));
     EXPECT_TEXT("'x'", "quote_nullable", T("x"));
+    /* select quote_literal(12.5), quote_literal(true), quote_nullable(null::int), quote_nullable(42)
+     * => '12.5'|'true'|NULL|'42' */
+    EXPECT_TEXT("'12.5'", "quote_literal", N("12.5"));
+    EXPECT_TEXT("'true'", "quote_literal", B(1));
+    EXPECT_TEXT("NULL", "quote_nullable", NUL(SQL_INT4));
+    EXPECT_TEXT("'42'", "quote_nullable", I4(42));
 }
 
 static void test_format(void **state)
@@ -222,12 +231,14 @@ static void test_format(void **state)
     EXPECT_TEXT("\"select\"", "format", T("%I"), T("select"));
     EXPECT_TEXT("", "format", T("%s"), NUL(SQL_TEXT));
     EXPECT_TEXT("3 1", "format", T("%3$s %1$s"), I4(1), I4(2), I4(3));
-    /* select format('%*s|%-*s|', 5, 'a', 4, 'b'), format('%1$s %s', 'a', 'b'), format('%2$s %s', 'a', 'b', 'c')
+    /* select format('%*s|%-*s|', 5, 'a', 4, 'b'), format('%1$s %s', 'a', 'b'), format('%2$s %s', 'a', 'b',
+     * 'c')
      * =>     a|b   ||a b|b c */
     EXPECT_TEXT("    a|b   |", "format", T("%*s|%-*s|"), I4(5), T("a"), I4(4), T("b"));
     EXPECT_TEXT("a b", "format", T("%1$s %s"), T("a"), T("b"));
     EXPECT_TEXT("b c", "format", T("%2$s %s"), T("a"), T("b"), T("c"));
-    /* select format('%*s', null, 'a'), format('%*s', -3, 'a')||'|', format('%5I', 'a'), format('%-5L', 'a')||'|'
+    /* select format('%*s', null, 'a'), format('%*s', -3, 'a')||'|', format('%5I', 'a'), format('%-5L',
+     * 'a')||'|'
      * => a|a  ||    a|'a'  | */
     EXPECT_TEXT("a", "format", T("%*s"), NUL(SQL_INT4), T("a"));
     EXPECT_TEXT("a  ", "format", T("%*s"), I4(-3), T("a"));
@@ -240,8 +251,10 @@ static void test_format(void **state)
     EXPECT_ERR("22023", "unrecognized format() type specifier \"z\"", "format", T("%z"), T("a"));
     EXPECT_ERR("22023", "unterminated format() type specifier", "format", T("%"), I4(1));
     EXPECT_ERR("22023", "unterminated format() type specifier", "format", T("%-"), I4(1));
-    EXPECT_ERR("22023", "format specifies argument 0, but arguments are numbered from 1", "format", T("%0$s"), I4(1));
-    EXPECT_ERR("22004", "null values cannot be formatted as an SQL identifier", "format", T("%I"), NUL(SQL_TEXT));
+    EXPECT_ERR("22023", "format specifies argument 0, but arguments are numbered from 1", "format", T("%0$s"),
+               I4(1));
+    EXPECT_ERR("22004", "null values cannot be formatted as an SQL identifier", "format", T("%I"),
+               NUL(SQL_TEXT));
 }
 
 static void test_string_to_array(void **state)

@@ -452,6 +452,37 @@ static void test_trino(void **state)
           "22023");
 }
 
+/* PostgreSQL's limit of 1600 columns, and a definition that large round-trips. */
+static void test_many_columns(void **state)
+{
+    UNUSED(state);
+    for (int n = 1600; n <= 1601; n++) {
+        size_t cap = 64 + (size_t)n * 64;
+        char *j = malloc(cap);
+        size_t o = (size_t)snprintf(j, cap, "{\"tableName\":\"wide\",\"streamName\":\"s\",\"message\":{"
+                                            "\"dataFormat\":\"json\",\"fields\":[");
+        for (int i = 0; i < n; i++)
+            o += (size_t)snprintf(j + o, cap - o, "%s{\"name\":\"c%d\",\"type\":\"BIGINT\",\"mapping\":\"a/%d\"}",
+                                  i ? "," : "", i, i);
+        snprintf(j + o, cap - o, "]}}");
+        SqlError e;
+        memset(&e, 0, sizeof(e));
+        TableDef *td = NULL;
+        int rc = tabledef_parse_trino(j, strlen(j), "wide.json", &td, &e);
+        if (n == 1600) {
+            assert_int_equal(rc, WEIR_OK);
+            assert_int_equal(td->n_cols, 1600);
+            assert_string_equal(td->cols[1599].name, "c1599");
+            assert_string_equal(td->cols[1599].path[1], "1599");
+            roundtrip(td);
+        } else {
+            assert_int_equal(rc, WEIR_ERROR);
+            assert_string_equal(e.sqlstate, "54011");
+        }
+        free(j);
+    }
+}
+
 static void write_file(const char *dir, const char *name, const char *text)
 {
     char path[512];
@@ -542,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_defaults),      cmocka_unit_test(test_options), cmocka_unit_test(test_paths),
         cmocka_unit_test(test_errors),        cmocka_unit_test(test_regex),   cmocka_unit_test(test_hidden),
         cmocka_unit_test(test_json_roundtrip), cmocka_unit_test(test_trino),  cmocka_unit_test(test_load_dir),
+        cmocka_unit_test(test_many_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
