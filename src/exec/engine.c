@@ -172,8 +172,8 @@ static int stmt_bind(SqlStmt *st, Arena *arena, const SqlType *param_types, uint
     return bind_statement(&bc, st->tree->stmts[0]->stmt, out);
 }
 
-int sql_prepare(SqlSession *s, const char *query, size_t offset, size_t len, const uint32_t *param_oids,
-                size_t n_param_oids, SqlStmt **out, SqlError *err)
+static int prepare_inner(SqlSession *s, const char *query, size_t offset, size_t len, const uint32_t *param_oids,
+                         size_t n_param_oids, SqlStmt **out, SqlError *err)
 {
     *out = NULL;
     Arena *arena = arena_create(NULL, s->eng->cfg.query_mem_budget);
@@ -239,6 +239,23 @@ int sql_prepare(SqlSession *s, const char *query, size_t offset, size_t len, con
     return WEIR_OK;
 }
 
+/* In a transaction block, an error fails the block (status 'E'); in a failed block only COMMIT and
+ * ROLLBACK are accepted, as in PostgreSQL. */
+int sql_prepare(SqlSession *s, const char *query, size_t offset, size_t len, const uint32_t *param_oids,
+                size_t n_param_oids, SqlStmt **out, SqlError *err)
+{
+    int rc = prepare_inner(s, query, offset, len, param_oids, n_param_oids, out, err);
+    if (rc == WEIR_OK && s->txn_status == 'E' && (*out)->bound.kind != BOUND_COMMIT &&
+        (*out)->bound.kind != BOUND_ROLLBACK) {
+        sql_stmt_destroy(out);
+        return sql_error_set(err, "25P02", 0,
+                             "current transaction is aborted, commands ignored until end of transaction block");
+    }
+    if (rc && s->txn_status == 'T')
+        s->txn_status = 'E';
+    return rc;
+}
+
 void sql_stmt_destroy(SqlStmt **stp)
 {
     if (!stp || !*stp)
@@ -272,7 +289,17 @@ const SqlColumn *sql_stmt_columns(const SqlStmt *st)
  * Portals
  * ---------------------------------------------------------------------------------------------- */
 
+static int bind_inner(SqlStmt *st, const SqlParam *params, size_t n_params, SqlPortal **out, SqlError *err);
+
 int sql_bind(SqlStmt *st, const SqlParam *params, size_t n_params, SqlPortal **out, SqlError *err)
+{
+    int rc = bind_inner(st, params, n_params, out, err);
+    if (rc && st->sess->txn_status == 'T')
+        st->sess->txn_status = 'E';
+    return rc;
+}
+
+static int bind_inner(SqlStmt *st, const SqlParam *params, size_t n_params, SqlPortal **out, SqlError *err)
 {
     *out = NULL;
     if (n_params != st->bound.n_params)

@@ -135,6 +135,15 @@ static void test_settings(void **state)
     assert_int_equal(sql_session_txn_status(sess), 'T');
     assert_string_equal(run(sess, "COMMIT"), "");
     assert_int_equal(sql_session_txn_status(sess), 'I');
+    /* an error inside a block fails it: only COMMIT/ROLLBACK are accepted until it ends */
+    assert_string_equal(run(sess, "BEGIN"), "");
+    assert_string_equal(run(sess, "SELECT nope"), "ERROR 42703 8: column \"nope\" does not exist");
+    assert_int_equal(sql_session_txn_status(sess), 'E');
+    assert_string_equal(run(sess, "SELECT 1"),
+                        "ERROR 25P02 0: current transaction is aborted, commands ignored until end of transaction block");
+    assert_string_equal(run(sess, "ROLLBACK"), "");
+    assert_int_equal(sql_session_txn_status(sess), 'I');
+    assert_string_equal(run(sess, "SELECT 1"), "1\n");
 }
 
 /* --- a table over a stream ------------------------------------------------------------------------ */
