@@ -352,7 +352,10 @@ static int bind_inner(SqlStmt *st, const SqlParam *params, size_t n_params, SqlP
                        .stmt_time_usec = p->stmt_time_usec,
                        .cancel = &st->sess->cancel,
                        .eng = st->sess->eng,
-                       .query = st->query};
+                       .query = st->query,
+                       .session_user = st->sess->user,
+                       .database = st->sess->database,
+                       .server_version = st->sess->eng->server_version};
     *out = p;
     return WEIR_OK;
 }

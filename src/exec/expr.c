@@ -129,7 +129,10 @@ static int expr_call(ExprCtx *ctx, const SqlFnDef *def, void *state, const Vec *
                    .fmt = ctx->fmt,
                    .stmt_time_usec = ctx->stmt_time_usec,
                    .err = ctx->err,
-                   .state = state};
+                   .state = state,
+                   .session_user = ctx->session_user,
+                   .database = ctx->database,
+                   .server_version = ctx->server_version};
     return def->fn(&fc, args, n_args, out);
 }
 

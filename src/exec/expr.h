@@ -83,6 +83,9 @@ typedef struct ExprCtx {
     int64_t stmt_time_usec;     /* now() */
     SqlError *err;
     const char *query;          /* for error positions */
+    const char *session_user;   /* current_user, current_database(), version() */
+    const char *database;
+    const char *server_version;
 } ExprCtx;
 
 /* Evaluate e over the rows of in (in may be NULL with n rows for expressions without column

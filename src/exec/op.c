@@ -22,6 +22,9 @@ void exec_expr_ctx(const ExecCtx *ctx, Arena *a, ExprCtx *out)
     out->stmt_time_usec = ctx->stmt_time_usec;
     out->err = ctx->err;
     out->query = ctx->query;
+    out->session_user = ctx->session_user;
+    out->database = ctx->database;
+    out->server_version = ctx->server_version;
 }
 
 static int op_oom(ExecCtx *ctx)

@@ -30,6 +30,9 @@ typedef struct ExecCtx {
     atomic_int *cancel;       /* nonzero: stop with 57014 */
     struct SqlEngine *eng;
     const char *query;
+    const char *session_user;
+    const char *database;
+    const char *server_version;
 } ExecCtx;
 
 typedef enum OpKind {

@@ -43,11 +43,17 @@ static inline uint8_t fold(uint8_t c)
  * LIKE
  * ---------------------------------------------------------------------------------------------- */
 
-enum { LIKE_FALSE = 0, LIKE_TRUE = 1, LIKE_ABORT = -1, LIKE_ERROR = -2 };
+enum { LIKE_FALSE = 0, LIKE_TRUE = 1, LIKE_ABORT = -1, LIKE_ERROR = -2, LIKE_TOO_DEEP = -4 };
+
+/* Each '%' of a pattern is one level of recursion; worker threads have modest stacks, so a pattern with
+ * more '%' groups than this fails (54001) instead of overflowing, as PostgreSQL's check_stack_depth. */
+#define LIKE_MAX_DEPTH 4096
 
 /* MatchText of PostgreSQL (like_match.c), for UTF-8 text already case-folded when ILIKE. */
-static int like_match(const uint8_t *t, size_t tn, const uint8_t *p, size_t pn)
+static int like_match(const uint8_t *t, size_t tn, const uint8_t *p, size_t pn, int depth)
 {
+    if (depth > LIKE_MAX_DEPTH)
+        return LIKE_TOO_DEEP;
     if (pn == 1 && *p == '%')
         return LIKE_TRUE;
     while (tn > 0 && pn > 0) {
@@ -86,7 +92,7 @@ static int like_match(const uint8_t *t, size_t tn, const uint8_t *p, size_t pn)
             }
             while (tn > 0) {
                 if (*t == first) {
-                    int m = like_match(t, tn, p, pn);
+                    int m = like_match(t, tn, p, pn, depth + 1);
                     if (m != LIKE_FALSE)
                         return m;
                 }
@@ -181,7 +187,8 @@ static const uint8_t *fold_into(Buf *scratch, const uint8_t *t, size_t n)
     return scratch->p;
 }
 
-/* One row: LIKE_TRUE / LIKE_FALSE, or LIKE_ERROR (pattern ends with the escape), -3 out of memory. */
+/* One row: LIKE_TRUE / LIKE_FALSE, or LIKE_ERROR (pattern ends with the escape), LIKE_TOO_DEEP, -3 out of
+ * memory. */
 static int like_row(const LikePlan *lp, Slice t, Buf *scratch)
 {
     switch (lp->shape) {
@@ -203,8 +210,8 @@ static int like_row(const LikePlan *lp, Slice t, Buf *scratch)
         const uint8_t *s = t.p;
         if (lp->ci && !(s = fold_into(scratch, t.p, t.n)))
             return -3;
-        int m = like_match(s, t.n, lp->pat, lp->pat_n);
-        return m == LIKE_ERROR ? LIKE_ERROR : m == LIKE_TRUE;
+        int m = like_match(s, t.n, lp->pat, lp->pat_n, 0);
+        return m == LIKE_ERROR || m == LIKE_TOO_DEEP ? m : m == LIKE_TRUE;
     }
     }
 }
@@ -264,9 +271,12 @@ static int like_kernel(SqlFnCtx *ctx, const Vec *args, Vec *out, int ci, int neg
         }
         int m = like_row(lp, t[i], &scratch);
         if (m < 0) {
-            rc = m == LIKE_ERROR
-                     ? sql_error_set(ctx->err, "22025", 0, "LIKE pattern must not end with escape character")
-                     : fn_error_oom(ctx);
+            if (m == LIKE_ERROR)
+                rc = sql_error_set(ctx->err, "22025", 0, "LIKE pattern must not end with escape character");
+            else if (m == LIKE_TOO_DEEP)
+                rc = sql_error_set(ctx->err, "54001", 0, "stack depth limit exceeded");
+            else
+                rc = fn_error_oom(ctx);
             break;
         }
         r[i] = (uint8_t)(m ^ negate);

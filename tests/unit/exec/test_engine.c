@@ -98,6 +98,7 @@ static void test_constants(void **state)
     /* real * integer resolves to float4 * float8 -> float8, as in PostgreSQL (preferred type wins) */
     assert_string_equal(run(sess, "SELECT 0.1::real * 3"), "0.30000000447034836\n");
     assert_string_equal(run(sess, "SELECT current_date IS NOT NULL"), "t\n");
+    assert_string_equal(run(sess, "SELECT current_user, current_database()"), "u|d\n");
     assert_string_equal(run(sess, "SELECT x FROM (VALUES (1)) v(x)"),
                         "ERROR 0A000 0: joins and subqueries in FROM are not supported yet");
 }

@@ -52,6 +52,16 @@ static void test_like_general(void **state)
     /* select 'abc\' like 'abc\' => ERROR 22025 ... but 'abc' like 'abc\' => f */
     EXPECT_ERR("22025", "LIKE pattern must not end with escape character", "~~", T("abc\\"), T("abc\\"));
     EXPECT_BOOL(0, "~~", T("abc"), T("abc\\"));
+    /* a pattern with thousands of % groups against a long text fails cleanly instead of exhausting the
+     * stack (each % is one level of recursion) */
+    static char deep[20001], longtext[6002];
+    for (int k = 0; k < 10000; k++)
+        memcpy(deep + 2 * k, "%a", 2);
+    deep[20000] = '\0';
+    memset(longtext, 'a', 6000);
+    longtext[6000] = 'b';
+    longtext[6001] = '\0';
+    EXPECT_ERR("54001", "stack depth limit exceeded", "~~", T(longtext), T(deep));
     /* bpchar and name operands */
     EXPECT_BOOL(0, "~~", TY(SQL_BPCHAR, "ab "), T("ab")); /* select 'ab '::char(3) like 'ab' => f */
     EXPECT_BOOL(1, "~~", TY(SQL_NAME, "pg_class"), T("pg\\_%"));
@@ -237,16 +247,19 @@ static void test_similar(void **state)
     EXPECT_ERR("2200C", "SQL regular expression may not contain more than two escape-double-quote separators",
                "similar_to_escape", T("a#\"b#\"c#\"d#\"e"), T("#"));
     EXPECT_ERR("22025", "invalid escape string", "similar_to_escape", T("abc"), T("xy"));
-    /* select 'abc' similar to 'a%' (~ with the translated pattern), substring('Thomas' similar '%#"o_a#"_' escape '#'),
-     * substring('abc' similar 'a%' escape '#'), substring('abc' similar 'x%' escape '#') => t|oma|abc| */
+    /* select 'abc' similar to 'a%' (~ with the translated pattern), substring('Thomas' similar '%#"o_a#"_'
+     * escape '#'), substring('abc' similar 'a%' escape '#'), substring('abc' similar 'x%' escape '#') =>
+     * t|oma|abc| */
     EXPECT_BOOL(1, "~", T("abc"), T("^(?:a.*)$"));
     EXPECT_TEXT("oma", "substring", T("Thomas"), T("%#\"o_a#\"_"), T("#"));
     EXPECT_TEXT("abc", "substring", T("abc"), T("a%"), T("#"));
     EXPECT_NULL("substring", T("abc"), T("x%"), T("#"));
     /* PCRE2-only group syntax is refused: select 'abc' ~ 'a(?>b)c' => ERROR; 'abc' ~ 'a(?#x)bc',
      * 'abc' ~ 'a(?<=a)bc', 'abc' ~ 'a(?<!x)bc' => t|t|t */
-    EXPECT_ERR("2201B", "invalid regular expression: quantifier operand invalid", "~", T("abc"), T("a(?>b)c"));
-    EXPECT_ERR("2201B", "invalid regular expression: quantifier operand invalid", "~", T("abc"), T("a(?<n>b)c"));
+    EXPECT_ERR("2201B", "invalid regular expression: quantifier operand invalid", "~", T("abc"),
+               T("a(?>b)c"));
+    EXPECT_ERR("2201B", "invalid regular expression: quantifier operand invalid", "~", T("abc"),
+               T("a(?<n>b)c"));
     EXPECT_BOOL(1, "~", T("abc"), T("a(?#x)bc"));
     EXPECT_BOOL(1, "~", T("abc"), T("a(?<=a)bc"));
     EXPECT_BOOL(1, "~", T("abc"), T("a(?<!x)bc"));

@@ -128,22 +128,24 @@ static void test_trunc_bin_part(void **state)
               T("Asia/Tokyo"));
     EXPECT_DT("2024-03-05 14:00:00", "date_trunc", T("HOUR"), TSV("2024-03-05 14:59:59.9"));
     EXPECT_DT("1 day 02:00:00", "date_trunc", T("hour"), IVV("1 day 02:03:04"));
-    /* before 2000 the floor division must round down: select date_trunc('hour', '1999-12-31 23:59:59.5'::timestamp),
-     * date_trunc('day', '1969-07-20 20:17:40'::timestamp), date_trunc('second', '1999-12-31 23:59:59.5'::timestamp),
-     * date_trunc('milliseconds', '1999-12-31 23:59:59.5005'::timestamp)
+    /* before 2000 the floor division must round down: select date_trunc('hour', '1999-12-31
+     * 23:59:59.5'::timestamp), date_trunc('day', '1969-07-20 20:17:40'::timestamp), date_trunc('second',
+     * '1999-12-31 23:59:59.5'::timestamp), date_trunc('milliseconds', '1999-12-31 23:59:59.5005'::timestamp)
      * => 1999-12-31 23:00:00|1969-07-20 00:00:00|1999-12-31 23:59:59|1999-12-31 23:59:59.5 */
     EXPECT_DT("1999-12-31 23:00:00", "date_trunc", T("hour"), TSV("1999-12-31 23:59:59.5"));
     EXPECT_DT("1969-07-20 00:00:00", "date_trunc", T("day"), TSV("1969-07-20 20:17:40"));
     EXPECT_DT("1999-12-31 23:59:59", "date_trunc", T("second"), TSV("1999-12-31 23:59:59.5"));
     EXPECT_DT("1999-12-31 23:59:59.5", "date_trunc", T("milliseconds"), TSV("1999-12-31 23:59:59.5005"));
     /* a fixed-offset session zone (POSIX sign): set timezone='+05:30';
-     * select date_trunc('day', '2024-03-05 20:00:00+00'::timestamptz), date_trunc('hour', '2024-03-05 20:10:00+00'::timestamptz)
+     * select date_trunc('day', '2024-03-05 20:00:00+00'::timestamptz), date_trunc('hour', '2024-03-05
+     * 20:10:00+00'::timestamptz)
      * => 2024-03-05 00:00:00-05:30|2024-03-05 14:00:00-05:30 */
     set_zone("+05:30");
     EXPECT_DT("2024-03-05 00:00:00-05:30", "date_trunc", T("day"), TSTZV("2024-03-05 20:00:00+00"));
     EXPECT_DT("2024-03-05 14:00:00-05:30", "date_trunc", T("hour"), TSTZV("2024-03-05 20:10:00+00"));
-    /* a zone with history: set timezone='Asia/Kolkata'; select date_trunc('day', '2024-03-05 20:00:00+00'::timestamptz),
-     * date_trunc('minute', '1900-01-01 00:00:30+00'::timestamptz) => 2024-03-06 00:00:00+05:30|1900-01-01 05:21:00+05:21:10 */
+    /* a zone with history: set timezone='Asia/Kolkata'; select date_trunc('day', '2024-03-05
+     * 20:00:00+00'::timestamptz), date_trunc('minute', '1900-01-01 00:00:30+00'::timestamptz) => 2024-03-06
+     * 00:00:00+05:30|1900-01-01 05:21:00+05:21:10 */
     set_zone("Asia/Kolkata");
     EXPECT_DT("2024-03-06 00:00:00+05:30", "date_trunc", T("day"), TSTZV("2024-03-05 20:00:00+00"));
     EXPECT_DT("1900-01-01 05:21:00+05:21:10", "date_trunc", T("minute"), TSTZV("1900-01-01 00:00:30+00"));
@@ -328,10 +330,12 @@ static void test_to_char_time(void **state)
     EXPECT_TEXT("0003 02", "to_char", IVV("3 years 2 mons"), T("YYYY MM"));
     EXPECT_TEXT("-01", "to_char", IVV("-1 hour"), T("HH24"));
     /* negative interval fields: days keep their width, the others widen for the sign:
-     * select to_char(interval '-3 years -2 mons -3 days -04:05:06.5', 'YYYY MM DD HH HH12 HH24 MI SS MS US YYY YY Y')
+     * select to_char(interval '-3 years -2 mons -3 days -04:05:06.5', 'YYYY MM DD HH HH12 HH24 MI SS MS US
+     * YYY YY Y')
      * => -0003 -02 -3 -04 -04 -04 -05 -06 -500 -500000 -003 -03 -3 */
     EXPECT_TEXT("-0003 -02 -3 -04 -04 -04 -05 -06 -500 -500000 -003 -03 -3", "to_char",
-                IVV("-3 years -2 mons -3 days -04:05:06.5"), T("YYYY MM DD HH HH12 HH24 MI SS MS US YYY YY Y"));
+                IVV("-3 years -2 mons -3 days -04:05:06.5"),
+                T("YYYY MM DD HH HH12 HH24 MI SS MS US YYY YY Y"));
 }
 
 static void test_to_char_number(void **state)
@@ -455,8 +459,8 @@ static void test_to_char_number(void **state)
     EXPECT_TEXT(" 12345679", "to_char", F4(12345678.9f), T("99999999.9\"x\""));
     EXPECT_TEXT(" 1234567890.12346", "to_char", F8(1234567890.123456), T("9999999999.999999"));
     EXPECT_TEXT(" 12345.6", "to_char", F4(12345.6f), T("99999.99"));
-    /* float sign and digits as printf gives them: select to_char(-0.0::float8, '9.9'), to_char(-0.4::float8, '9'),
-     * to_char(0.1::float4, '9.9999999') => " -.0|-0|  .10000" */
+    /* float sign and digits as printf gives them: select to_char(-0.0::float8, '9.9'), to_char(-0.4::float8,
+     * '9'), to_char(0.1::float4, '9.9999999') => " -.0|-0|  .10000" */
     EXPECT_TEXT(" -.0", "to_char", F8(-0.0), T("9.9"));
     EXPECT_TEXT("-0", "to_char", F8(-0.4), T("9"));
     EXPECT_TEXT("  .10000", "to_char", F4(0.1f), T("9.9999999"));
