@@ -49,19 +49,26 @@ int64_t sql_now_usec(void)
 /* PostgreSQL's date2j/j2date (valid for Julian day 0 .. INT_MAX). */
 int sql_date2j(int y, int m, int d)
 {
-    int julian, century;
-    if (m > 2) {
-        m += 1;
-        y += 4800;
+    /* In 64 bits: parsers call this before range-checking absurd years (the decode_json fuzzer found
+     * "022327684-004T..." overflowing int). Out-of-range results saturate, so the caller's Julian-day
+     * range check rejects them. */
+    int64_t yy = y, mm = m, julian, century;
+    if (mm > 2) {
+        mm += 1;
+        yy += 4800;
     } else {
-        m += 13;
-        y += 4799;
+        mm += 13;
+        yy += 4799;
     }
-    century = y / 100;
-    julian = y * 365 - 32167;
-    julian += y / 4 - century + century / 4;
-    julian += 7834 * m / 256 + d;
-    return julian;
+    century = yy / 100;
+    julian = yy * 365 - 32167;
+    julian += yy / 4 - century + century / 4;
+    julian += 7834 * mm / 256 + d;
+    if (julian > INT32_MAX)
+        return INT32_MAX;
+    if (julian < INT32_MIN)
+        return INT32_MIN;
+    return (int)julian;
 }
 
 void sql_j2date(int jd, int *year, int *month, int *day)

@@ -604,8 +604,12 @@ static int validate_date(int fmask, int isjulian, int is2digits, int bc, Tm *tm)
                 return DTERR_FIELD_OVERFLOW;
         }
     }
-    if (fmask & M(T_DOY))
+    if (fmask & M(T_DOY)) {
+        /* PostgreSQL relies on -fwrapv here; reject years no date can hold before doing the arithmetic */
+        if (tm->year > 5874898 || tm->year < -4714 || tm->yday < 1 || tm->yday > 366)
+            return DTERR_FIELD_OVERFLOW;
         sql_j2date(sql_date2j(tm->year, 1, 1) + tm->yday - 1, &tm->year, &tm->mon, &tm->mday);
+    }
     if (fmask & M(T_MONTH)) {
         if (tm->mon < 1 || tm->mon > 12)
             return DTERR_MD_FIELD_OVERFLOW;

@@ -115,6 +115,19 @@ static void test_errors(void **state)
     assert_string_equal(run(sess, "SELECT 1 + 'a'::text"), "ERROR 42883 10: operator does not exist: integer + text");
 }
 
+/* Inputs the decode_json fuzzer found overflowing integer arithmetic in date/zone parsing (UBSan). */
+static void test_absurd_datetimes(void **state)
+{
+    UNUSED(state);
+    const char *qs[] = {"SELECT '022327684-004Th5hhhh'::timestamptz",
+                        "SELECT '99999999999-01-01'::date",
+                        "SELECT '2024-01-01 00:00:00+99999999999999'::timestamptz"};
+    for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+        const char *r = run(sess, qs[i]);
+        assert_true(strncmp(r, "ERROR 22", 8) == 0); /* a data exception, not a crash or a wrapped value */
+    }
+}
+
 static void test_values_aggregates_sort(void **state)
 {
     UNUSED(state);
@@ -248,6 +261,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_constants),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_absurd_datetimes),
         cmocka_unit_test(test_values_aggregates_sort),
         cmocka_unit_test(test_settings),
     };
