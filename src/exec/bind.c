@@ -1451,8 +1451,10 @@ static int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
             return sql_error_set(ctx->err, "0A000", 0, "WINDOW clauses are not supported yet");
         if (s->group_distinct)
             return sql_error_set(ctx->err, "0A000", 0, "GROUP BY DISTINCT is not supported yet");
-        if (s->n_distinct_clause)
-            return sql_error_set(ctx->err, "0A000", 0, "DISTINCT is not supported yet");
+        int distinct = s->n_distinct_clause > 0;
+        if (distinct && (s->n_distinct_clause > 1 || (s->distinct_clause[0] &&
+                                                      s->distinct_clause[0]->node_case != PG_QUERY__NODE__NODE__NOT_SET)))
+            return sql_error_set(ctx->err, "0A000", 0, "SELECT DISTINCT ON is not supported yet");
         Op *src = NULL;
         if (s->n_from_clause) {
             if (bind_from(ctx, s, &src))
@@ -1669,11 +1671,32 @@ static int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
         }
         out->root = proj;
         out->n_cols = n;
+        if (distinct) {
+            /* DISTINCT: group by every output column (hash aggregation with no aggregates) */
+            if (n_junk)
+                return sql_error_set(ctx->err, "42P10", 0,
+                                     "for SELECT DISTINCT, ORDER BY expressions must appear in select list");
+            Op *dist = op_new(ctx, OP_AGG, n, proj);
+            AggSpec *dsp = arena_try_calloc(ctx->arena, sizeof(*dsp));
+            if (!dist || !dsp || !(dsp->keys = ARENA_NEW(ctx->arena, Expr *, n ? n : 1)))
+                return dist ? bind_oom(ctx) : WEIR_ERROR;
+            for (uint32_t c = 0; c < n; c++) {
+                Expr *e = expr_new(ctx, EXPR_COL, proj->types[c], -1, 0);
+                if (!e)
+                    return bind_oom(ctx);
+                e->u.col = c;
+                dsp->keys[c] = e;
+                dist->types[c] = proj->types[c];
+            }
+            dsp->n_keys = n;
+            dist->spec = dsp;
+            out->root = dist;
+        }
         if (ss) {
-            Op *sort = op_new(ctx, OP_SORT, proj->n_cols, proj);
+            Op *sort = op_new(ctx, OP_SORT, out->root->n_cols, out->root);
             if (!sort)
                 return WEIR_ERROR;
-            memcpy(sort->types, proj->types, proj->n_cols * sizeof(SqlType));
+            memcpy(sort->types, out->root->types, out->root->n_cols * sizeof(SqlType));
             sort->spec = ss;
             out->root = sort;
             if (n_junk) {

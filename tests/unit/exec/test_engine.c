@@ -239,6 +239,11 @@ static void test_stream_table(void **state)
     assert_string_equal(run(ssess, "SELECT user_id, sum(bytes) FROM clicks GROUP BY user_id HAVING sum(bytes) > 1100 "
                                    "ORDER BY 2 DESC"),
                         "1|1500\n0|1200\n");
+    assert_string_equal(run(ssess, "SELECT DISTINCT url FROM clicks ORDER BY url"), "/p/0\n/p/1\n/p/2\n");
+    assert_string_equal(run(ssess, "SELECT DISTINCT user_id % 2 AS odd, url FROM clicks ORDER BY 1, 2 LIMIT 3"),
+                        "0|/p/0\n0|/p/1\n0|/p/2\n");
+    assert_string_equal(run(ssess, "SELECT DISTINCT url FROM clicks ORDER BY bytes"),
+                        "ERROR 42P10 0: for SELECT DISTINCT, ORDER BY expressions must appear in select list");
     assert_string_equal(run(ssess, "SELECT url, bytes FROM clicks GROUP BY url"),
                         "ERROR 42803 13: column \"clicks.bytes\" must appear in the GROUP BY clause or be used in "
                         "an aggregate function");
