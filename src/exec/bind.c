@@ -418,6 +418,14 @@ static const char *node_str(const PgQuery__Node *n)
     return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : NULL;
 }
 
+/* ASCII lower-case copy of s into out (cap bytes). */
+static void lower_copy(const char *s, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", s);
+    for (char *p = out; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+}
+
 /* The last name of a qualified name list, skipping "pg_catalog." */
 static const char *qualified_last(PgQuery__Node **names, size_t n)
 {
@@ -531,11 +539,7 @@ static int bind_type_name(BindCtx *ctx, PgQuery__TypeName *tn, SqlType *out)
     if (tn->n_array_bounds && len + 2 < sizeof(name))
         snprintf(name + len, sizeof(name) - len, "[]");
     SqlTypeId id;
-    /* PostgreSQL's internal names for SQL-standard spellings */
-    const char *lookup = name;
-    if (strcmp(name, "bpchar") == 0 && tn->n_typmods == 0)
-        lookup = "bpchar";
-    if (sql_type_from_name(lookup, &id)) {
+    if (sql_type_from_name(name, &id)) {
         BIND_ERR(ctx, "42704", tn->location, "type \"%s\" does not exist", name);
         return WEIR_ERROR;
     }
@@ -844,9 +848,7 @@ static Expr *bind_func_call(BindCtx *ctx, PgQuery__FuncCall *fc)
         if (!(args[i] = bind_expr(ctx, fc->args[i])))
             return NULL;
     char lname[128];
-    snprintf(lname, sizeof(lname), "%s", name);
-    for (char *p = lname; *p; p++)
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    lower_copy(name, lname, sizeof(lname));
     return bind_call(ctx, lname, 0, args, n, fc->location);
 }
 
@@ -1816,9 +1818,7 @@ static int bind_show(BindCtx *ctx, PgQuery__VariableShowStmt *v, BoundStmt *out)
     op->types[0] = SQL_TYPE(SQL_TEXT);
     /* PostgreSQL names the column after the setting as written in SHOW, lower-cased */
     char lname[64];
-    snprintf(lname, sizeof(lname), "%s", name);
-    for (char *p = lname; *p; p++)
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    lower_copy(name, lname, sizeof(lname));
     out->cols[0].name = arena_try_strndup(ctx->arena, lname, strlen(lname));
     out->cols[0].type = SQL_TYPE(SQL_TEXT);
     out->root = op;

@@ -24,6 +24,7 @@
 #include "exec/bind.h"
 #include "exec/catalog.h"
 #include "exec/exec_int.h"
+#include "exec/expr.h"
 
 #define ENGINE_DEFAULT_BUDGET ((size_t)1 << 30)
 
@@ -495,26 +496,19 @@ int sql_portal_fetch(SqlPortal *p, uint64_t max_rows, SqlBatchFn fn, void *arg, 
         }
         uint32_t avail = b->n - off;
         uint32_t take = avail < left ? avail : (uint32_t)left;
-        Batch view = *b;
+        const Batch *view = b;
         if (off || take != b->n) {
-            /* rows [off, off+take): shift each column's view */
-            Vec *cols = ARENA_NEW(p->arena, Vec, b->n_cols ? b->n_cols : 1);
+            /* rows [off, off+take) */
             uint32_t *sel = ARENA_NEW(p->arena, uint32_t, take ? take : 1);
-            if (!cols || !sel) {
+            if (sel)
+                for (uint32_t i = 0; i < take; i++)
+                    sel[i] = off + i;
+            if (!sel || !(view = batch_gather(b, sel, take, p->arena))) {
                 sql_error_set(err, "53200", 0, "out of memory: the query is over its memory budget");
                 goto fail;
             }
-            for (uint32_t i = 0; i < take; i++)
-                sel[i] = off + i;
-            for (uint32_t c = 0; c < b->n_cols; c++)
-                if (vec_gather(&b->cols[c], sel, take, p->arena, &cols[c])) {
-                    sql_error_set(err, "53200", 0, "out of memory: the query is over its memory budget");
-                    goto fail;
-                }
-            view.cols = cols;
-            view.n = take;
         }
-        int rc = fn(arg, &view);
+        int rc = fn(arg, view);
         if (rc) {
             sql_error_set(err, "08006", 0, "could not send data to client");
             goto fail;

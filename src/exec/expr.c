@@ -13,25 +13,11 @@
  * Vector helpers
  * ---------------------------------------------------------------------------------------------- */
 
-static size_t vec_elem_bytes(SqlTypeId id)
-{
-    switch (sql_type_phys(id)) {
-    case SQL_PHYS_BOOL: return 1;
-    case SQL_PHYS_INT: return 8;
-    case SQL_PHYS_FLOAT: return 8;
-    case SQL_PHYS_NUMERIC: return sizeof(SqlNumeric);
-    case SQL_PHYS_INTERVAL: return sizeof(SqlInterval);
-    case SQL_PHYS_STR:
-    case SQL_PHYS_NONE: return sizeof(Slice);
-    }
-    return sizeof(Slice);
-}
-
 int vec_gather(const Vec *src, const uint32_t *sel, uint32_t n_sel, Arena *a, Vec *dst)
 {
     if (vec_init(dst, src->type, a))
         return WEIR_ENOMEM;
-    size_t w = vec_elem_bytes(src->type.id);
+    size_t w = vec_elem_size(src->type.id);
     const uint8_t *s = src->u.data;
     uint8_t *d = dst->u.data;
     for (uint32_t i = 0; i < n_sel; i++)
@@ -46,7 +32,7 @@ int vec_gather(const Vec *src, const uint32_t *sel, uint32_t n_sel, Arena *a, Ve
 /* Write rows 0..n_sel of src into rows sel[i] of dst (same physical class). */
 static int vec_scatter(const Vec *src, const uint32_t *sel, uint32_t n_sel, Arena *a, Vec *dst)
 {
-    size_t w = vec_elem_bytes(dst->type.id);
+    size_t w = vec_elem_size(dst->type.id);
     const uint8_t *s = src->u.data;
     uint8_t *d = dst->u.data;
     for (uint32_t i = 0; i < n_sel; i++) {
@@ -65,21 +51,15 @@ int vec_broadcast(const SqlValue *v, uint32_t n, Arena *a, Vec *out)
 {
     if (vec_init(out, v->type, a))
         return WEIR_ENOMEM;
-    if (v->is_null) {
-        out->nulls = arena_try_alloc(a, VEC_BATCH / 8);
-        if (!out->nulls)
-            return WEIR_ENOMEM;
-        memset(out->nulls, 0xff, VEC_BATCH / 8);
-        return WEIR_OK;
-    }
+    if (v->is_null)
+        return vec_fill_null(out, a);
     for (uint32_t i = 0; i < n; i++)
         if (vec_put(out, i, v, a))
             return WEIR_ENOMEM;
     return WEIR_OK;
 }
 
-/* A sub-batch of the rows sel of in (every column gathered). */
-static Batch *batch_gather(const Batch *in, const uint32_t *sel, uint32_t n_sel, Arena *a)
+Batch *batch_gather(const Batch *in, const uint32_t *sel, uint32_t n_sel, Arena *a)
 {
     Batch *b = arena_try_calloc(a, sizeof(*b));
     if (!b)

@@ -99,6 +99,10 @@ int expr_filter(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t *sel, uin
 /* Gather rows sel[0..n_sel) of src into dst (vec_init'ed by the call, type of src). */
 int vec_gather(const Vec *src, const uint32_t *sel, uint32_t n_sel, Arena *a, Vec *dst) WEIR_WARN_UNUSED;
 
+/* A new batch of rows sel[0..n_sel) of in, every column gathered, from a (in NULL: a batch of n_sel rows
+ * and no columns). NULL over budget. */
+Batch *batch_gather(const Batch *in, const uint32_t *sel, uint32_t n_sel, Arena *a);
+
 /* Fill rows 0..n of out with the value v (out vec_init'ed by the call with v's type). */
 int vec_broadcast(const SqlValue *v, uint32_t n, Arena *a, Vec *out) WEIR_WARN_UNUSED;
 

@@ -180,15 +180,8 @@ static int op_next_filter(Op *op, ExecCtx *ctx, Batch **out)
             *out = in;
             return WEIR_OK;
         }
-        Batch *b = arena_try_calloc(op->batch_arena, sizeof(*b));
-        if (!b || !(b->cols = ARENA_NEW(op->batch_arena, Vec, in->n_cols ? in->n_cols : 1)))
+        if (!(*out = batch_gather(in, sel, n_sel, op->batch_arena)))
             return op_oom(ctx);
-        b->n = n_sel;
-        b->n_cols = in->n_cols;
-        for (uint32_t c = 0; c < in->n_cols; c++)
-            if (vec_gather(&in->cols[c], sel, n_sel, op->batch_arena, &b->cols[c]))
-                return op_oom(ctx);
-        *out = b;
         return WEIR_OK;
     }
 }
@@ -224,17 +217,12 @@ static int op_next_limit(Op *op, ExecCtx *ctx, Batch **out)
             return WEIR_OK;
         }
         uint32_t *sel = ARENA_NEW(op->batch_arena, uint32_t, VEC_BATCH);
-        Batch *b = arena_try_calloc(op->batch_arena, sizeof(*b));
-        if (!sel || !b || !(b->cols = ARENA_NEW(op->batch_arena, Vec, in->n_cols ? in->n_cols : 1)))
+        if (!sel)
             return op_oom(ctx);
         for (uint32_t i = 0; i < take; i++)
             sel[i] = start + i;
-        b->n = (uint32_t)take;
-        b->n_cols = in->n_cols;
-        for (uint32_t c = 0; c < in->n_cols; c++)
-            if (vec_gather(&in->cols[c], sel, b->n, op->batch_arena, &b->cols[c]))
-                return op_oom(ctx);
-        *out = b;
+        if (!(*out = batch_gather(in, sel, (uint32_t)take, op->batch_arena)))
+            return op_oom(ctx);
         return WEIR_OK;
     }
 }

@@ -96,7 +96,6 @@ typedef struct AggCall {
     AggFn fn;
     Expr *arg;          /* NULL for count(*) */
     SqlType type;       /* result type */
-    const SqlFnDef *cmp; /* MIN/MAX: the "<" or ">" of the argument type */
     Expr *filter;       /* FILTER (WHERE ...), or NULL */
 } AggCall;
 

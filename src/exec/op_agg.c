@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "exec/op.h"
+#include "sql/datetime.h"
 #include "sql/numeric.h"
 
 typedef struct AggState {
@@ -73,11 +74,6 @@ static uint64_t agg_hash_bytes(const uint8_t *p, size_t n)
     return h;
 }
 
-static __int128 interval_total(const SqlInterval *iv)
-{
-    return ((__int128)iv->months * 30 + iv->days) * SQL_USEC_PER_DAY + iv->usec;
-}
-
 static uint64_t agg_hash_value(const Vec *v, uint32_t row)
 {
     if (vec_is_null(v, row))
@@ -96,10 +92,7 @@ static uint64_t agg_hash_value(const Vec *v, uint32_t row)
         return agg_mix(0, bits);
     }
     case SQL_PHYS_NUMERIC: return sql_numeric_hash(&v->u.num[row]);
-    case SQL_PHYS_INTERVAL: {
-        __int128 t = interval_total(&v->u.iv[row]);
-        return agg_mix(agg_mix(0, (uint64_t)t), (uint64_t)(t >> 64));
-    }
+    case SQL_PHYS_INTERVAL: return sql_interval_hash(&v->u.iv[row]);
     case SQL_PHYS_STR:
     case SQL_PHYS_NONE: return agg_hash_bytes(v->u.s[row].p, v->u.s[row].n);
     }

@@ -21,7 +21,7 @@
 typedef struct ScanShard {
     uint32_t index;
     uint64_t pos, end;
-    char id[32];
+    char id[STORE_SHARD_ID_LEN + 1];
 } ScanShard;
 
 typedef struct ScanState {
@@ -99,7 +99,7 @@ int op_scan_open(Op *op, ExecCtx *ctx)
     for (uint32_t i = 0; i < si->n_shards; i++) {
         ScanShard *sh = &st->shards[st->n_shards];
         sh->index = si->shards[i].index;
-        snprintf(sh->id, sizeof(sh->id), "shardId-%012u", sh->index);
+        store_shard_id_format(sh->index, sh->id);
         err_clear(&e);
         if (store_shard_seek(sp->store, td->stream, sh->index, STORE_TRIM_HORIZON, 0, 0, &sh->pos, &e) ||
             store_shard_seek(sp->store, td->stream, sh->index, STORE_LATEST, 0, 0, &sh->end, &e)) {
@@ -172,10 +172,8 @@ int op_scan_next(Op *op, ExecCtx *ctx, Batch **out)
         for (uint32_t c = 0; c < op->n_cols; c++) {
             if (sp->needed[c])
                 continue;
-            b->cols[c].nulls = arena_try_alloc(op->batch_arena, VEC_BATCH / 8);
-            if (!b->cols[c].nulls)
+            if (vec_fill_null(&b->cols[c], op->batch_arena))
                 return scan_oom(ctx);
-            memset(b->cols[c].nulls, 0xff, VEC_BATCH / 8);
         }
         if (!st->dec) {
             b->n = f->n; /* no column needed: only the row count matters */

@@ -6,9 +6,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "sql/datetime.h"
 #include "sql/numeric.h"
 
-static size_t vec_elem_size(SqlTypeId id)
+size_t vec_elem_size(SqlTypeId id)
 {
     switch (sql_type_phys(id)) {
     case SQL_PHYS_BOOL: return sizeof(uint8_t);
@@ -28,6 +29,14 @@ int vec_init(Vec *v, SqlType t, Arena *a)
     v->nulls = NULL;
     v->u.data = arena_try_calloc_array(a, VEC_BATCH, vec_elem_size(t.id));
     return v->u.data ? WEIR_OK : WEIR_ENOMEM;
+}
+
+int vec_fill_null(Vec *v, Arena *a)
+{
+    if (!v->nulls && !(v->nulls = arena_try_alloc(a, VEC_BATCH / 8)))
+        return WEIR_ENOMEM;
+    memset(v->nulls, 0xff, VEC_BATCH / 8);
+    return WEIR_OK;
 }
 
 int vec_set_null(Vec *v, uint32_t row, Arena *a)
@@ -93,11 +102,6 @@ int vec_put(Vec *v, uint32_t row, const SqlValue *val, Arena *a)
     return WEIR_OK;
 }
 
-static __int128 vec_interval_total(const SqlInterval *iv)
-{
-    return ((__int128)iv->months * 30 + iv->days) * SQL_USEC_PER_DAY + iv->usec;
-}
-
 /* Three-way comparison of two non-NULL values of one type (C collation for strings; NaN sorts above
  * every other float, as in PostgreSQL). */
 int sql_value_cmp(const SqlValue *a, const SqlValue *b)
@@ -112,10 +116,7 @@ int sql_value_cmp(const SqlValue *a, const SqlValue *b)
         return x < y ? -1 : x > y;
     }
     case SQL_PHYS_NUMERIC: return sql_numeric_cmp(&a->u.num, &b->u.num);
-    case SQL_PHYS_INTERVAL: {
-        __int128 x = vec_interval_total(&a->u.iv), y = vec_interval_total(&b->u.iv);
-        return x < y ? -1 : x > y;
-    }
+    case SQL_PHYS_INTERVAL: return sql_interval_cmp(&a->u.iv, &b->u.iv);
     case SQL_PHYS_STR:
     case SQL_PHYS_NONE: {
         size_t n = a->u.s.n < b->u.s.n ? a->u.s.n : b->u.s.n;

@@ -50,6 +50,12 @@ static inline int vec_is_null(const Vec *v, uint32_t row)
 /* Mark a row NULL, allocating the bitmap (zeroed) from a on first use. Returns WEIR_OK or WEIR_ENOMEM. */
 int vec_set_null(Vec *v, uint32_t row, Arena *a) WEIR_WARN_UNUSED;
 
+/* Bytes of one row of a column of type id (the union member sql_type_phys selects). */
+size_t vec_elem_size(SqlTypeId id);
+
+/* Mark rows 0..VEC_BATCH of v NULL (allocating the bitmap from a). WEIR_OK or WEIR_ENOMEM. */
+int vec_fill_null(Vec *v, Arena *a) WEIR_WARN_UNUSED;
+
 /* Initialise v as an empty column of type t with room for VEC_BATCH rows, data zeroed, from a.
  * Returns WEIR_OK or WEIR_ENOMEM (over the arena's budget). */
 int vec_init(Vec *v, SqlType t, Arena *a) WEIR_WARN_UNUSED;

@@ -166,25 +166,6 @@ static int k_parse_shard_id(const char *s, size_t n, uint32_t *out)
     return 0;
 }
 
-static void k_shard_id(uint32_t index, char out[32])
-{
-    /* by hand: this runs for every record of a PutRecords answer */
-    memcpy(out, "shardId-", 8);
-    uint32_t v = index;
-    int width = 12;
-    char tmp[12];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    char *d = out + 8;
-    for (int i = n; i < width; i++)
-        *d++ = '0';
-    while (n)
-        *d++ = tmp[--n];
-    *d = '\0';
-}
 
 /* Read StreamName and/or StreamARN into name. Returns 1 present, 0 absent (nothing recorded), -1 on
  * a type error. Constraint violations are recorded in q->r. */
@@ -313,14 +294,14 @@ static void k_write_shard(JsonOut *o, const StreamInfo *si, const ShardInfo *sh)
 {
     char id[32], seq[STORE_SEQ_STR_LEN + 1];
     jo_obj_begin(o);
-    k_shard_id(sh->index, id);
+    store_shard_id_format(sh->index, id);
     jo_kv_str(o, "ShardId", id);
     if (sh->parent >= 0) {
-        k_shard_id((uint32_t)sh->parent, id);
+        store_shard_id_format((uint32_t)sh->parent, id);
         jo_kv_str(o, "ParentShardId", id);
     }
     if (sh->adjacent_parent >= 0) {
-        k_shard_id((uint32_t)sh->adjacent_parent, id);
+        store_shard_id_format((uint32_t)sh->adjacent_parent, id);
         jo_kv_str(o, "AdjacentParentShardId", id);
     }
     k_write_hash(o, sh->hash_lo, sh->hash_hi);
@@ -1107,7 +1088,7 @@ static void k_put_execute(KReq *q, const char *name, const KEntry *en, size_t n,
     char id[32], seq[STORE_SEQ_STR_LEN + 1];
     jo_obj_begin(&o);
     if (single) {
-        k_shard_id(results[0].shard_index, id);
+        store_shard_id_format(results[0].shard_index, id);
         store_seq_format(uid, results[0].seq, results[0].shard_index, seq);
         jo_kv_str(&o, "ShardId", id);
         jo_kv_str(&o, "SequenceNumber", seq);
@@ -1121,7 +1102,7 @@ static void k_put_execute(KReq *q, const char *name, const KEntry *en, size_t n,
         for (size_t i = 0; i < n; i++) {
             if (results[i].shard_index != id_of) {
                 id_of = results[i].shard_index;
-                k_shard_id(id_of, id);
+                store_shard_id_format(id_of, id);
             }
             jo_obj_begin(&o);
             jo_key(&o, "SequenceNumber");
@@ -1413,7 +1394,7 @@ static void k_get_shard_iterator(KReq *q)
         }
         if (seq_shard != idx) {
             char id[32];
-            k_shard_id(seq_shard, id);
+            store_shard_id_format(seq_shard, id);
             k_invalid_arg(q,
                           "Invalid StartingSequenceNumber. It encodes %s, while it was used in a call to a shard "
                           "with %.*s",
@@ -1559,16 +1540,16 @@ static void k_get_records(KReq *q)
             if (c->parent != (int64_t)t.shard && c->adjacent_parent != (int64_t)t.shard)
                 continue;
             jo_obj_begin(&o);
-            k_shard_id(c->index, id);
+            store_shard_id_format(c->index, id);
             jo_kv_str(&o, "ShardId", id);
             jo_key(&o, "ParentShards");
             jo_arr_begin(&o);
             if (c->parent >= 0) {
-                k_shard_id((uint32_t)c->parent, id);
+                store_shard_id_format((uint32_t)c->parent, id);
                 jo_cstr(&o, id);
             }
             if (c->adjacent_parent >= 0) {
-                k_shard_id((uint32_t)c->adjacent_parent, id);
+                store_shard_id_format((uint32_t)c->adjacent_parent, id);
                 jo_cstr(&o, id);
             }
             jo_arr_end(&o);

@@ -216,19 +216,12 @@ static int substr_kernel(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, Vec *o
     return WEIR_OK;
 }
 
-SQL_FN_KERNEL(fn_substr2)
+/* One kernel per type serves both arities: substr_kernel reads the count only when it is given. */
+SQL_FN_KERNEL(fn_substr)
 {
     return substr_kernel(ctx, args, n_args, out, 1);
 }
-SQL_FN_KERNEL(fn_substr3)
-{
-    return substr_kernel(ctx, args, n_args, out, 1);
-}
-SQL_FN_KERNEL(fn_bytea_substr2)
-{
-    return substr_kernel(ctx, args, n_args, out, 0);
-}
-SQL_FN_KERNEL(fn_bytea_substr3)
+SQL_FN_KERNEL(fn_bytea_substr)
 {
     return substr_kernel(ctx, args, n_args, out, 0);
 }
@@ -547,19 +540,12 @@ static int pad_kernel(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, Vec *out,
     return WEIR_OK;
 }
 
-SQL_FN_KERNEL(fn_lpad2)
+/* Both arities: pad_kernel pads with ' ' when no fill string is given. */
+SQL_FN_KERNEL(fn_lpad)
 {
     return pad_kernel(ctx, args, n_args, out, 1);
 }
-SQL_FN_KERNEL(fn_lpad3)
-{
-    return pad_kernel(ctx, args, n_args, out, 1);
-}
-SQL_FN_KERNEL(fn_rpad2)
-{
-    return pad_kernel(ctx, args, n_args, out, 0);
-}
-SQL_FN_KERNEL(fn_rpad3)
+SQL_FN_KERNEL(fn_rpad)
 {
     return pad_kernel(ctx, args, n_args, out, 0);
 }

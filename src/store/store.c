@@ -1723,6 +1723,13 @@ void store_seq_format(uint64_t uid, uint64_t seq, uint32_t shard_index, char *ou
     out[STORE_SEQ_STR_LEN] = '\0';
 }
 
+void store_shard_id_format(uint32_t index, char *out)
+{
+    memcpy(out, "shardId-", 8);
+    store_dec_fixed(out + 8, index, 12); /* uint32 has at most 10 digits */
+    out[STORE_SHARD_ID_LEN] = '\0';
+}
+
 /* Add d to the decimal digits[0..width) in place; the caller knows the result fits. */
 static void store_dec_add(char *digits, int width, uint64_t d)
 {

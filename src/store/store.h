@@ -257,6 +257,11 @@ typedef struct StoreSeqFmt {
 } StoreSeqFmt;
 const char *store_seq_fmt(StoreSeqFmt *f, uint64_t uid, uint64_t seq, uint32_t shard_index);
 
+/* "shardId-" + the index as 12 digits into out (STORE_SHARD_ID_LEN + 1 bytes), NUL-terminated. Written by
+ * hand: it runs for every record of a PutRecords answer. */
+#define STORE_SHARD_ID_LEN 20
+void store_shard_id_format(uint32_t index, char *out);
+
 /* Parse the text form. Returns 0 and fills the parts, or -1 if it is not a weir sequence number. */
 int store_seq_parse(const char *s, size_t n, uint64_t *uid, uint64_t *seq, uint32_t *shard_index);
 
