@@ -87,10 +87,11 @@ const char *sql_session_get(SqlSession *s, const char *name);
  * session defaults RESET returns to; the front end calls it once, after the startup packet's settings. */
 void sql_session_set_defaults(SqlSession *s);
 
-/* The settings PostgreSQL reports in ParameterStatus (server_version, server_encoding,
- * client_encoding, DateStyle, IntervalStyle, TimeZone, integer_datetimes, standard_conforming_strings,
- * application_name, is_superuser, session_authorization), in that order; names[i] and values[i] are
- * borrowed. Returns the count. */
+/* The settings PostgreSQL 15 reports in ParameterStatus (application_name, client_encoding, DateStyle,
+ * default_transaction_read_only, in_hot_standby, integer_datetimes, IntervalStyle, is_superuser,
+ * server_encoding, server_version, session_authorization, standard_conforming_strings, TimeZone: the
+ * entries marked reported in session.c's table, in its order); names[i] and values[i] are borrowed.
+ * Returns the count. */
 size_t sql_session_reported(SqlSession *s, const char *const **names, const char *const **values);
 
 /* Settings among the reported ones changed since the last call (for ParameterStatus after SET).
