@@ -24,15 +24,25 @@ typedef struct ScopeCol {
     SqlType type;
     uint32_t index;     /* column of the input batch */
     uint8_t is_hidden;  /* not part of SELECT * */
+    uint8_t is_merged;  /* the right side's copy of a JOIN USING column: only found qualified */
     uint32_t table_oid; /* for RowDescription, 0 if not a table column */
     int16_t attnum;
+    uint8_t *needed;    /* the scan's needed-column flag to set when the column is used, or NULL */
 } ScopeCol;
 
 typedef struct Scope {
     ScopeCol *cols;
     uint32_t n;
-    uint8_t *needed; /* the scan's needed-column flags to set when a column is used, or NULL */
+    struct Scope *parent; /* the enclosing query's scope (a subquery's outer references), or NULL */
+    int has_outer_refs;   /* a column of a parent scope was referenced (the subquery is correlated) */
 } Scope;
+
+/* WITH: the common table expressions visible to a query (innermost first). */
+typedef struct CteScope {
+    PgQuery__CommonTableExpr **ctes;
+    size_t n;
+    struct CteScope *parent;
+} CteScope;
 
 typedef enum BoundKind {
     BOUND_QUERY,   /* root, cols: returns rows */
@@ -73,6 +83,9 @@ typedef struct BindCtx {
     int64_t stmt_time_usec;
     Scope *scope;             /* NULL: no FROM */
     struct AggBind *agg;      /* collecting aggregate calls (SELECT list, HAVING) when non-NULL */
+    struct WinBind *win;      /* collecting window function calls (SELECT list, ORDER BY) when non-NULL */
+    CteScope *ctes;
+    uint32_t depth;           /* subquery nesting (bounded: a statement cannot exhaust the stack) */
 } BindCtx;
 
 /* Bind one statement. On success *out describes it (memory in ctx->arena). */

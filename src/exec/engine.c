@@ -87,6 +87,9 @@ void sql_engine_destroy(SqlEngine **eng)
 }
 
 /* Microseconds since 2000-01-01 UTC. */
+/* ExecCtx.run_id: every execution gets its own, so per-run caches never see another run's memory */
+static _Atomic uint64_t engine_run_ids;
+
 static int64_t engine_now_usec(void)
 {
     struct timespec ts;
@@ -356,7 +359,9 @@ static int bind_inner(SqlStmt *st, const SqlParam *params, size_t n_params, SqlP
                        .query = st->query,
                        .session_user = st->sess->user,
                        .database = st->sess->database,
-                       .server_version = st->sess->eng->server_version};
+                       .server_version = st->sess->eng->server_version,
+                       .run_id = atomic_fetch_add(&engine_run_ids, 1) + 1,
+                       .checkpoint = st->sess->checkpoint[0] ? st->sess->checkpoint : NULL};
     *out = p;
     return WEIR_OK;
 }

@@ -522,7 +522,24 @@ int expr_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out
     case EXPR_GREATEST:
     case EXPR_LEAST:
         return expr_extreme(ctx, e, in, n, out);
+    case EXPR_OUTER: {
+        const OuterRow *o = ctx->outer;
+        for (uint32_t l = 1; o && l < e->u.outer.level; l++)
+            o = o->up;
+        if (!o || e->u.outer.col >= o->batch->n_cols)
+            return sql_error_set(ctx->err, "XX000", 0, "internal error: outer reference out of range");
+        SqlValue v;
+        vec_get(&o->batch->cols[e->u.outer.col], o->row, &v);
+        v.type = e->type;
+        if (vec_broadcast(&v, n, ctx->arena, out))
+            return expr_oom(ctx);
+        out->type = e->type;
+        return WEIR_OK;
+    }
+    case EXPR_SUBLINK:
+        return expr_sublink_eval(ctx, e, in, n, out);
     case EXPR_AGGREF:
+    case EXPR_WINREF:
         break;
     }
     return sql_error_set(ctx->err, "XX000", 0, "internal error: unknown expression kind %d", (int)e->kind);

@@ -45,7 +45,25 @@ typedef enum ExprKind {
     EXPR_GREATEST,    /* args; u.fn holds ">" */
     EXPR_LEAST,       /* args; u.fn holds "<" */
     EXPR_AGGREF,      /* binder-internal: aggregate number u.col, replaced by a column before execution */
+    EXPR_WINREF,      /* binder-internal: window function number u.col, replaced by a column of OP_WINDOW */
+    EXPR_OUTER,       /* a column of an enclosing query's row: u.outer (correlated subqueries) */
+    EXPR_SUBLINK,     /* a subquery in an expression: u.sub; args[0] is the tested value for ANY/ALL */
 } ExprKind;
+
+/* Subquery kinds (PostgreSQL's SubLinkType). */
+typedef enum SublinkKind {
+    SUBLINK_EXISTS, /* EXISTS (q): bool */
+    SUBLINK_ANY,    /* x op ANY (q), x IN (q): bool, three-valued */
+    SUBLINK_ALL,    /* x op ALL (q), x NOT IN (q) is NOT (x = ANY (q)) */
+    SUBLINK_EXPR,   /* (q): the one column of the one row (NULL when no row; 21000 when more than one) */
+} SublinkKind;
+
+/* The row of an enclosing query a correlated subquery is evaluated for; up leads further out. */
+typedef struct OuterRow {
+    const struct Batch *batch;
+    uint32_t row;
+    const struct OuterRow *up;
+} OuterRow;
 
 typedef struct Expr Expr;
 struct Expr {
@@ -69,6 +87,19 @@ struct Expr {
         } cmp;
         uint8_t has_else; /* CASE */
         struct {
+            uint32_t level;  /* 1: the immediately enclosing query */
+            uint32_t col;    /* column of that query's input batch */
+        } outer;
+        struct {
+            uint8_t kind;            /* SublinkKind */
+            uint8_t correlated;      /* contains EXPR_OUTER of level 1 or more relative to itself: re-run per row */
+            struct Op *plan;         /* the subquery (its first column is the value) */
+            const SqlFnDef *cmp;     /* ANY/ALL: the operator, args[0] op column 0 */
+            void *cmp_state;
+            uint64_t cached_run;     /* uncorrelated: ExecCtx.run_id of the cached result */
+            void *cache;             /* run state in the query arena (exec/expr_sublink.c) */
+        } sub;
+        struct {
             uint8_t want;    /* IS TRUE: 1, IS FALSE: 0 */
             uint8_t negated; /* IS NOT TRUE / IS NOT FALSE */
         } test;
@@ -86,6 +117,8 @@ typedef struct ExprCtx {
     const char *session_user;   /* current_user, current_database(), version() */
     const char *database;
     const char *server_version;
+    struct ExecCtx *exec;       /* for subqueries: the running query (NULL outside operators) */
+    const OuterRow *outer;      /* EXPR_OUTER's rows */
 } ExprCtx;
 
 /* Evaluate e over the rows of in (in may be NULL with n rows for expressions without column
@@ -95,6 +128,9 @@ int expr_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out
 /* Evaluate a boolean expression and keep only the rows where it is TRUE: writes their indexes into sel
  * (VEC_BATCH entries) and returns the count via *n_sel. */
 int expr_filter(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t *sel, uint32_t *n_sel) WEIR_WARN_UNUSED;
+
+/* EXPR_SUBLINK over n rows of in (expr_sublink.c). */
+int expr_sublink_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out) WEIR_WARN_UNUSED;
 
 /* Gather rows sel[0..n_sel) of src into dst (vec_init'ed by the call, type of src). */
 int vec_gather(const Vec *src, const uint32_t *sel, uint32_t n_sel, Arena *a, Vec *dst) WEIR_WARN_UNUSED;

@@ -1,9 +1,12 @@
 /*
- * op.c: the operator protocol (op.h) and the simple operators: RESULT, VALUES, PROJECT, FILTER, LIMIT.
+ * op.c: the operator protocol (op.h) and the simple operators: RESULT, VALUES, PROJECT, FILTER, LIMIT,
+ * APPEND.
  */
 #include "exec/op.h"
 
 #include <string.h>
+
+#include "base/clock.h"
 
 int exec_check_cancel(ExecCtx *ctx)
 {
@@ -25,6 +28,8 @@ void exec_expr_ctx(const ExecCtx *ctx, Arena *a, ExprCtx *out)
     out->session_user = ctx->session_user;
     out->database = ctx->database;
     out->server_version = ctx->server_version;
+    out->exec = (ExecCtx *)ctx;
+    out->outer = ctx->outer;
 }
 
 static int op_oom(ExecCtx *ctx)
@@ -57,15 +62,21 @@ int op_open(Op *op, ExecCtx *ctx)
     op->batch_arena = arena_create(ctx->arena, ARENA_UNLIMITED);
     op->is_open = 1;
     op->pos = 0;
+    op->st_loops++;
     if (op->child && op_open(op->child, ctx))
         return WEIR_ERROR;
-    if (op->kind == OP_SCAN)
-        return op_scan_open(op, ctx);
-    if (op->kind == OP_AGG)
-        return op_agg_open(op, ctx);
-    if (op->kind == OP_SORT)
-        return op_sort_open(op, ctx);
-    if (op->kind == OP_LIMIT) {
+    if (op->right && op_open(op->right, ctx))
+        return WEIR_ERROR;
+    switch (op->kind) {
+    case OP_SCAN: return op_scan_open(op, ctx);
+    case OP_AGG: return op_agg_open(op, ctx);
+    case OP_SORT: return op_sort_open(op, ctx);
+    case OP_JOIN: return op_join_open(op, ctx);
+    case OP_SETOP: return op_setop_open(op, ctx);
+    case OP_WINDOW: return op_window_open(op, ctx);
+    case OP_SYSTAB: return op_systab_open(op, ctx);
+    case OP_EXPLAIN: return op_explain_open(op, ctx);
+    case OP_LIMIT: {
         int64_t lim = -1, off = -1;
         if (op->limit && op_eval_count(ctx, op->limit, "LIMIT", &lim))
             return WEIR_ERROR;
@@ -73,8 +84,10 @@ int op_open(Op *op, ExecCtx *ctx)
             return WEIR_ERROR;
         op->remaining = lim < 0 ? UINT64_MAX : (uint64_t)lim;
         op->to_skip = off < 0 ? 0 : (uint64_t)off;
+        return WEIR_OK;
     }
-    return WEIR_OK;
+    default: return WEIR_OK;
+    }
 }
 
 void op_close(Op *op)
@@ -83,12 +96,19 @@ void op_close(Op *op)
         return;
     if (op->child)
         op_close(op->child);
-    if (op->kind == OP_SCAN)
-        op_scan_close(op);
-    if (op->kind == OP_AGG)
-        op_agg_close(op);
-    if (op->kind == OP_SORT)
-        op_sort_close(op);
+    if (op->right)
+        op_close(op->right);
+    switch (op->kind) {
+    case OP_SCAN: op_scan_close(op); break;
+    case OP_AGG: op_agg_close(op); break;
+    case OP_SORT: op_sort_close(op); break;
+    case OP_JOIN: op_join_close(op); break;
+    case OP_SETOP: op_setop_close(op); break;
+    case OP_WINDOW: op_window_close(op); break;
+    case OP_SYSTAB: op_systab_close(op); break;
+    case OP_EXPLAIN: op_explain_close(op); break;
+    default: break;
+    }
     arena_destroy(&op->batch_arena);
     op->is_open = 0;
 }
@@ -227,28 +247,51 @@ static int op_next_limit(Op *op, ExecCtx *ctx, Batch **out)
     }
 }
 
+/* UNION ALL: the child's rows, then the right input's (op->pos: which input is being read). */
+static int op_next_append(Op *op, ExecCtx *ctx, Batch **out)
+{
+    while (op->pos < 2) {
+        if (op_next(op->pos == 0 ? op->child : op->right, ctx, out))
+            return WEIR_ERROR;
+        if (*out)
+            return WEIR_OK;
+        op->pos++;
+    }
+    return WEIR_OK;
+}
+
+static int op_next_kind(Op *op, ExecCtx *ctx, Batch **out)
+{
+    switch (op->kind) {
+    case OP_RESULT:
+    case OP_VALUES: return op_next_values(op, ctx, out);
+    case OP_PROJECT: return op_next_project(op, ctx, out);
+    case OP_FILTER: return op_next_filter(op, ctx, out);
+    case OP_LIMIT: return op_next_limit(op, ctx, out);
+    case OP_SCAN: return op_scan_next(op, ctx, out);
+    case OP_AGG: return op_agg_next(op, ctx, out);
+    case OP_SORT: return op_sort_next(op, ctx, out);
+    case OP_JOIN: return op_join_next(op, ctx, out);
+    case OP_APPEND: return op_next_append(op, ctx, out);
+    case OP_SETOP: return op_setop_next(op, ctx, out);
+    case OP_WINDOW: return op_window_next(op, ctx, out);
+    case OP_SYSTAB: return op_systab_next(op, ctx, out);
+    case OP_EXPLAIN: return op_explain_next(op, ctx, out);
+    }
+    return sql_error_set(ctx->err, "XX000", 0, "internal error: unknown operator %d", (int)op->kind);
+}
+
 int op_next(Op *op, ExecCtx *ctx, Batch **out)
 {
     *out = NULL;
     if (exec_check_cancel(ctx))
         return WEIR_ERROR;
     arena_reset(op->batch_arena);
-    switch (op->kind) {
-    case OP_RESULT:
-    case OP_VALUES:
-        return op_next_values(op, ctx, out);
-    case OP_PROJECT:
-        return op_next_project(op, ctx, out);
-    case OP_FILTER:
-        return op_next_filter(op, ctx, out);
-    case OP_LIMIT:
-        return op_next_limit(op, ctx, out);
-    case OP_SCAN:
-        return op_scan_next(op, ctx, out);
-    case OP_AGG:
-        return op_agg_next(op, ctx, out);
-    case OP_SORT:
-        return op_sort_next(op, ctx, out);
-    }
-    return sql_error_set(ctx->err, "XX000", 0, "internal error: unknown operator %d", (int)op->kind);
+    uint64_t t0 = ctx->analyze ? clock_mono_ns() : 0;
+    int rc = op_next_kind(op, ctx, out);
+    if (ctx->analyze)
+        op->st_nsec += clock_mono_ns() - t0;
+    if (*out)
+        op->st_rows += (*out)->n;
+    return rc;
 }

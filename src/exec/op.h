@@ -33,6 +33,10 @@ typedef struct ExecCtx {
     const char *session_user;
     const char *database;
     const char *server_version;
+    const struct OuterRow *outer; /* the row of the enclosing query a correlated subquery runs for */
+    uint64_t run_id;          /* unique per execution: uncorrelated subqueries cache their result per run */
+    int analyze;              /* EXPLAIN ANALYZE: operators time their op_next calls */
+    const char *checkpoint;   /* weir.checkpoint of the session, NULL when unset (op_scan.c) */
 } ExecCtx;
 
 typedef enum OpKind {
@@ -44,6 +48,12 @@ typedef enum OpKind {
     OP_SCAN,    /* a table over a stream: records of every shard up to the snapshot, decoded (op_scan.c) */
     OP_AGG,     /* hash aggregation: GROUP BY keys and aggregate functions (op_agg.c) */
     OP_SORT,    /* ORDER BY over the child's columns (op_sort.c) */
+    OP_JOIN,    /* child (left) joined with right: hash join on equi-keys, nested loop otherwise (op_join.c) */
+    OP_APPEND,  /* the rows of child, then the rows of right (UNION ALL); same column types (op.c) */
+    OP_SETOP,   /* INTERSECT / EXCEPT [ALL] of child and right (op_setop.c) */
+    OP_WINDOW,  /* the child's columns plus one column per window function (op_window.c) */
+    OP_SYSTAB,  /* a pg_catalog / information_schema table, its rows made at open (syscat.c) */
+    OP_EXPLAIN, /* one text column "QUERY PLAN" describing child; with ANALYZE runs it first (op_explain.c) */
 } OpKind;
 
 typedef struct Op Op;
@@ -52,6 +62,7 @@ struct Op {
     uint32_t n_cols;
     SqlType *types;   /* output column types */
     Op *child;
+    Op *right;        /* JOIN, APPEND, SETOP: the second input (op_open/op_close open and close it with child) */
     /* plan parameters */
     Expr **exprs;     /* PROJECT: n_cols exprs; VALUES: n_rows * n_cols exprs */
     uint32_t n_rows;  /* VALUES */
@@ -64,6 +75,8 @@ struct Op {
     uint64_t remaining, to_skip; /* LIMIT */
     uint32_t pos;                /* RESULT/VALUES: rows emitted */
     int is_open;
+    /* statistics for EXPLAIN ANALYZE (op.c): rows returned, op_open calls, time inside op_next */
+    uint64_t st_rows, st_loops, st_nsec;
 };
 
 /* OP_SCAN's plan data. Output columns: the table's data columns in order, then the TABLE_HID_N hidden
@@ -123,6 +136,60 @@ typedef struct SortSpec {
 int op_sort_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
 int op_sort_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
 void op_sort_close(Op *op);
+
+/* OP_JOIN's plan data. Output: the left (child) columns then the right columns; SEMI and ANTI output the
+ * left columns only. Rows match when every key pair is equal (lkeys[i] over the left row, rkeys[i] over
+ * the right row, the binder has given each pair one type; NULL keys never match, as SQL's =) and the
+ * residual predicate, evaluated over the combined row (left columns then right columns), is TRUE. With
+ * no keys every pair of rows is a candidate (cross join, or nested loop over the residual). LEFT/FULL emit
+ * unmatched left rows with NULL right columns, RIGHT/FULL unmatched right rows with NULL left columns. */
+typedef enum JoinType { JOIN_INNER, JOIN_LEFT, JOIN_RIGHT, JOIN_FULL, JOIN_SEMI, JOIN_ANTI } JoinType;
+
+typedef struct JoinSpec {
+    JoinType type;
+    uint32_t n_keys;
+    Expr **lkeys;
+    Expr **rkeys;
+    Expr *residual; /* or NULL */
+} JoinSpec;
+
+int op_join_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
+int op_join_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
+void op_join_close(Op *op);
+
+/* OP_SETOP's plan data: child and right have the same column types; rows compare as IS NOT DISTINCT
+ * FROM on every column. INTERSECT: distinct rows in both; INTERSECT ALL: each row min(l, r) times;
+ * EXCEPT: distinct left rows not in right; EXCEPT ALL: max(l - r, 0) times. (UNION is APPEND then a
+ * DISTINCT aggregation.) */
+typedef enum SetOpType { SETOP_INTERSECT, SETOP_EXCEPT } SetOpType;
+
+typedef struct SetOpSpec {
+    SetOpType type;
+    int all;
+} SetOpSpec;
+
+int op_setop_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
+int op_setop_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
+void op_setop_close(Op *op);
+
+/* OP_WINDOW: spec is the window binder's WindowSpec (exec/window.h). */
+int op_window_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
+int op_window_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
+void op_window_close(Op *op);
+
+/* OP_SYSTAB: spec is a SysTabSpec (exec/syscat.h). */
+int op_systab_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
+int op_systab_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
+void op_systab_close(Op *op);
+
+/* OP_EXPLAIN: spec is an ExplainSpec (exec/explain.h). */
+int op_explain_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
+int op_explain_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
+void op_explain_close(Op *op);
+
+/* One line describing a scan for EXPLAIN: the table, the stream, pushed-down positions and pruned
+ * shards (written into out, NUL-terminated, truncated to cap). */
+void op_scan_explain(const Op *op, char *out, size_t cap);
 
 int op_scan_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
 int op_scan_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;

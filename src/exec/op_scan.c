@@ -215,3 +215,9 @@ int op_scan_next(Op *op, ExecCtx *ctx, Batch **out)
     *out = NULL;
     return WEIR_OK;
 }
+
+void op_scan_explain(const Op *op, char *out, size_t cap)
+{
+    const ScanSpec *sp = op->spec;
+    snprintf(out, cap, "Scan on %s", sp->table->def->name);
+}

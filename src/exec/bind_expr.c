@@ -1,0 +1,1053 @@
+/*
+ * bind_expr.c: binding expressions (see bind.h): positions and errors; type coercion (PostgreSQL's
+ * implicit-cast graph, literal typing); function and operator resolution (func_select_candidate in
+ * spirit); the expression forms.
+ *
+ * Literal typing follows PostgreSQL: an integer literal is int4 (int8 when it does not fit, numeric past
+ * that), a literal with a decimal point or exponent is numeric, a quoted string is "unknown" until the
+ * context gives it a type (then it is parsed at bind time, so a bad literal is reported at its own
+ * position), and an unknown still untyped in a SELECT list becomes text.
+ */
+#include "exec/bind_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exec/catalog.h"
+#include "sql/numeric.h"
+
+/* ------------------------------------------------------------------------------------------------
+ * Positions and errors
+ * ---------------------------------------------------------------------------------------------- */
+
+/* 1-based character position in the full query of a byte location inside this statement. */
+int bind_pos(const BindCtx *ctx, int location)
+{
+    if (location < 0)
+        return 0;
+    size_t end = ctx->offset + (size_t)location;
+    int chars = 0;
+    for (size_t i = 0; i < end && ctx->query[i]; i++)
+        chars += ((unsigned char)ctx->query[i] & 0xC0) != 0x80;
+    return chars + 1;
+}
+
+int bind_oom(BindCtx *ctx)
+{
+    return sql_error_set(ctx->err, "53200", 0, "out of memory while planning the query");
+}
+
+Expr *bind_expr_new(BindCtx *ctx, ExprKind kind, SqlType type, int location, uint32_t n_args)
+{
+    Expr *e = arena_try_calloc(ctx->arena, sizeof(*e));
+    if (!e)
+        return NULL;
+    e->kind = kind;
+    e->type = type;
+    e->location = location;
+    e->n_args = n_args;
+    if (n_args && !(e->args = ARENA_NEW(ctx->arena, Expr *, n_args)))
+        return NULL;
+    return e;
+}
+
+const char *bind_type_str(SqlType t, char *buf, size_t n)
+{
+    sql_type_format(t, buf, n);
+    return buf;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Coercion
+ * ---------------------------------------------------------------------------------------------- */
+
+static int is_string_type(SqlTypeId t)
+{
+    return t == SQL_TEXT || t == SQL_VARCHAR || t == SQL_BPCHAR || t == SQL_NAME || t == SQL_CHAR;
+}
+
+/* Position of a numeric type on PostgreSQL's implicit promotion ladder, or -1. */
+static int numeric_rank(SqlTypeId t)
+{
+    switch (t) {
+    case SQL_INT2: return 0;
+    case SQL_INT4: return 1;
+    case SQL_INT8: return 2;
+    case SQL_NUMERIC: return 3;
+    case SQL_FLOAT4: return 4;
+    case SQL_FLOAT8: return 5;
+    default: return -1;
+    }
+}
+
+/* Cost of an implicit cast from -> to: 0 same type, > 0 allowed, -1 not implicit. */
+static int implicit_cost(SqlTypeId from, SqlTypeId to)
+{
+    if (from == to)
+        return 0;
+    int rf = numeric_rank(from), rt = numeric_rank(to);
+    if (rf >= 0 && rt >= 0)
+        return rt > rf ? 1 + (rt - rf) : -1;
+    if (is_string_type(from) && to == SQL_TEXT)
+        return 1;
+    if (from == SQL_TEXT && (to == SQL_VARCHAR || to == SQL_BPCHAR || to == SQL_NAME))
+        return 2;
+    if (from == SQL_DATE && (to == SQL_TIMESTAMP || to == SQL_TIMESTAMPTZ))
+        return to == SQL_TIMESTAMPTZ ? 2 : 1;
+    if (from == SQL_TIMESTAMP && to == SQL_TIMESTAMPTZ)
+        return 1;
+    if ((from == SQL_INT2 || from == SQL_INT4 || from == SQL_INT8) &&
+        (to == SQL_OID || to == SQL_REGCLASS || to == SQL_REGTYPE || to == SQL_REGPROC))
+        return 3;
+    if ((from == SQL_OID || from == SQL_REGCLASS || from == SQL_REGTYPE || from == SQL_REGPROC) &&
+        (to == SQL_OID || to == SQL_INT8))
+        return 1;
+    return -1;
+}
+
+/* The preferred type of a category (PostgreSQL's typispreferred). */
+static int is_preferred(SqlTypeId t)
+{
+    return t == SQL_FLOAT8 || t == SQL_TEXT || t == SQL_TIMESTAMPTZ || t == SQL_BOOL || t == SQL_INTERVAL ||
+           t == SQL_OID;
+}
+
+static int is_unknown_literal(const Expr *e)
+{
+    return e->type.id == SQL_UNKNOWN && (e->kind == EXPR_CONST || e->kind == EXPR_PARAM);
+}
+
+/* Make e of type t. explicit_ allows every cast sql_value_cast knows (CAST, ::); otherwise only the
+ * implicit ones. Unknown literals are parsed now; untyped parameters take the type. */
+int bind_coerce(BindCtx *ctx, Expr **ep, SqlType t, int explicit_, int location)
+{
+    Expr *e = *ep;
+    if (e->type.id == t.id && (t.typmod < 0 || e->type.typmod == t.typmod))
+        return WEIR_OK;
+    if (e->kind == EXPR_PARAM && e->type.id == SQL_UNKNOWN) {
+        e->type = t;
+        ctx->param_types[e->u.param] = t;
+        return WEIR_OK;
+    }
+    if (e->kind == EXPR_CONST && e->type.id == SQL_UNKNOWN) {
+        SqlValue v;
+        memset(&v, 0, sizeof(v));
+        v.type = t;
+        v.is_null = 1;
+        if (!e->u.cval.is_null) {
+            const Slice s = e->u.cval.u.s;
+            if (sql_value_from_text(t, (const char *)s.p, s.n, &ctx->sess->fmt, ctx->arena, &v, ctx->err)) {
+                if (ctx->err->position == 0)
+                    ctx->err->position = bind_pos(ctx, e->location);
+                return WEIR_ERROR;
+            }
+        }
+        e->u.cval = v;
+        e->type = t;
+        return WEIR_OK;
+    }
+    if (!explicit_ && implicit_cost(e->type.id, t.id) < 0) {
+        char a[64], b[64];
+        return BIND_ERR(ctx, "42804", location, "cannot cast type %s to %s implicitly",
+                        bind_type_str(e->type, a, sizeof(a)), bind_type_str(t, b, sizeof(b)));
+    }
+    Expr *c = bind_expr_new(ctx, EXPR_CAST, t, location >= 0 ? location : e->location, 1);
+    if (!c)
+        return bind_oom(ctx);
+    c->args[0] = e;
+    /* Fold casts of constants now: errors point at the literal, and the value is computed once. */
+    if (e->kind == EXPR_CONST) {
+        SqlValue r;
+        if (e->u.cval.is_null) {
+            memset(&r, 0, sizeof(r));
+            r.is_null = 1;
+        } else if (sql_value_cast(&e->u.cval, t, &ctx->sess->fmt, ctx->arena, &r, ctx->err)) {
+            if (ctx->err->position == 0)
+                ctx->err->position = bind_pos(ctx, location >= 0 ? location : e->location);
+            return WEIR_ERROR;
+        }
+        r.type = t;
+        c->kind = EXPR_CONST;
+        c->n_args = 0;
+        c->u.cval = r;
+    }
+    *ep = c;
+    return WEIR_OK;
+}
+
+/* PostgreSQL's select_common_type for CASE, COALESCE, VALUES, UNION: the first non-unknown type,
+ * then promoted to any later type the current one casts to implicitly. All unknown: text. */
+int bind_common_type(BindCtx *ctx, Expr **es, uint32_t n, const char *context, SqlType *out)
+{
+    SqlType t = SQL_TYPE(SQL_UNKNOWN);
+    for (uint32_t i = 0; i < n; i++) {
+        SqlTypeId c = es[i]->type.id;
+        if (c == SQL_UNKNOWN)
+            continue;
+        if (t.id == SQL_UNKNOWN) {
+            t = es[i]->type;
+            continue;
+        }
+        if (c == t.id)
+            continue;
+        if (implicit_cost(t.id, c) > 0 && (implicit_cost(c, t.id) < 0 || is_preferred(c)))
+            t = SQL_TYPE(c);
+        else if (implicit_cost(c, t.id) < 0) {
+            char a[64], b[64];
+            return BIND_ERR(ctx, "42804", es[i]->location, "%s types %s and %s cannot be matched", context,
+                            bind_type_str(t, a, sizeof(a)), bind_type_str(es[i]->type, b, sizeof(b)));
+        }
+    }
+    if (t.id == SQL_UNKNOWN)
+        t = SQL_TYPE(SQL_TEXT);
+    *out = t;
+    return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Function and operator resolution
+ * ---------------------------------------------------------------------------------------------- */
+
+static SqlTypeId fn_decl_arg(const SqlFnDef *d, uint32_t i)
+{
+    if (i < d->n_args)
+        return d->args[i];
+    return d->args[d->n_args ? d->n_args - 1 : 0];
+}
+
+/* Cost of calling d with these argument types, or -1 if it cannot be called. Lower is better; the
+ * weights order candidates as PostgreSQL's func_select_candidate does: most arguments matching exactly,
+ * then most arguments converted to their category's preferred type, then the cheapest casts. */
+static int fn_candidate_cost(const SqlFnDef *d, Expr **args, uint32_t n, SqlTypeId *anyelem)
+{
+    if (n < d->n_args || (n > d->n_args && !d->is_variadic))
+        return -1;
+    int cost = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        SqlTypeId want = fn_decl_arg(d, i), have = args[i]->type.id;
+        if (want == SQL_FN_ANY || want == SQL_FN_ANYELEMENT || have == SQL_UNKNOWN)
+            continue;
+        if (want != have)
+            cost += 100000;                      /* one fewer exact match */
+        if (want != have && !is_preferred(want))
+            cost += 1000;                        /* a conversion to a non-preferred type */
+    }
+    *anyelem = SQL_UNKNOWN;
+    for (uint32_t i = 0; i < n; i++) {
+        SqlTypeId want = fn_decl_arg(d, i), have = args[i]->type.id;
+        if (want == SQL_FN_ANY)
+            continue;
+        if (want == SQL_FN_ANYELEMENT) {
+            if (have == SQL_UNKNOWN)
+                continue;
+            if (*anyelem == SQL_UNKNOWN)
+                *anyelem = have;
+            else if (*anyelem != have) {
+                if (implicit_cost(have, *anyelem) >= 0)
+                    cost += 2;
+                else if (implicit_cost(*anyelem, have) >= 0)
+                    *anyelem = have, cost += 2;
+                else
+                    return -1;
+            }
+            continue;
+        }
+        if (have == SQL_UNKNOWN) {
+            /* an unknown literal fits any type; a string-category target is preferred */
+            cost += is_string_type(want) ? 1 : 2;
+            continue;
+        }
+        int c = implicit_cost(have, want);
+        if (c < 0)
+            return -1;
+        cost += c;
+    }
+    return cost;
+}
+
+static void fn_signature(const char *name, Expr **args, uint32_t n, char *out, size_t cap)
+{
+    size_t len = (size_t)snprintf(out, cap, "%s(", name);
+    for (uint32_t i = 0; i < n && len < cap; i++) {
+        char t[64];
+        sql_type_format(args[i]->type, t, sizeof(t));
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? ", " : "", t);
+    }
+    if (len < cap)
+        snprintf(out + len, cap - len, ")");
+}
+
+/* Resolve name(args) (an operator when is_op), coercing args in place. */
+static int bind_resolve_fn(BindCtx *ctx, const char *name, int is_op, Expr **args, uint32_t n, int location,
+                           const SqlFnDef **out_def, SqlType *out_type)
+{
+    const SqlFnDef *const *defs = NULL;
+    size_t n_defs = sql_fn_lookup(name, &defs);
+    /* PostgreSQL: for a binary operator with one unknown side, first try the other side's type. */
+    if (is_op && n == 2) {
+        for (int side = 0; side < 2; side++) {
+            Expr *u = args[side], *k = args[1 - side];
+            if (is_unknown_literal(u) && k->type.id != SQL_UNKNOWN) {
+                for (size_t i = 0; i < n_defs; i++) {
+                    const SqlFnDef *d = defs[i];
+                    if (d->n_args == 2 && d->args[side] == k->type.id && d->args[1 - side] == k->type.id) {
+                        if (bind_coerce(ctx, &args[side], k->type, 0, u->location))
+                            return WEIR_ERROR;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    const SqlFnDef *best = NULL;
+    int best_cost = -1;
+    SqlTypeId best_elem = SQL_UNKNOWN;
+    for (size_t i = 0; i < n_defs; i++) {
+        SqlTypeId elem;
+        int c = fn_candidate_cost(defs[i], args, n, &elem);
+        if (c >= 0 && (best_cost < 0 || c < best_cost)) {
+            best = defs[i];
+            best_cost = c;
+            best_elem = elem;
+        }
+    }
+    if (!best) {
+        char sig[256];
+        if (is_op && n == 2) {
+            char a[64], b[64];
+            sql_error_set(ctx->err, "42883", bind_pos(ctx, location), "operator does not exist: %s %s %s",
+                          bind_type_str(args[0]->type, a, sizeof(a)), name, bind_type_str(args[1]->type, b, sizeof(b)));
+            snprintf(ctx->err->hint, sizeof(ctx->err->hint),
+                     "No operator matches the given name and argument types. You might need to add explicit type "
+                     "casts.");
+            return WEIR_ERROR;
+        }
+        fn_signature(name, args, n, sig, sizeof(sig));
+        sql_error_set(ctx->err, "42883", bind_pos(ctx, location), "%s %s does not exist", is_op ? "operator" : "function",
+                      sig);
+        snprintf(ctx->err->hint, sizeof(ctx->err->hint),
+                 "No %s matches the given name and argument types. You might need to add explicit type casts.",
+                 is_op ? "operator" : "function");
+        return WEIR_ERROR;
+    }
+    if (best_elem == SQL_UNKNOWN)
+        best_elem = SQL_TEXT;
+    for (uint32_t i = 0; i < n; i++) {
+        SqlTypeId want = fn_decl_arg(best, i);
+        if (want == SQL_FN_ANY) {
+            if (args[i]->type.id == SQL_UNKNOWN && bind_coerce(ctx, &args[i], SQL_TYPE(SQL_TEXT), 0, args[i]->location))
+                return WEIR_ERROR;
+            continue;
+        }
+        if (want == SQL_FN_ANYELEMENT)
+            want = best_elem;
+        if (bind_coerce(ctx, &args[i], SQL_TYPE(want), 0, args[i]->location))
+            return WEIR_ERROR;
+    }
+    SqlTypeId ret = best->ret;
+    if (ret == SQL_FN_ANYELEMENT)
+        ret = best_elem;
+    else if (ret == SQL_FN_RET_ARG0)
+        ret = n ? args[0]->type.id : SQL_TEXT;
+    *out_def = best;
+    *out_type = SQL_TYPE(ret);
+    return WEIR_OK;
+}
+
+/* Build a call expression, running the definition's init for constant arguments. */
+Expr *bind_call(BindCtx *ctx, const char *name, int is_op, Expr **args, uint32_t n, int location)
+{
+    const SqlFnDef *def;
+    SqlType type;
+    if (bind_resolve_fn(ctx, name, is_op, args, n, location, &def, &type))
+        return NULL;
+    Expr *e = bind_expr_new(ctx, EXPR_FUNC, type, location, n);
+    if (!e) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    if (n)
+        memcpy(e->args, args, n * sizeof(*args));
+    e->u.fn.def = def;
+    if (def->init) {
+        const SqlValue **consts = ARENA_NEW(ctx->arena, const SqlValue *, n ? n : 1);
+        if (!consts) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            consts[i] = e->args[i]->kind == EXPR_CONST ? &e->args[i]->u.cval : NULL;
+        if (def->init(ctx->arena, consts, n, &e->u.fn.state, ctx->err)) {
+            if (ctx->err->position == 0)
+                ctx->err->position = bind_pos(ctx, location);
+            return NULL;
+        }
+    }
+    return e;
+}
+
+/* A comparison function for the pair (a, b), coercing both to a common type, for IN/NULLIF/... */
+int bind_cmp_def(BindCtx *ctx, const char *op, Expr **a, Expr **b, int location, const SqlFnDef **def,
+                        void **state)
+{
+    Expr *pair[2] = {*a, *b};
+    SqlType t;
+    if (bind_resolve_fn(ctx, op, 1, pair, 2, location, def, &t))
+        return WEIR_ERROR;
+    *a = pair[0];
+    *b = pair[1];
+    *state = NULL;
+    return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Expressions
+ * ---------------------------------------------------------------------------------------------- */
+
+const char *bind_node_str(const PgQuery__Node *n)
+{
+    return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : NULL;
+}
+
+/* ASCII lower-case copy of s into out (cap bytes). */
+void bind_lower_copy(const char *s, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", s);
+    for (char *p = out; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+}
+
+/* The last name of a qualified name list, skipping "pg_catalog." */
+const char *bind_qualified_last(PgQuery__Node **names, size_t n)
+{
+    return n ? bind_node_str(names[n - 1]) : NULL;
+}
+
+static Expr *bind_const(BindCtx *ctx, PgQuery__AConst *c)
+{
+    Expr *e = bind_expr_new(ctx, EXPR_CONST, SQL_TYPE(SQL_UNKNOWN), c->location, 0);
+    if (!e) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    SqlValue *v = &e->u.cval;
+    if (c->isnull) {
+        v->is_null = 1;
+        return e;
+    }
+    switch (c->val_case) {
+    case PG_QUERY__A__CONST__VAL_IVAL:
+        e->type = SQL_TYPE(SQL_INT4);
+        v->u.i = c->ival ? c->ival->ival : 0;
+        break;
+    case PG_QUERY__A__CONST__VAL_FVAL: {
+        /* an integer too big for int4 arrives here too: int8 if it fits, else numeric */
+        const char *s = c->fval->fval;
+        int is_int = 1;
+        for (const char *p = s; *p; p++)
+            if (!(*p >= '0' && *p <= '9') && !(p == s && *p == '-'))
+                is_int = 0;
+        SqlType t = SQL_TYPE(SQL_NUMERIC);
+        if (is_int && strlen(s) <= 19) {
+            char *end;
+            errno = 0;
+            long long x = strtoll(s, &end, 10);
+            if (errno == 0 && *end == 0) {
+                t = SQL_TYPE(SQL_INT8);
+                v->u.i = x;
+                e->type = t;
+                break;
+            }
+        }
+        if (sql_value_from_text(t, s, strlen(s), &ctx->sess->fmt, ctx->arena, v, ctx->err)) {
+            if (ctx->err->position == 0)
+                ctx->err->position = bind_pos(ctx, c->location);
+            return NULL;
+        }
+        e->type = t;
+        break;
+    }
+    case PG_QUERY__A__CONST__VAL_BOOLVAL:
+        e->type = SQL_TYPE(SQL_BOOL);
+        v->u.b = c->boolval && c->boolval->boolval;
+        break;
+    case PG_QUERY__A__CONST__VAL_SVAL: {
+        const char *s = c->sval ? c->sval->sval : "";
+        char *copy = arena_try_strndup(ctx->arena, s, strlen(s));
+        if (!copy) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        v->u.s = (Slice){(const uint8_t *)copy, strlen(copy)};
+        break; /* stays unknown until the context types it */
+    }
+    default:
+        BIND_ERR(ctx, "0A000", c->location, "bit-string literals are not supported");
+        return NULL;
+    }
+    v->type = e->type;
+    return e;
+}
+
+static Expr *bind_param(BindCtx *ctx, PgQuery__ParamRef *p)
+{
+    if (p->number < 1 || p->number > 65535) {
+        BIND_ERR(ctx, "42P02", p->location, "there is no parameter $%d", p->number);
+        return NULL;
+    }
+    uint32_t idx = (uint32_t)p->number - 1;
+    if (idx >= ctx->n_params) {
+        SqlType *nt = ARENA_NEW(ctx->arena, SqlType, idx + 1);
+        if (!nt) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        for (uint32_t i = 0; i <= idx; i++)
+            nt[i] = i < ctx->n_params ? ctx->param_types[i] : SQL_TYPE(SQL_UNKNOWN);
+        ctx->param_types = nt;
+        ctx->n_params = idx + 1;
+    }
+    Expr *e = bind_expr_new(ctx, EXPR_PARAM, ctx->param_types[idx], p->location, 0);
+    if (!e) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    e->u.param = idx;
+    return e;
+}
+
+/* A TypeName node to a SqlType (with typmods). */
+int bind_type_name(BindCtx *ctx, PgQuery__TypeName *tn, SqlType *out)
+{
+    char name[128] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < tn->n_names; i++) {
+        const char *s = bind_node_str(tn->names[i]);
+        if (!s || (i == 0 && tn->n_names > 1 && strcmp(s, "pg_catalog") == 0))
+            continue;
+        len += (size_t)snprintf(name + len, sizeof(name) - len, "%s%s", len ? "." : "", s);
+    }
+    if (tn->n_array_bounds && len + 2 < sizeof(name))
+        snprintf(name + len, sizeof(name) - len, "[]");
+    SqlTypeId id;
+    if (sql_type_from_name(name, &id)) {
+        BIND_ERR(ctx, "42704", tn->location, "type \"%s\" does not exist", name);
+        return WEIR_ERROR;
+    }
+    int32_t mods[2] = {-1, -1};
+    for (size_t i = 0; i < tn->n_typmods && i < 2; i++) {
+        PgQuery__Node *m = tn->typmods[i];
+        if (m->node_case == PG_QUERY__NODE__NODE_A_CONST && m->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+            mods[i] = m->a_const->ival ? m->a_const->ival->ival : 0;
+    }
+    int32_t typmod = -1;
+    switch (id) {
+    case SQL_VARCHAR:
+    case SQL_BPCHAR:
+        if (mods[0] >= 0)
+            typmod = mods[0] + 4;
+        else if (id == SQL_BPCHAR && strcmp(name, "bpchar") != 0)
+            typmod = 1 + 4; /* char without length is char(1) */
+        break;
+    case SQL_NUMERIC:
+        if (mods[0] >= 0)
+            typmod = ((mods[0] << 16) | (mods[1] >= 0 ? mods[1] : 0)) + 4;
+        break;
+    case SQL_TIMESTAMP:
+    case SQL_TIMESTAMPTZ:
+    case SQL_TIME:
+        if (mods[0] >= 0)
+            typmod = mods[0] > 6 ? 6 : mods[0];
+        break;
+    default:
+        break;
+    }
+    *out = (SqlType){id, typmod};
+    return WEIR_OK;
+}
+
+
+static Expr *bind_func_call(BindCtx *ctx, PgQuery__FuncCall *fc)
+{
+    const char *name = bind_qualified_last(fc->funcname, fc->n_funcname);
+    if (!name) {
+        BIND_ERR(ctx, "42601", fc->location, "syntax error in function name");
+        return NULL;
+    }
+    if (fc->over)
+        return bind_window_call(ctx, fc, name);
+    if (bind_is_agg(fc, name)) {
+        if (!ctx->agg) {
+            BIND_ERR(ctx, "42803", fc->location, "aggregate functions are not allowed here");
+            return NULL;
+        }
+        return bind_agg_call(ctx, fc, name);
+    }
+    if (fc->agg_distinct || fc->n_agg_order || fc->agg_filter || fc->agg_within_group) {
+        BIND_ERR(ctx, "42809", fc->location, "%s is not an aggregate function", name);
+        return NULL;
+    }
+    uint32_t n = (uint32_t)fc->n_args;
+    Expr **args = ARENA_NEW(ctx->arena, Expr *, n ? n : 1);
+    if (!args) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (!(args[i] = bind_expr(ctx, fc->args[i])))
+            return NULL;
+    char lname[128];
+    bind_lower_copy(name, lname, sizeof(lname));
+    return bind_call(ctx, lname, 0, args, n, fc->location);
+}
+
+static Expr *bind_aexpr(BindCtx *ctx, PgQuery__AExpr *a)
+{
+    const char *op = bind_qualified_last(a->name, a->n_name);
+    switch (a->kind) {
+    case PG_QUERY__A__EXPR__KIND__AEXPR_OP:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE: {
+        if (!op) {
+            BIND_ERR(ctx, "42601", a->location, "syntax error at operator");
+            return NULL;
+        }
+        Expr *args[2];
+        uint32_t n = 0;
+        if (a->lexpr && !(args[n++] = bind_expr(ctx, a->lexpr)))
+            return NULL;
+        if (a->rexpr && !(args[n++] = bind_expr(ctx, a->rexpr)))
+            return NULL;
+        Expr **heap = ARENA_NEW(ctx->arena, Expr *, 2);
+        if (!heap) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        memcpy(heap, args, n * sizeof(*args));
+        return bind_call(ctx, op, 1, heap, n, a->location);
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_DISTINCT:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF: {
+        Expr *l = bind_expr(ctx, a->lexpr);
+        Expr *r = l ? bind_expr(ctx, a->rexpr) : NULL;
+        if (!r)
+            return NULL;
+        const SqlFnDef *def;
+        void *state;
+        if (bind_cmp_def(ctx, "=", &l, &r, a->location, &def, &state))
+            return NULL;
+        ExprKind k = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT       ? EXPR_DISTINCT
+                     : a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_DISTINCT ? EXPR_NOT_DISTINCT
+                                                                                : EXPR_NULLIF;
+        Expr *e = bind_expr_new(ctx, k, k == EXPR_NULLIF ? l->type : SQL_TYPE(SQL_BOOL), a->location, 2);
+        if (!e) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        e->args[0] = l;
+        e->args[1] = r;
+        e->u.cmp.def = def;
+        e->u.cmp.state = state;
+        return e;
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
+        Expr *l = bind_expr(ctx, a->lexpr);
+        if (!l)
+            return NULL;
+        if (!a->rexpr || a->rexpr->node_case != PG_QUERY__NODE__NODE_LIST) {
+            BIND_ERR(ctx, "0A000", a->location, "IN with a subquery is not supported here yet");
+            return NULL;
+        }
+        PgQuery__List *list = a->rexpr->list;
+        uint32_t n = (uint32_t)list->n_items;
+        Expr *e = bind_expr_new(ctx, EXPR_IN, SQL_TYPE(SQL_BOOL), a->location, n + 1);
+        if (!e) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        e->args[0] = l;
+        for (uint32_t i = 0; i < n; i++)
+            if (!(e->args[i + 1] = bind_expr(ctx, list->items[i])))
+                return NULL;
+        SqlType t;
+        if (bind_common_type(ctx, e->args, n + 1, "IN", &t))
+            return NULL;
+        for (uint32_t i = 0; i <= n; i++)
+            if (bind_coerce(ctx, &e->args[i], t, 0, e->args[i]->location))
+                return NULL;
+        Expr *x = e->args[0], *y = e->args[1];
+        if (bind_cmp_def(ctx, "=", &x, &y, a->location, &e->u.cmp.def, &e->u.cmp.state))
+            return NULL;
+        e->u.cmp.negated = op && strcmp(op, "<>") == 0;
+        return e;
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN: {
+        /* x BETWEEN a AND b  ==  x >= a AND x <= b */
+        if (!a->rexpr || a->rexpr->node_case != PG_QUERY__NODE__NODE_LIST || a->rexpr->list->n_items != 2) {
+            BIND_ERR(ctx, "42601", a->location, "syntax error in BETWEEN");
+            return NULL;
+        }
+        int neg = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN;
+        Expr *x1 = bind_expr(ctx, a->lexpr);
+        Expr *x2 = x1 ? bind_expr(ctx, a->lexpr) : NULL;
+        Expr *lo = x2 ? bind_expr(ctx, a->rexpr->list->items[0]) : NULL;
+        Expr *hi = lo ? bind_expr(ctx, a->rexpr->list->items[1]) : NULL;
+        if (!hi)
+            return NULL;
+        Expr **p1 = ARENA_NEW(ctx->arena, Expr *, 2), **p2 = ARENA_NEW(ctx->arena, Expr *, 2);
+        if (!p1 || !p2) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        p1[0] = x1, p1[1] = lo, p2[0] = x2, p2[1] = hi;
+        Expr *c1 = bind_call(ctx, neg ? "<" : ">=", 1, p1, 2, a->location);
+        Expr *c2 = c1 ? bind_call(ctx, neg ? ">" : "<=", 1, p2, 2, a->location) : NULL;
+        if (!c2)
+            return NULL;
+        Expr *e = bind_expr_new(ctx, neg ? EXPR_OR : EXPR_AND, SQL_TYPE(SQL_BOOL), a->location, 2);
+        if (!e) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        e->args[0] = c1;
+        e->args[1] = c2;
+        return e;
+    }
+    default:
+        BIND_ERR(ctx, "0A000", a->location, "this kind of operator expression is not supported yet");
+        return NULL;
+    }
+}
+
+static Expr *bind_bool_expr(BindCtx *ctx, PgQuery__BoolExpr *b)
+{
+    ExprKind k = b->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR  ? EXPR_AND
+                 : b->boolop == PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR ? EXPR_OR
+                                                                  : EXPR_NOT;
+    Expr *e = bind_expr_new(ctx, k, SQL_TYPE(SQL_BOOL), b->location, (uint32_t)b->n_args);
+    if (!e) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < e->n_args; i++) {
+        if (!(e->args[i] = bind_expr(ctx, b->args[i])))
+            return NULL;
+        if (e->args[i]->type.id != SQL_BOOL) {
+            if (is_unknown_literal(e->args[i])) {
+                if (bind_coerce(ctx, &e->args[i], SQL_TYPE(SQL_BOOL), 0, e->args[i]->location))
+                    return NULL;
+            } else {
+                char t[64];
+                BIND_ERR(ctx, "42804", e->args[i]->location, "argument of %s must be type boolean, not type %s",
+                         k == EXPR_AND ? "AND" : k == EXPR_OR ? "OR" : "NOT", bind_type_str(e->args[i]->type, t, sizeof(t)));
+                return NULL;
+            }
+        }
+    }
+    return e;
+}
+
+static Expr *bind_case(BindCtx *ctx, PgQuery__CaseExpr *c)
+{
+    uint32_t n_when = (uint32_t)c->n_args;
+    Expr *operand = NULL;
+    if (c->arg && !(operand = bind_expr(ctx, c->arg)))
+        return NULL;
+    Expr *e = bind_expr_new(ctx, EXPR_CASE, SQL_TYPE(SQL_UNKNOWN), c->location, 2 * n_when + (c->defresult ? 1 : 0));
+    Expr **results = ARENA_NEW(ctx->arena, Expr *, n_when + 1);
+    if (!e || !results) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    e->u.has_else = c->defresult != NULL;
+    for (uint32_t i = 0; i < n_when; i++) {
+        PgQuery__CaseWhen *w = c->args[i]->case_when;
+        Expr *cond = bind_expr(ctx, w->expr);
+        if (!cond)
+            return NULL;
+        if (operand) {
+            /* CASE x WHEN v: x = v, with the operand bound again per arm (it is cheap and pure) */
+            Expr *x = bind_expr(ctx, c->arg);
+            Expr **p = ARENA_NEW(ctx->arena, Expr *, 2);
+            if (!x || !p) {
+                if (!ctx->err->sqlstate[0])
+                    bind_oom(ctx);
+                return NULL;
+            }
+            p[0] = x;
+            p[1] = cond;
+            if (!(cond = bind_call(ctx, "=", 1, p, 2, w->location)))
+                return NULL;
+        } else if (cond->type.id != SQL_BOOL && bind_coerce(ctx, &cond, SQL_TYPE(SQL_BOOL), 0, cond->location)) {
+            return NULL;
+        }
+        e->args[2 * i] = cond;
+        if (!(e->args[2 * i + 1] = results[i] = bind_expr(ctx, w->result)))
+            return NULL;
+    }
+    uint32_t n_res = n_when;
+    if (c->defresult) {
+        if (!(e->args[e->n_args - 1] = results[n_res++] = bind_expr(ctx, c->defresult)))
+            return NULL;
+    }
+    SqlType t;
+    if (bind_common_type(ctx, results, n_res, "CASE", &t))
+        return NULL;
+    for (uint32_t i = 0; i < n_when; i++)
+        if (bind_coerce(ctx, &e->args[2 * i + 1], t, 0, e->args[2 * i + 1]->location))
+            return NULL;
+    if (c->defresult && bind_coerce(ctx, &e->args[e->n_args - 1], t, 0, e->args[e->n_args - 1]->location))
+        return NULL;
+    e->type = t;
+    return e;
+}
+
+static Expr *bind_list_expr(BindCtx *ctx, ExprKind k, PgQuery__Node **items, size_t n_items, int location,
+                            const char *context)
+{
+    Expr *e = bind_expr_new(ctx, k, SQL_TYPE(SQL_UNKNOWN), location, (uint32_t)n_items);
+    if (!e) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < e->n_args; i++)
+        if (!(e->args[i] = bind_expr(ctx, items[i])))
+            return NULL;
+    SqlType t;
+    if (bind_common_type(ctx, e->args, e->n_args, context, &t))
+        return NULL;
+    for (uint32_t i = 0; i < e->n_args; i++)
+        if (bind_coerce(ctx, &e->args[i], t, 0, e->args[i]->location))
+            return NULL;
+    e->type = t;
+    if (k == EXPR_GREATEST || k == EXPR_LEAST) {
+        Expr *x = e->args[0], *y = e->n_args > 1 ? e->args[1] : e->args[0];
+        if (bind_cmp_def(ctx, k == EXPR_GREATEST ? ">" : "<", &x, &y, location, &e->u.cmp.def, &e->u.cmp.state))
+            return NULL;
+    }
+    return e;
+}
+
+static Expr *bind_sqlvalue_function(BindCtx *ctx, PgQuery__SQLValueFunction *f)
+{
+    const char *name = NULL;
+    switch (f->op) {
+    case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE: name = "current_date"; break;
+    case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP:
+    case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N: name = "now"; break;
+    case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
+    case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N: name = "localtimestamp"; break;
+    case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER:
+    case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
+    case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE: name = "current_user"; break;
+    case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER: name = "session_user"; break;
+    case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG: name = "current_database"; break;
+    case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA: name = "current_schema"; break;
+    default:
+        BIND_ERR(ctx, "0A000", f->location, "this SQL value function is not supported yet");
+        return NULL;
+    }
+    return bind_call(ctx, name, 0, NULL, 0, f->location);
+}
+
+/* A column reference: "col" or "rel.col", resolved in the scope. */
+static Expr *bind_column_ref(BindCtx *ctx, PgQuery__ColumnRef *cr)
+{
+    const char *rel = NULL, *col = NULL;
+    if (cr->n_fields == 1) {
+        col = bind_node_str(cr->fields[0]);
+    } else if (cr->n_fields == 2) {
+        rel = bind_node_str(cr->fields[0]);
+        col = bind_node_str(cr->fields[1]);
+    } else if (cr->n_fields == 3) { /* schema.rel.col: the schema is ignored (one schema, public) */
+        rel = bind_node_str(cr->fields[1]);
+        col = bind_node_str(cr->fields[2]);
+    }
+    if (!col) {
+        BIND_ERR(ctx, "42601", cr->location, "\"*\" is not allowed here");
+        return NULL;
+    }
+    /* innermost query first, then the enclosing ones (a subquery's outer references) */
+    const ScopeCol *found = NULL;
+    uint32_t level = 0;
+    int rel_seen = 0;
+    for (Scope *sc = ctx->scope; sc && !found; sc = sc->parent, level++) {
+        for (uint32_t i = 0; i < sc->n; i++) {
+            const ScopeCol *c = &sc->cols[i];
+            if (rel && strcmp(c->rel, rel) != 0)
+                continue;
+            rel_seen = 1;
+            if (strcmp(c->name, col) != 0 || (!rel && c->is_merged))
+                continue;
+            if (found) {
+                BIND_ERR(ctx, "42702", cr->location, "column reference \"%s\" is ambiguous", col);
+                return NULL;
+            }
+            found = c;
+        }
+        if (found)
+            break;
+    }
+    if (!found) {
+        if (rel && !rel_seen)
+            BIND_ERR(ctx, "42P01", cr->location, "missing FROM-clause entry for table \"%s\"", rel);
+        else if (rel)
+            BIND_ERR(ctx, "42703", cr->location, "column %s.%s does not exist", rel, col);
+        else
+            BIND_ERR(ctx, "42703", cr->location, "column \"%s\" does not exist", col);
+        return NULL;
+    }
+    if (found->needed)
+        *found->needed = 1;
+    Expr *e = bind_expr_new(ctx, level ? EXPR_OUTER : EXPR_COL, found->type, cr->location, 0);
+    if (!e) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    if (level) {
+        e->u.outer.level = level;
+        e->u.outer.col = found->index;
+        Scope *sc = ctx->scope;
+        for (uint32_t l = 0; l < level; l++, sc = sc->parent)
+            sc->has_outer_refs = 1;
+    } else {
+        e->u.col = found->index;
+    }
+    return e;
+}
+
+Expr *bind_expr(BindCtx *ctx, PgQuery__Node *n)
+{
+    if (!n) {
+        sql_error_set(ctx->err, "XX000", 0, "internal error: missing expression");
+        return NULL;
+    }
+    switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_A_CONST:
+        return bind_const(ctx, n->a_const);
+    case PG_QUERY__NODE__NODE_PARAM_REF:
+        return bind_param(ctx, n->param_ref);
+    case PG_QUERY__NODE__NODE_TYPE_CAST: {
+        Expr *arg = bind_expr(ctx, n->type_cast->arg);
+        SqlType t;
+        if (!arg || bind_type_name(ctx, n->type_cast->type_name, &t))
+            return NULL;
+        if (bind_coerce(ctx, &arg, t, 1, n->type_cast->location))
+            return NULL;
+        return arg;
+    }
+    case PG_QUERY__NODE__NODE_A_EXPR:
+        return bind_aexpr(ctx, n->a_expr);
+    case PG_QUERY__NODE__NODE_BOOL_EXPR:
+        return bind_bool_expr(ctx, n->bool_expr);
+    case PG_QUERY__NODE__NODE_NULL_TEST: {
+        Expr *arg = bind_expr(ctx, n->null_test->arg);
+        if (!arg)
+            return NULL;
+        ExprKind k = n->null_test->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? EXPR_IS_NULL : EXPR_IS_NOT_NULL;
+        Expr *e = bind_expr_new(ctx, k, SQL_TYPE(SQL_BOOL), n->null_test->location, 1);
+        if (!e) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        if (arg->type.id == SQL_UNKNOWN && bind_coerce(ctx, &arg, SQL_TYPE(SQL_TEXT), 0, arg->location))
+            return NULL;
+        e->args[0] = arg;
+        return e;
+    }
+    case PG_QUERY__NODE__NODE_BOOLEAN_TEST: {
+        PgQuery__BooleanTest *bt = n->boolean_test;
+        Expr *arg = bind_expr(ctx, bt->arg);
+        if (!arg || bind_coerce(ctx, &arg, SQL_TYPE(SQL_BOOL), 0, bt->location))
+            return NULL;
+        Expr *e = bind_expr_new(ctx, EXPR_IS_TRUE, SQL_TYPE(SQL_BOOL), bt->location, 1);
+        if (!e) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        e->args[0] = arg;
+        switch (bt->booltesttype) {
+        case PG_QUERY__BOOL_TEST_TYPE__IS_TRUE: e->u.test.want = 1; break;
+        case PG_QUERY__BOOL_TEST_TYPE__IS_NOT_TRUE: e->u.test.want = 1, e->u.test.negated = 1; break;
+        case PG_QUERY__BOOL_TEST_TYPE__IS_FALSE: e->u.test.want = 0; break;
+        case PG_QUERY__BOOL_TEST_TYPE__IS_NOT_FALSE: e->u.test.want = 0, e->u.test.negated = 1; break;
+        case PG_QUERY__BOOL_TEST_TYPE__IS_UNKNOWN: e->kind = EXPR_IS_NULL; break;
+        default: e->kind = EXPR_IS_NOT_NULL; break;
+        }
+        return e;
+    }
+    case PG_QUERY__NODE__NODE_CASE_EXPR:
+        return bind_case(ctx, n->case_expr);
+    case PG_QUERY__NODE__NODE_COALESCE_EXPR:
+        return bind_list_expr(ctx, EXPR_COALESCE, n->coalesce_expr->args, n->coalesce_expr->n_args,
+                              n->coalesce_expr->location, "COALESCE");
+    case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+        return bind_list_expr(ctx, n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? EXPR_GREATEST : EXPR_LEAST,
+                              n->min_max_expr->args, n->min_max_expr->n_args, n->min_max_expr->location,
+                              n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "GREATEST" : "LEAST");
+    case PG_QUERY__NODE__NODE_FUNC_CALL:
+        return bind_func_call(ctx, n->func_call);
+    case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
+        return bind_sqlvalue_function(ctx, n->sqlvalue_function);
+    case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
+        return bind_expr(ctx, n->collate_clause->arg); /* one collation ("C" byte order) */
+    case PG_QUERY__NODE__NODE_COLUMN_REF:
+        return bind_column_ref(ctx, n->column_ref);
+    default:
+        sql_error_set(ctx->err, "0A000", 0, "expression type %d is not supported yet", (int)n->node_case);
+        return NULL;
+    }
+}
+
+/* PostgreSQL's FigureColname: the name of an unnamed target-list column. */
+const char *bind_figure_colname(PgQuery__Node *n)
+{
+    if (!n)
+        return "?column?";
+    switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_COLUMN_REF: {
+        const char *s = bind_qualified_last(n->column_ref->fields, n->column_ref->n_fields);
+        return s ? s : "?column?";
+    }
+    case PG_QUERY__NODE__NODE_FUNC_CALL: {
+        const char *s = bind_qualified_last(n->func_call->funcname, n->func_call->n_funcname);
+        return s ? s : "?column?";
+    }
+    case PG_QUERY__NODE__NODE_TYPE_CAST: {
+        const char *inner = bind_figure_colname(n->type_cast->arg);
+        if (strcmp(inner, "?column?") != 0)
+            return inner;
+        PgQuery__TypeName *tn = n->type_cast->type_name;
+        const char *s = tn ? bind_qualified_last(tn->names, tn->n_names) : NULL;
+        return s ? s : "?column?";
+    }
+    case PG_QUERY__NODE__NODE_CASE_EXPR: return "case";
+    case PG_QUERY__NODE__NODE_COALESCE_EXPR: return "coalesce";
+    case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+        return n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "greatest" : "least";
+    case PG_QUERY__NODE__NODE_A_EXPR:
+        return n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF ? "nullif" : "?column?";
+    case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
+        switch (n->sqlvalue_function->op) {
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE: return "current_date";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N: return "current_timestamp";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N: return "localtimestamp";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER: return "current_user";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER: return "session_user";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER: return "user";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG: return "current_catalog";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA: return "current_schema";
+        default: return "?column?";
+        }
+    default:
+        return "?column?";
+    }
+}
+
