@@ -39,7 +39,7 @@ typedef struct Scope {
 
 /* WITH: the common table expressions visible to a query (innermost first). */
 typedef struct CteScope {
-    PgQuery__CommonTableExpr **ctes;
+    PgQuery__Node **ctes; /* CommonTableExpr nodes */
     size_t n;
     struct CteScope *parent;
 } CteScope;
@@ -70,6 +70,7 @@ typedef struct BoundStmt {
     int if_not_exists, if_exists;
     const char **drop_names;
     uint32_t n_drop;
+    int correlated;           /* a subquery that references an enclosing query's columns */
 } BoundStmt;
 
 typedef struct BindCtx {

@@ -943,6 +943,8 @@ Expr *bind_expr(BindCtx *ctx, PgQuery__Node *n)
     }
     case PG_QUERY__NODE__NODE_A_EXPR:
         return bind_aexpr(ctx, n->a_expr);
+    case PG_QUERY__NODE__NODE_SUB_LINK:
+        return bind_sublink(ctx, n->sub_link);
     case PG_QUERY__NODE__NODE_BOOL_EXPR:
         return bind_bool_expr(ctx, n->bool_expr);
     case PG_QUERY__NODE__NODE_NULL_TEST: {

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "exec/catalog.h"
+#include "exec/syscat.h"
 #include "sql/numeric.h"
 
 /* ------------------------------------------------------------------------------------------------
@@ -100,6 +101,123 @@ static int bind_values(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
     return WEIR_OK;
 }
 
+/* ------------------------------------------------------------------------------------------------
+ * Expression surgery for planning joins
+ * ---------------------------------------------------------------------------------------------- */
+
+/* The range of input columns e reads (lo > hi when none) and whether it holds something that cannot be
+ * moved to another operator (a subquery: its outer references index this query's full row). */
+static void expr_span(const Expr *e, uint32_t *lo, uint32_t *hi, int *pinned)
+{
+    if (e->kind == EXPR_COL) {
+        if (e->u.col < *lo)
+            *lo = e->u.col;
+        if (e->u.col > *hi || *hi == UINT32_MAX)
+            *hi = e->u.col;
+    }
+    if (e->kind == EXPR_SUBLINK || e->kind == EXPR_AGGREF || e->kind == EXPR_WINREF)
+        *pinned = 1;
+    for (uint32_t i = 0; i < e->n_args; i++)
+        expr_span(e->args[i], lo, hi, pinned);
+}
+
+typedef struct Span {
+    uint32_t lo, hi; /* hi == UINT32_MAX: no column */
+    int pinned;
+} Span;
+
+static Span span_of(const Expr *e)
+{
+    Span s = {UINT32_MAX, UINT32_MAX, 0};
+    expr_span(e, &s.lo, &s.hi, &s.pinned);
+    return s;
+}
+
+static int span_within(Span s, uint32_t lo, uint32_t end)
+{
+    return s.hi != UINT32_MAX && s.lo >= lo && s.hi < end;
+}
+
+/* Shift every column reference of e by delta (e is not shared: each conjunct is bound once). */
+static void expr_shift(Expr *e, int64_t delta)
+{
+    if (e->kind == EXPR_COL)
+        e->u.col = (uint32_t)((int64_t)e->u.col + delta);
+    for (uint32_t i = 0; i < e->n_args; i++)
+        expr_shift(e->args[i], delta);
+}
+
+static int expr_has_correlated(const Expr *e)
+{
+    if (e->kind == EXPR_SUBLINK && e->u.sub.correlated)
+        return 1;
+    for (uint32_t i = 0; i < e->n_args; i++)
+        if (expr_has_correlated(e->args[i]))
+            return 1;
+    return 0;
+}
+
+/* The scope column that reads batch column index, or NULL. */
+static const ScopeCol *scope_col_at(const Scope *sc, uint32_t index)
+{
+    for (uint32_t i = 0; sc && i < sc->n; i++)
+        if (sc->cols[i].index == index)
+            return &sc->cols[i];
+    return NULL;
+}
+
+/* Append the conjuncts of e (flattening ANDs) to list. */
+static int conj_split(BindCtx *ctx, Expr *e, Expr ***list, uint32_t *n, uint32_t *cap)
+{
+    if (e->kind == EXPR_AND) {
+        for (uint32_t i = 0; i < e->n_args; i++)
+            if (conj_split(ctx, e->args[i], list, n, cap))
+                return WEIR_ERROR;
+        return WEIR_OK;
+    }
+    if (*n == *cap) {
+        uint32_t nc = *cap ? *cap * 2 : 8;
+        Expr **nl = ARENA_NEW(ctx->arena, Expr *, nc);
+        if (!nl)
+            return bind_oom(ctx);
+        if (*n)
+            memcpy(nl, *list, *n * sizeof(Expr *));
+        *list = nl;
+        *cap = nc;
+    }
+    (*list)[(*n)++] = e;
+    return WEIR_OK;
+}
+
+/* The AND of conjuncts (NULL when none). */
+static Expr *conj_join(BindCtx *ctx, Expr **list, uint32_t n)
+{
+    if (n == 0)
+        return NULL;
+    if (n == 1)
+        return list[0];
+    Expr *e = bind_expr_new(ctx, EXPR_AND, SQL_TYPE(SQL_BOOL), list[0]->location, n);
+    if (!e) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    memcpy(e->args, list, n * sizeof(Expr *));
+    return e;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * FROM items
+ * ---------------------------------------------------------------------------------------------- */
+
+/* A bound FROM item: the operator producing its rows and the columns it makes visible (ScopeCol.index
+ * counts from the operator's first output column). */
+typedef struct FromItem {
+    Op *op;
+    ScopeCol *cols;
+    uint32_t n;
+    uint8_t is_scan; /* op is an OP_SCAN (WHERE conjuncts on it are offered to bind_scan_pushdown) */
+} FromItem;
+
 typedef struct CatalogRef {
     SqlCatalog *catalog;
     CatalogTable *table;
@@ -111,16 +229,149 @@ static void catalog_ref_release(void *arg)
     sql_catalog_unref(r->catalog, r->table);
 }
 
-/* FROM with one table over a stream: an OP_SCAN and its scope. */
-static int bind_from(BindCtx *ctx, PgQuery__SelectStmt *s, Op **out)
+static int from_alloc(BindCtx *ctx, FromItem *it, uint32_t n)
 {
-    if (s->n_from_clause != 1 || s->from_clause[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR)
-        return sql_error_set(ctx->err, "0A000", 0, "joins and subqueries in FROM are not supported yet");
-    PgQuery__RangeVar *rv = s->from_clause[0]->range_var;
+    it->n = n;
+    if (!(it->cols = arena_try_calloc(ctx->arena, sizeof(ScopeCol) * (n ? n : 1))))
+        return bind_oom(ctx);
+    return WEIR_OK;
+}
+
+/* Rename an item's columns after its alias: AS a(x, y) renames the first columns (42P10 past the end). */
+static int from_apply_alias(BindCtx *ctx, FromItem *it, const char *rel, PgQuery__Node **colnames, size_t n_colnames,
+                            int location)
+{
+    uint32_t visible = 0;
+    for (uint32_t i = 0; i < it->n; i++)
+        visible += !it->cols[i].is_hidden;
+    if (n_colnames > visible)
+        return BIND_ERR(ctx, "42P10", location, "table \"%s\" has %u columns available but %zu columns specified", rel,
+                        visible, n_colnames);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < it->n; i++) {
+        it->cols[i].rel = rel;
+        if (!it->cols[i].is_hidden && k < n_colnames) {
+            const char *nm = bind_node_str(colnames[k++]);
+            if (nm)
+                it->cols[i].name = nm;
+        }
+    }
+    return WEIR_OK;
+}
+
+static int from_table(BindCtx *ctx, PgQuery__RangeVar *rv, Scope *qs, FromItem *it);
+
+/* A query in FROM (a subquery or a CTE): bound as its own query whose enclosing scope is this query's. */
+static int from_query(BindCtx *ctx, PgQuery__Node *q, Scope *qs, const char *rel, PgQuery__Node **colnames,
+                      size_t n_colnames, int location, FromItem *it)
+{
+    if (!q || q->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+        return BIND_ERR(ctx, "0A000", location, "only SELECT queries are supported in FROM");
+    Scope *saved = ctx->scope;
+    ctx->scope = qs->parent;
+    BoundStmt sub;
+    memset(&sub, 0, sizeof(sub));
+    int rc = bind_select(ctx, q->select_stmt, &sub);
+    ctx->scope = saved;
+    if (rc)
+        return WEIR_ERROR;
+    if (sub.correlated)
+        qs->has_outer_refs = 1; /* it reads the enclosing query's row: so does this query */
+    if (from_alloc(ctx, it, sub.n_cols))
+        return WEIR_ERROR;
+    it->op = sub.root;
+    for (uint32_t i = 0; i < sub.n_cols; i++)
+        it->cols[i] = (ScopeCol){.rel = rel, .name = sub.cols[i].name, .type = sub.cols[i].type, .index = i};
+    return from_apply_alias(ctx, it, rel, colnames, n_colnames, location);
+}
+
+static PgQuery__CommonTableExpr *cte_find(BindCtx *ctx, const char *name, CteScope **where, size_t *index)
+{
+    for (CteScope *cs = ctx->ctes; cs; cs = cs->parent)
+        for (size_t i = 0; i < cs->n; i++) {
+            PgQuery__CommonTableExpr *c = cs->ctes[i]->common_table_expr;
+            if (c->ctename && strcmp(c->ctename, name) == 0) {
+                *where = cs;
+                *index = i;
+                return c;
+            }
+        }
+    return NULL;
+}
+
+static int from_cte(BindCtx *ctx, PgQuery__CommonTableExpr *c, CteScope *where, size_t index,
+                    PgQuery__RangeVar *rv, Scope *qs, FromItem *it)
+{
+    if (ctx->depth > 64)
+        return BIND_ERR(ctx, "54001", rv->location, "WITH queries nest too deeply");
+    /* a CTE sees the CTEs before it in its own WITH (and everything further out), never itself */
+    CteScope visible = {where->ctes, index, where->parent};
+    CteScope *saved = ctx->ctes;
+    ctx->ctes = &visible;
+    ctx->depth++;
+    const char *rel = rv->alias && rv->alias->aliasname ? rv->alias->aliasname : c->ctename;
+    int rc = from_query(ctx, c->ctequery, qs, rel, c->aliascolnames, c->n_aliascolnames, c->location, it);
+    ctx->depth--;
+    ctx->ctes = saved;
+    if (rc)
+        return WEIR_ERROR;
+    if (rv->alias && rv->alias->n_colnames)
+        return from_apply_alias(ctx, it, rel, rv->alias->colnames, rv->alias->n_colnames, rv->location);
+    return WEIR_OK;
+}
+
+static int from_systab(BindCtx *ctx, const SysTableDef *def, PgQuery__RangeVar *rv, FromItem *it)
+{
+    Op *op = bind_op_new(ctx, OP_SYSTAB, def->n_cols, NULL);
+    SysTabSpec *sp = arena_try_calloc(ctx->arena, sizeof(*sp));
+    if (!op || !sp || from_alloc(ctx, it, def->n_cols))
+        return op && sp ? WEIR_ERROR : bind_oom(ctx);
+    sp->def = def;
+    sp->eng = ctx->sess->eng;
+    op->spec = sp;
+    const char *rel = rv->alias && rv->alias->aliasname ? rv->alias->aliasname : def->name;
+    for (uint32_t i = 0; i < def->n_cols; i++) {
+        it->cols[i] = (ScopeCol){.rel = rel, .name = def->col_names[i], .type = def->col_types[i], .index = i,
+                                 .table_oid = def->oid, .attnum = (int16_t)(i + 1)};
+        op->types[i] = def->col_types[i];
+    }
+    it->op = op;
+    if (rv->alias && rv->alias->n_colnames)
+        return from_apply_alias(ctx, it, rel, rv->alias->colnames, rv->alias->n_colnames, rv->location);
+    return WEIR_OK;
+}
+
+/* A table name: a CTE, a system catalog or a table over a stream (PostgreSQL's order: pg_catalog is
+ * implicitly first on the search path, so pg_class is the catalog even if a user table has that name). */
+static int from_table(BindCtx *ctx, PgQuery__RangeVar *rv, Scope *qs, FromItem *it)
+{
+    const char *schema = rv->schemaname && rv->schemaname[0] ? rv->schemaname : NULL;
+    if (rv->catalogname && rv->catalogname[0] && strcmp(rv->catalogname, ctx->sess->database) != 0)
+        return BIND_ERR(ctx, "0A000", rv->location, "cross-database references are not implemented: %s.%s.%s",
+                        rv->catalogname, schema ? schema : "", rv->relname);
+    if (!schema) {
+        CteScope *where;
+        size_t index;
+        PgQuery__CommonTableExpr *c = cte_find(ctx, rv->relname, &where, &index);
+        if (c)
+            return from_cte(ctx, c, where, index, rv, qs, it);
+    }
+    if (!schema || strcmp(schema, "pg_catalog") == 0 || strcmp(schema, "information_schema") == 0) {
+        const SysTableDef *def = syscat_find(schema, rv->relname);
+        if (def)
+            return from_systab(ctx, def, rv, it);
+        if (schema)
+            return BIND_ERR(ctx, "42P01", rv->location, "relation \"%s.%s\" does not exist", schema, rv->relname);
+    } else if (strcmp(schema, "public") != 0) {
+        return BIND_ERR(ctx, "42P01", rv->location, "relation \"%s.%s\" does not exist", schema, rv->relname);
+    }
     SqlEngine *eng = ctx->sess->eng;
     CatalogTable *t = sql_catalog_get(eng->catalog, rv->relname);
-    if (!t)
+    if (!t) {
+        if (schema)
+            return BIND_ERR(ctx, "42P01", rv->location, "relation \"%s.%s\" does not exist", schema, rv->relname);
         return BIND_ERR(ctx, "42P01", rv->location, "relation \"%s\" does not exist", rv->relname);
+    }
     CatalogRef *ref = arena_try_calloc(ctx->arena, sizeof(*ref));
     if (!ref || arena_on_reset(ctx->arena, catalog_ref_release, ref)) {
         sql_catalog_unref(eng->catalog, t);
@@ -132,16 +383,14 @@ static int bind_from(BindCtx *ctx, PgQuery__SelectStmt *s, Op **out)
     uint32_t n = td->n_cols + TABLE_HID_N;
     Op *op = bind_op_new(ctx, OP_SCAN, n, NULL);
     ScanSpec *sp = arena_try_calloc(ctx->arena, sizeof(*sp));
-    Scope *sc = arena_try_calloc(ctx->arena, sizeof(*sc));
-    if (!op || !sp || !sc || !(sp->needed = arena_try_calloc(ctx->arena, n)) ||
-        !(sc->cols = ARENA_NEW(ctx->arena, ScopeCol, n)))
-        return op ? bind_oom(ctx) : WEIR_ERROR;
+    if (!op || !sp || !(sp->needed = arena_try_calloc(ctx->arena, n)) || from_alloc(ctx, it, n))
+        return op && sp ? WEIR_ERROR : bind_oom(ctx);
     sp->table = t;
     sp->store = eng->cfg.store;
     op->spec = sp;
     const char *rel = rv->alias && rv->alias->aliasname && rv->alias->aliasname[0] ? rv->alias->aliasname : td->name;
     for (uint32_t i = 0; i < n; i++) {
-        ScopeCol *c = &sc->cols[i];
+        ScopeCol *c = &it->cols[i];
         c->rel = rel;
         c->index = i;
         c->table_oid = t->oid;
@@ -158,28 +407,417 @@ static int bind_from(BindCtx *ctx, PgQuery__SelectStmt *s, Op **out)
         }
         op->types[i] = c->type;
     }
-    sc->n = n;
-    sc->parent = ctx->scope;
-    ctx->scope = sc;
-    *out = op;
+    it->op = op;
+    it->is_scan = 1;
+    if (rv->alias && rv->alias->n_colnames)
+        return from_apply_alias(ctx, it, rel, rv->alias->colnames, rv->alias->n_colnames, rv->location);
     return WEIR_OK;
 }
 
-int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
+/* Put a filter over an item (pred over the item's own columns); a scan is offered the predicate for
+ * position pushdown. */
+static int from_filter(BindCtx *ctx, FromItem *it, Expr *pred)
 {
-    out->kind = BOUND_QUERY;
-    out->tag = "SELECT";
-    if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED)
-        return sql_error_set(ctx->err, "0A000", 0, "UNION, INTERSECT and EXCEPT are not supported yet");
-    if (s->with_clause)
-        return BIND_ERR(ctx, "0A000", s->with_clause->location, "WITH is not supported yet");
-    if (s->n_values_lists) {
-        if (bind_values(ctx, s, out))
-            return WEIR_ERROR;
-    } else {
+    if (!pred)
+        return WEIR_OK;
+    if (it->is_scan && bind_scan_pushdown(ctx, it->op, pred))
+        return WEIR_ERROR;
+    Op *f = bind_op_new(ctx, OP_FILTER, it->op->n_cols, it->op);
+    if (!f)
+        return WEIR_ERROR;
+    if (it->op->n_cols)
+        memcpy(f->types, it->op->types, it->op->n_cols * sizeof(SqlType));
+    f->pred = pred;
+    it->op = f;
+    it->is_scan = 0;
+    return WEIR_OK;
+}
 
-        if (s->n_window_clause)
-            return sql_error_set(ctx->err, "0A000", 0, "WINDOW clauses are not supported yet");
+/* A = B conjunct between the two sides of a join: the key pair, coerced to one type. */
+static int join_key_of(BindCtx *ctx, Expr *c, uint32_t n_left, uint32_t n_all, Expr **lk, Expr **rk)
+{
+    if (c->kind != EXPR_FUNC || c->n_args != 2 || !c->u.fn.def || strcmp(c->u.fn.def->name, "=") != 0)
+        return 0;
+    Span a = span_of(c->args[0]), b = span_of(c->args[1]);
+    if (a.pinned || b.pinned)
+        return 0;
+    Expr *l, *r;
+    if (span_within(a, 0, n_left) && span_within(b, n_left, n_all))
+        l = c->args[0], r = c->args[1];
+    else if (span_within(b, 0, n_left) && span_within(a, n_left, n_all))
+        l = c->args[1], r = c->args[0];
+    else
+        return 0;
+    /* strip the operator's implicit casts? No: the arguments already have the operator's input types;
+     * a cross-type operator (int4 = int8) leaves them different, so bring both to a common type */
+    if (l->type.id != r->type.id) {
+        Expr *pair[2] = {l, r};
+        SqlType t;
+        SqlError saved = *ctx->err;
+        if (bind_common_type(ctx, pair, 2, "JOIN", &t) || bind_coerce(ctx, &pair[0], t, 0, -1) ||
+            bind_coerce(ctx, &pair[1], t, 0, -1)) {
+            *ctx->err = saved; /* not a hash key after all: it stays a residual predicate */
+            return 0;
+        }
+        l = pair[0], r = pair[1];
+    }
+    expr_shift(r, -(int64_t)n_left);
+    *lk = l;
+    *rk = r;
+    return 1;
+}
+
+/* Join two items with conjuncts over the combined row (left's columns then right's). Conjuncts on one
+ * side only move below the join where the join type allows it; A = B pairs across become hash keys; the
+ * rest is the residual. The result's columns are left's then right's (indexes of right shifted). */
+static int join_items(BindCtx *ctx, FromItem *l, FromItem *r, JoinType jt, Expr **conj, uint32_t n_conj,
+                      FromItem *out)
+{
+    uint32_t nl = l->op->n_cols, nall = nl + r->op->n_cols;
+    Expr **lonly = ARENA_NEW(ctx->arena, Expr *, n_conj + 1), **ronly = ARENA_NEW(ctx->arena, Expr *, n_conj + 1);
+    Expr **rest = ARENA_NEW(ctx->arena, Expr *, n_conj + 1);
+    JoinSpec *js = arena_try_calloc(ctx->arena, sizeof(*js));
+    if (!lonly || !ronly || !rest || !js || !(js->lkeys = ARENA_NEW(ctx->arena, Expr *, n_conj + 1)) ||
+        !(js->rkeys = ARENA_NEW(ctx->arena, Expr *, n_conj + 1)))
+        return bind_oom(ctx);
+    uint32_t n_l = 0, n_r = 0, n_rest = 0;
+    int l_movable = jt == JOIN_INNER || jt == JOIN_RIGHT; /* ON conjuncts on the preserved side must stay */
+    int r_movable = jt == JOIN_INNER || jt == JOIN_LEFT;
+    for (uint32_t i = 0; i < n_conj; i++) {
+        Expr *c = conj[i];
+        Span s = span_of(c);
+        if (!s.pinned && l_movable && span_within(s, 0, nl)) {
+            lonly[n_l++] = c;
+        } else if (!s.pinned && r_movable && span_within(s, nl, nall)) {
+            expr_shift(c, -(int64_t)nl);
+            ronly[n_r++] = c;
+        } else if (join_key_of(ctx, c, nl, nall, &js->lkeys[js->n_keys], &js->rkeys[js->n_keys])) {
+            js->n_keys++;
+        } else {
+            rest[n_rest++] = c;
+        }
+    }
+    if (n_l && from_filter(ctx, l, conj_join(ctx, lonly, n_l)))
+        return WEIR_ERROR;
+    if (n_r && from_filter(ctx, r, conj_join(ctx, ronly, n_r)))
+        return WEIR_ERROR;
+    js->type = jt;
+    js->residual = n_rest ? conj_join(ctx, rest, n_rest) : NULL;
+    if (n_rest && !js->residual)
+        return WEIR_ERROR;
+    Op *j = bind_op_new(ctx, OP_JOIN, nall, l->op);
+    if (!j || from_alloc(ctx, out, l->n + r->n))
+        return WEIR_ERROR;
+    j->right = r->op;
+    j->spec = js;
+    memcpy(j->types, l->op->types, nl * sizeof(SqlType));
+    memcpy(j->types + nl, r->op->types, r->op->n_cols * sizeof(SqlType));
+    memcpy(out->cols, l->cols, l->n * sizeof(ScopeCol));
+    for (uint32_t i = 0; i < r->n; i++) {
+        out->cols[l->n + i] = r->cols[i];
+        out->cols[l->n + i].index += nl;
+    }
+    out->op = j;
+    out->is_scan = 0;
+    return WEIR_OK;
+}
+
+static int from_item(BindCtx *ctx, PgQuery__Node *n, Scope *qs, FromItem *it);
+
+/* A scope over an item's columns (for binding ON). */
+static Scope *scope_of(BindCtx *ctx, const FromItem *it, Scope *parent)
+{
+    Scope *sc = arena_try_calloc(ctx->arena, sizeof(*sc));
+    if (!sc) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    sc->cols = it->cols;
+    sc->n = it->n;
+    sc->parent = parent;
+    return sc;
+}
+
+static JoinType join_type_of(PgQuery__JoinType t)
+{
+    switch (t) {
+    case PG_QUERY__JOIN_TYPE__JOIN_LEFT: return JOIN_LEFT;
+    case PG_QUERY__JOIN_TYPE__JOIN_RIGHT: return JOIN_RIGHT;
+    case PG_QUERY__JOIN_TYPE__JOIN_FULL: return JOIN_FULL;
+    default: return JOIN_INNER;
+    }
+}
+
+/* Visible column `name` of an item (for USING / NATURAL), or -1. */
+static int64_t from_find_col(const FromItem *it, const char *name)
+{
+    for (uint32_t i = 0; i < it->n; i++)
+        if (!it->cols[i].is_hidden && !it->cols[i].is_merged && strcmp(it->cols[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static int from_join(BindCtx *ctx, PgQuery__JoinExpr *je, Scope *qs, FromItem *it)
+{
+    FromItem l, r;
+    memset(&l, 0, sizeof(l));
+    memset(&r, 0, sizeof(r));
+    if (from_item(ctx, je->larg, qs, &l) || from_item(ctx, je->rarg, qs, &r))
+        return WEIR_ERROR;
+    JoinType jt = join_type_of(je->jointype);
+    uint32_t nl = l.op->n_cols;
+    /* USING (a, b) / NATURAL: the named columns of each side must be equal */
+    const char **using = NULL;
+    size_t n_using = 0;
+    if (je->is_natural) {
+        using = ARENA_NEW(ctx->arena, const char *, l.n + 1);
+        if (!using)
+            return bind_oom(ctx);
+        for (uint32_t i = 0; i < l.n; i++)
+            if (!l.cols[i].is_hidden && from_find_col(&r, l.cols[i].name) >= 0)
+                using[n_using++] = l.cols[i].name;
+    } else if (je->n_using_clause) {
+        using = ARENA_NEW(ctx->arena, const char *, je->n_using_clause);
+        if (!using)
+            return bind_oom(ctx);
+        for (size_t i = 0; i < je->n_using_clause; i++)
+            using[n_using++] = bind_node_str(je->using_clause[i]);
+    }
+    Expr **conj = NULL;
+    uint32_t n_conj = 0, cap = 0;
+    int64_t *lidx = ARENA_NEW(ctx->arena, int64_t, n_using + 1), *ridx = ARENA_NEW(ctx->arena, int64_t, n_using + 1);
+    if (!lidx || !ridx)
+        return bind_oom(ctx);
+    for (size_t u = 0; u < n_using; u++) {
+        lidx[u] = using[u] ? from_find_col(&l, using[u]) : -1;
+        ridx[u] = using[u] ? from_find_col(&r, using[u]) : -1;
+        if (lidx[u] < 0 || ridx[u] < 0)
+            return BIND_ERR(ctx, "42703", -1, "column \"%s\" specified in USING clause does not exist in %s table",
+                            using[u] ? using[u] : "?", lidx[u] < 0 ? "left" : "right");
+        const ScopeCol *lc = &l.cols[lidx[u]], *rc = &r.cols[ridx[u]];
+        if (lc->needed)
+            *lc->needed = 1;
+        if (rc->needed)
+            *rc->needed = 1;
+        Expr *a = bind_expr_new(ctx, EXPR_COL, lc->type, -1, 0), *b = bind_expr_new(ctx, EXPR_COL, rc->type, -1, 0);
+        if (!a || !b)
+            return bind_oom(ctx);
+        a->u.col = lc->index;
+        b->u.col = rc->index + nl;
+        Expr **args = ARENA_NEW(ctx->arena, Expr *, 2);
+        if (!args)
+            return bind_oom(ctx);
+        args[0] = a, args[1] = b;
+        Expr *eq = bind_call(ctx, "=", 1, args, 2, -1);
+        if (!eq || conj_split(ctx, eq, &conj, &n_conj, &cap))
+            return WEIR_ERROR;
+    }
+    if (je->quals) {
+        /* ON sees both sides (and the enclosing query), not the rest of this FROM */
+        FromItem both;
+        memset(&both, 0, sizeof(both));
+        if (from_alloc(ctx, &both, l.n + r.n))
+            return WEIR_ERROR;
+        memcpy(both.cols, l.cols, l.n * sizeof(ScopeCol));
+        for (uint32_t i = 0; i < r.n; i++) {
+            both.cols[l.n + i] = r.cols[i];
+            both.cols[l.n + i].index += nl;
+        }
+        Scope *saved = ctx->scope;
+        struct AggBind *saved_agg = ctx->agg;
+        struct WinBind *saved_win = ctx->win;
+        ctx->agg = NULL;
+        ctx->win = NULL;
+        Scope *on = scope_of(ctx, &both, qs->parent);
+        ctx->scope = on;
+        Expr *q = on ? bind_expr(ctx, je->quals) : NULL;
+        if (q && bind_coerce(ctx, &q, SQL_TYPE(SQL_BOOL), 0, q->location))
+            q = NULL;
+        if (q && on->has_outer_refs)
+            qs->has_outer_refs = 1;
+        ctx->scope = saved;
+        ctx->agg = saved_agg;
+        ctx->win = saved_win;
+        if (!q || conj_split(ctx, q, &conj, &n_conj, &cap))
+            return WEIR_ERROR;
+    }
+    if (join_items(ctx, &l, &r, jt, conj, n_conj, it))
+        return WEIR_ERROR;
+    if (n_using) {
+        /* PostgreSQL's column order: the USING columns once, then left's others, then right's others;
+         * the right side's copies stay reachable qualified only */
+        ScopeCol *cols = arena_try_calloc(ctx->arena, sizeof(ScopeCol) * (it->n ? it->n : 1));
+        if (!cols)
+            return bind_oom(ctx);
+        uint32_t k = 0;
+        for (size_t u = 0; u < n_using; u++)
+            cols[k++] = it->cols[lidx[u]];
+        for (uint32_t i = 0; i < l.n; i++) {
+            int used = 0;
+            for (size_t u = 0; u < n_using; u++)
+                used |= lidx[u] == i;
+            if (!used)
+                cols[k++] = it->cols[i];
+        }
+        for (uint32_t i = 0; i < r.n; i++) {
+            ScopeCol c = it->cols[l.n + i];
+            for (size_t u = 0; u < n_using; u++)
+                if (ridx[u] == i)
+                    c.is_merged = 1, c.is_hidden = 1;
+            cols[k++] = c;
+        }
+        it->cols = cols;
+    }
+    if (je->alias && je->alias->aliasname)
+        return from_apply_alias(ctx, it, je->alias->aliasname, je->alias->colnames, je->alias->n_colnames, -1);
+    return WEIR_OK;
+}
+
+static int from_item(BindCtx *ctx, PgQuery__Node *n, Scope *qs, FromItem *it)
+{
+    memset(it, 0, sizeof(*it));
+    switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_RANGE_VAR:
+        return from_table(ctx, n->range_var, qs, it);
+    case PG_QUERY__NODE__NODE_RANGE_SUBSELECT: {
+        PgQuery__RangeSubselect *rs = n->range_subselect;
+        if (rs->lateral)
+            return sql_error_set(ctx->err, "0A000", 0, "LATERAL subqueries are not supported");
+        const char *rel = rs->alias && rs->alias->aliasname ? rs->alias->aliasname : "unnamed_subquery";
+        return from_query(ctx, rs->subquery, qs, rel, rs->alias ? rs->alias->colnames : NULL,
+                          rs->alias ? rs->alias->n_colnames : 0, -1, it);
+    }
+    case PG_QUERY__NODE__NODE_JOIN_EXPR:
+        return from_join(ctx, n->join_expr, qs, it);
+    case PG_QUERY__NODE__NODE_RANGE_FUNCTION:
+        return sql_error_set(ctx->err, "0A000", 0, "functions in FROM are not supported");
+    default:
+        return sql_error_set(ctx->err, "0A000", 0, "this FROM item is not supported");
+    }
+}
+
+/* FROM and WHERE of one SELECT: every item bound, then the WHERE conjuncts placed: a conjunct over one
+ * item filters that item (and is offered to its scan for pushdown), A = B across items becomes a hash
+ * join key at the join that first sees both, and what remains (subqueries, conditions over no column)
+ * filters the joined rows. Items join left-deep in FROM order. On return ctx->scope is the query's
+ * scope sc (its parent is the enclosing query's scope) holds the columns of *out's output. */
+static int bind_from_where(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, Op **out)
+{
+    size_t n_items = s->n_from_clause;
+    FromItem *items = arena_try_calloc(ctx->arena, sizeof(FromItem) * (n_items ? n_items : 1));
+    uint32_t *offset = ARENA_NEW(ctx->arena, uint32_t, n_items + 1);
+    if (!items || !offset)
+        return bind_oom(ctx);
+    uint32_t n_cols = 0, n_scope = 0;
+    for (size_t i = 0; i < n_items; i++) {
+        if (from_item(ctx, s->from_clause[i], sc, &items[i]))
+            return WEIR_ERROR;
+        offset[i] = n_cols;
+        n_cols += items[i].op->n_cols;
+        n_scope += items[i].n;
+    }
+    offset[n_items] = n_cols;
+    if (!(sc->cols = arena_try_calloc(ctx->arena, sizeof(ScopeCol) * (n_scope ? n_scope : 1))))
+        return bind_oom(ctx);
+    for (size_t i = 0; i < n_items; i++)
+        for (uint32_t c = 0; c < items[i].n; c++) {
+            ScopeCol *col = &sc->cols[sc->n++];
+            *col = items[i].cols[c];
+            col->index += offset[i];
+        }
+    /* duplicate names among FROM items, as PostgreSQL rejects them */
+    for (size_t i = 0; i < n_items; i++)
+        for (size_t j = i + 1; j < n_items; j++)
+            if (items[i].n && items[j].n && items[i].cols[0].rel && items[j].cols[0].rel &&
+                strcmp(items[i].cols[0].rel, items[j].cols[0].rel) == 0 &&
+                s->from_clause[i]->node_case != PG_QUERY__NODE__NODE_JOIN_EXPR &&
+                s->from_clause[j]->node_case != PG_QUERY__NODE__NODE_JOIN_EXPR)
+                return sql_error_set(ctx->err, "42712", 0, "table name \"%s\" specified more than once",
+                                     items[i].cols[0].rel);
+    ctx->scope = sc;
+    Expr **conj = NULL;
+    uint32_t n_conj = 0, cap = 0;
+    if (s->where_clause) {
+        Expr *pred = bind_expr(ctx, s->where_clause);
+        if (!pred || bind_coerce(ctx, &pred, SQL_TYPE(SQL_BOOL), 0, pred->location) ||
+            conj_split(ctx, pred, &conj, &n_conj, &cap))
+            return WEIR_ERROR;
+    }
+    if (n_items == 0) {
+        Op *src = bind_op_new(ctx, OP_RESULT, 0, NULL);
+        if (!src)
+            return WEIR_ERROR;
+        if (n_conj) {
+            Op *f = bind_op_new(ctx, OP_FILTER, 0, src);
+            if (!f || !(f->pred = conj_join(ctx, conj, n_conj)))
+                return WEIR_ERROR;
+            src = f;
+        }
+        *out = src;
+        return WEIR_OK;
+    }
+    /* place each conjunct: step[k] = the item whose joining makes it evaluable (0: below any join) */
+    Expr ***per_item = arena_try_calloc(ctx->arena, sizeof(Expr **) * n_items);
+    uint32_t *n_per = arena_try_calloc(ctx->arena, sizeof(uint32_t) * n_items);
+    Expr ***per_join = arena_try_calloc(ctx->arena, sizeof(Expr **) * n_items);
+    uint32_t *n_pj = arena_try_calloc(ctx->arena, sizeof(uint32_t) * n_items);
+    Expr **top = ARENA_NEW(ctx->arena, Expr *, n_conj + 1);
+    uint32_t n_top = 0;
+    if (!per_item || !n_per || !per_join || !n_pj || !top)
+        return bind_oom(ctx);
+    for (size_t i = 0; i < n_items; i++)
+        if (!(per_item[i] = ARENA_NEW(ctx->arena, Expr *, n_conj + 1)) ||
+            !(per_join[i] = ARENA_NEW(ctx->arena, Expr *, n_conj + 1)))
+            return bind_oom(ctx);
+    for (uint32_t k = 0; k < n_conj; k++) {
+        Span sp = span_of(conj[k]);
+        if (sp.pinned || sp.hi == UINT32_MAX) {
+            top[n_top++] = conj[k];
+            continue;
+        }
+        size_t first = 0, last = 0;
+        for (size_t i = 0; i < n_items; i++) {
+            if (sp.lo >= offset[i] && sp.lo < offset[i + 1])
+                first = i;
+            if (sp.hi >= offset[i] && sp.hi < offset[i + 1])
+                last = i;
+        }
+        if (first == last) {
+            expr_shift(conj[k], -(int64_t)offset[first]);
+            per_item[first][n_per[first]++] = conj[k];
+        } else {
+            per_join[last][n_pj[last]++] = conj[k];
+        }
+    }
+    for (size_t i = 0; i < n_items; i++)
+        if (n_per[i] && from_filter(ctx, &items[i], conj_join(ctx, per_item[i], n_per[i])))
+            return WEIR_ERROR;
+    FromItem acc = items[0];
+    for (size_t i = 1; i < n_items; i++) {
+        FromItem joined;
+        if (join_items(ctx, &acc, &items[i], JOIN_INNER, per_join[i], n_pj[i], &joined))
+            return WEIR_ERROR;
+        acc = joined;
+    }
+    Op *src = acc.op;
+    if (n_top) {
+        Op *f = bind_op_new(ctx, OP_FILTER, src->n_cols, src);
+        if (!f || !(f->pred = conj_join(ctx, top, n_top)))
+            return WEIR_ERROR;
+        memcpy(f->types, src->types, src->n_cols * sizeof(SqlType));
+        src = f;
+    }
+    *out = src;
+    return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * One SELECT
+ * ---------------------------------------------------------------------------------------------- */
+
+static int bind_simple(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStmt *out)
+{
+    {
         if (s->group_distinct)
             return sql_error_set(ctx->err, "0A000", 0, "GROUP BY DISTINCT is not supported yet");
         int distinct = s->n_distinct_clause > 0;
@@ -187,29 +825,15 @@ int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
                                                       s->distinct_clause[0]->node_case != PG_QUERY__NODE__NODE__NOT_SET)))
             return sql_error_set(ctx->err, "0A000", 0, "SELECT DISTINCT ON is not supported yet");
         Op *src = NULL;
-        if (s->n_from_clause) {
-            if (bind_from(ctx, s, &src))
-                return WEIR_ERROR;
-        } else if (!(src = bind_op_new(ctx, OP_RESULT, 0, NULL))) {
+        if (bind_from_where(ctx, s, sc, &src))
             return WEIR_ERROR;
-        }
-        if (s->where_clause) {
-            Expr *pred = bind_expr(ctx, s->where_clause);
-            if (!pred || bind_coerce(ctx, &pred, SQL_TYPE(SQL_BOOL), 0, pred->location))
-                return WEIR_ERROR;
-            Op *f = bind_op_new(ctx, OP_FILTER, 0, src);
-            if (!f)
-                return WEIR_ERROR;
-            f->pred = pred;
-            src = f;
-        }
         /* count the output columns: each * expands to the visible columns of its relation(s) */
         uint32_t n = 0;
         for (size_t i = 0; i < s->n_target_list; i++) {
             PgQuery__ResTarget *rt = s->target_list[i]->res_target;
             const char *star_rel;
             if (is_star(rt->val, &star_rel)) {
-                if (!ctx->scope)
+                if (!ctx->scope->n)
                     return BIND_ERR(ctx, "42601", rt->location, "SELECT * with no tables specified is not valid");
                 uint32_t k = 0;
                 for (uint32_t c = 0; c < ctx->scope->n; c++)
@@ -226,6 +850,10 @@ int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
         memset(&ab, 0, sizeof(ab));
         if (aggregating)
             ctx->agg = &ab;
+        WinBind *wb = bind_window_begin(ctx, s->window_clause, s->n_window_clause);
+        if (!wb)
+            return WEIR_ERROR;
+        ctx->win = wb;
         Op *proj = bind_op_new(ctx, OP_PROJECT, n, src);
         uint32_t cap = n + (uint32_t)s->n_sort_clause; /* room for ORDER BY expressions not in the list */
         SqlType *ptypes = ARENA_NEW(ctx->arena, SqlType, cap ? cap : 1);
@@ -239,19 +867,19 @@ int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
             const char *star_rel;
             if (is_star(rt->val, &star_rel)) {
                 for (uint32_t c = 0; c < ctx->scope->n; c++) {
-                    const ScopeCol *sc = &ctx->scope->cols[c];
-                    if (sc->is_hidden || (star_rel && strcmp(sc->rel, star_rel) != 0))
+                    const ScopeCol *col = &ctx->scope->cols[c];
+                    if (col->is_hidden || (star_rel && strcmp(col->rel, star_rel) != 0))
                         continue;
-                    Expr *e = bind_expr_new(ctx, EXPR_COL, sc->type, rt->location, 0);
+                    Expr *e = bind_expr_new(ctx, EXPR_COL, col->type, rt->location, 0);
                     if (!e)
                         return bind_oom(ctx);
-                    e->u.col = sc->index;
-                    if (sc->needed)
-                        *sc->needed = 1;
+                    e->u.col = col->index;
+                    if (col->needed)
+                        *col->needed = 1;
                     proj->exprs[o] = e;
                     proj->types[o] = e->type;
-                    out->cols[o] = (SqlColumn){.name = sc->name, .type = sc->type, .table_oid = sc->table_oid,
-                                               .attnum = sc->attnum};
+                    out->cols[o] = (SqlColumn){.name = col->name, .type = col->type, .table_oid = col->table_oid,
+                                               .attnum = col->attnum};
                     o++;
                 }
                 continue;
@@ -266,9 +894,10 @@ int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
             const char *name = rt->name && rt->name[0] ? rt->name : bind_figure_colname(rt->val);
             out->cols[o].name = arena_try_strndup(ctx->arena, name, strlen(name));
             out->cols[o].type = e->type;
-            if (e->kind == EXPR_COL && ctx->scope && !(rt->name && rt->name[0]) && e->u.col < ctx->scope->n) {
-                out->cols[o].table_oid = ctx->scope->cols[e->u.col].table_oid;
-                out->cols[o].attnum = ctx->scope->cols[e->u.col].attnum;
+            const ScopeCol *from = e->kind == EXPR_COL ? scope_col_at(ctx->scope, e->u.col) : NULL;
+            if (from && !(rt->name && rt->name[0])) {
+                out->cols[o].table_oid = from->table_oid;
+                out->cols[o].attnum = from->attnum;
             }
             o++;
         }
@@ -322,6 +951,7 @@ int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
             }
             proj->n_cols = n + n_junk;
         }
+        ctx->win = NULL;
         if (aggregating) {
             /* GROUP BY keys over the input: an ordinal or an output column name means that column's
              * expression, as in PostgreSQL */
@@ -397,8 +1027,19 @@ int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
                 f->pred = having;
                 top = f;
             }
+            if (bind_window_rewrite(ctx, wb, keys, n_keys))
+                return WEIR_ERROR;
             proj->child = top;
-            ctx->scope = NULL;
+            for (uint32_t i = 0; i < proj->n_cols; i++)
+                if (expr_has_correlated(proj->exprs[i]))
+                    return BIND_ERR(ctx, "0A000", proj->exprs[i]->location,
+                                    "correlated subqueries in the SELECT list of a grouped query are not supported");
+        }
+        if (bind_window_count(wb)) {
+            Op *w;
+            if (bind_window_finish(ctx, wb, proj->child, proj->exprs, proj->n_cols, &w))
+                return WEIR_ERROR;
+            proj->child = w;
         }
         out->root = proj;
         out->n_cols = n;
@@ -447,9 +1088,185 @@ int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
             }
         }
     }
-    if (s->n_values_lists && s->n_sort_clause)
-        return sql_error_set(ctx->err, "0A000", 0, "ORDER BY on VALUES is not supported yet");
+    return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Set operations, ORDER BY over a query's output, LIMIT, the entry point
+ * ---------------------------------------------------------------------------------------------- */
+
+/* Cast the columns of a bound query to types (a projection over it when any differs). */
+static int cast_output(BindCtx *ctx, BoundStmt *q, const SqlType *types)
+{
+    int differs = 0;
+    for (uint32_t c = 0; c < q->n_cols; c++)
+        differs |= q->cols[c].type.id != types[c].id || q->cols[c].type.typmod != types[c].typmod;
+    if (!differs)
+        return WEIR_OK;
+    Op *p = bind_op_new(ctx, OP_PROJECT, q->n_cols, q->root);
+    if (!p || !(p->exprs = ARENA_NEW(ctx->arena, Expr *, q->n_cols)))
+        return p ? bind_oom(ctx) : WEIR_ERROR;
+    for (uint32_t c = 0; c < q->n_cols; c++) {
+        Expr *e = bind_expr_new(ctx, EXPR_COL, q->cols[c].type, -1, 0);
+        if (!e)
+            return bind_oom(ctx);
+        e->u.col = c;
+        if (bind_coerce(ctx, &e, types[c], 0, -1))
+            return WEIR_ERROR;
+        p->exprs[c] = e;
+        p->types[c] = types[c];
+        q->cols[c].type = types[c];
+    }
+    q->root = p;
+    return WEIR_OK;
+}
+
+static int bind_setop(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStmt *out)
+{
+    const char *what = s->op == PG_QUERY__SET_OPERATION__SETOP_UNION       ? "UNION"
+                       : s->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT ? "INTERSECT"
+                                                                           : "EXCEPT";
+    BoundStmt l, r;
+    memset(&l, 0, sizeof(l));
+    memset(&r, 0, sizeof(r));
+    Scope *saved = ctx->scope;
+    ctx->scope = sc->parent; /* both sides are queries of their own, siblings under the enclosing one */
+    int rc = bind_select(ctx, s->larg, &l) || bind_select(ctx, s->rarg, &r);
+    ctx->scope = saved;
+    if (rc)
+        return WEIR_ERROR;
+    if (l.n_cols != r.n_cols)
+        return sql_error_set(ctx->err, "42601", 0, "each %s query must have the same number of columns", what);
+    uint32_t n = l.n_cols;
+    SqlType *types = ARENA_NEW(ctx->arena, SqlType, n ? n : 1);
+    if (!types)
+        return bind_oom(ctx);
+    for (uint32_t c = 0; c < n; c++) {
+        Expr *pair[2];
+        for (int k = 0; k < 2; k++) {
+            if (!(pair[k] = bind_expr_new(ctx, EXPR_COL, k ? r.cols[c].type : l.cols[c].type, -1, 0)))
+                return bind_oom(ctx);
+        }
+        if (bind_common_type(ctx, pair, 2, what, &types[c]))
+            return WEIR_ERROR;
+        if (types[c].id == SQL_UNKNOWN)
+            types[c] = SQL_TYPE(SQL_TEXT);
+    }
+    if (cast_output(ctx, &l, types) || cast_output(ctx, &r, types))
+        return WEIR_ERROR;
+    if (l.correlated || r.correlated)
+        sc->has_outer_refs = 1;
+    out->cols = l.cols;
+    out->n_cols = n;
+    for (uint32_t c = 0; c < n; c++)
+        out->cols[c].table_oid = 0, out->cols[c].attnum = 0;
+    Op *op;
+    if (s->op == PG_QUERY__SET_OPERATION__SETOP_UNION) {
+        op = bind_op_new(ctx, OP_APPEND, n, l.root);
+        if (!op)
+            return WEIR_ERROR;
+        op->right = r.root;
+        memcpy(op->types, types, n * sizeof(SqlType));
+        if (!s->all) {
+            /* UNION: the distinct rows, as a grouping on every column */
+            Op *d = bind_op_new(ctx, OP_AGG, n, op);
+            AggSpec *sp = arena_try_calloc(ctx->arena, sizeof(*sp));
+            if (!d || !sp || !(sp->keys = ARENA_NEW(ctx->arena, Expr *, n ? n : 1)))
+                return d && sp ? bind_oom(ctx) : WEIR_ERROR;
+            for (uint32_t c = 0; c < n; c++) {
+                Expr *e = bind_expr_new(ctx, EXPR_COL, types[c], -1, 0);
+                if (!e)
+                    return bind_oom(ctx);
+                e->u.col = c;
+                sp->keys[c] = e;
+            }
+            sp->n_keys = n;
+            d->spec = sp;
+            memcpy(d->types, types, n * sizeof(SqlType));
+            op = d;
+        }
+    } else {
+        op = bind_op_new(ctx, OP_SETOP, n, l.root);
+        SetOpSpec *sp = arena_try_calloc(ctx->arena, sizeof(*sp));
+        if (!op || !sp)
+            return op ? bind_oom(ctx) : WEIR_ERROR;
+        op->right = r.root;
+        sp->type = s->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT ? SETOP_INTERSECT : SETOP_EXCEPT;
+        sp->all = s->all;
+        op->spec = sp;
+        memcpy(op->types, types, n * sizeof(SqlType));
+    }
+    out->root = op;
+    return WEIR_OK;
+}
+
+/* ORDER BY over a query's output columns only (set operations, VALUES): ordinals and output names. */
+static int bind_output_sort(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
+{
+    uint32_t n_sort = (uint32_t)s->n_sort_clause;
+    SortSpec *ss = arena_try_calloc(ctx->arena, sizeof(*ss));
+    if (!ss || !(ss->cols = ARENA_NEW(ctx->arena, uint32_t, n_sort)) || !(ss->desc = arena_try_calloc(ctx->arena, n_sort)) ||
+        !(ss->nulls_first = arena_try_calloc(ctx->arena, n_sort)))
+        return bind_oom(ctx);
+    ss->n_keys = n_sort;
+    for (uint32_t k = 0; k < n_sort; k++) {
+        PgQuery__SortBy *sb = s->sort_clause[k]->sort_by;
+        if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING)
+            return BIND_ERR(ctx, "0A000", sb->location, "ORDER BY ... USING is not supported");
+        ss->desc[k] = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+        ss->nulls_first[k] = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+                             (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && ss->desc[k]);
+        PgQuery__Node *g = sb->node;
+        int64_t col = -1;
+        if (g->node_case == PG_QUERY__NODE__NODE_A_CONST && g->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+            int ord = g->a_const->ival ? g->a_const->ival->ival : 0;
+            if (ord < 1 || (uint32_t)ord > out->n_cols)
+                return BIND_ERR(ctx, "42P10", g->a_const->location, "ORDER BY position %d is not in select list", ord);
+            col = ord - 1;
+        } else if (g->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && g->column_ref->n_fields == 1) {
+            const char *name = bind_node_str(g->column_ref->fields[0]);
+            for (uint32_t c = 0; name && c < out->n_cols && col < 0; c++)
+                if (out->cols[c].name && strcmp(out->cols[c].name, name) == 0)
+                    col = c;
+            if (col < 0)
+                return BIND_ERR(ctx, "42703", g->column_ref->location, "column \"%s\" does not exist", name ? name : "?");
+        } else {
+            return sql_error_set(ctx->err, "0A000", 0,
+                                 "invalid UNION/INTERSECT/EXCEPT ORDER BY clause: only result column names or "
+                                 "positions can be used");
+        }
+        ss->cols[k] = (uint32_t)col;
+    }
+    Op *sort = bind_op_new(ctx, OP_SORT, out->root->n_cols, out->root);
+    if (!sort)
+        return WEIR_ERROR;
+    memcpy(sort->types, out->root->types, out->root->n_cols * sizeof(SqlType));
+    sort->spec = ss;
+    out->root = sort;
+    return WEIR_OK;
+}
+
+static int bind_query_body(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStmt *out)
+{
+    out->kind = BOUND_QUERY;
+    out->tag = "SELECT";
+    int sorted = 0;
+    if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED) {
+        if (bind_setop(ctx, s, sc, out))
+            return WEIR_ERROR;
+    } else if (s->n_values_lists) {
+        ctx->scope = sc;
+        if (bind_values(ctx, s, out))
+            return WEIR_ERROR;
+    } else {
+        if (bind_simple(ctx, s, sc, out))
+            return WEIR_ERROR;
+        sorted = 1;
+    }
+    if (!sorted && s->n_sort_clause && bind_output_sort(ctx, s, out))
+        return WEIR_ERROR;
     if (s->limit_count || s->limit_offset) {
+        ctx->scope = sc;
         Op *lim = bind_op_new(ctx, OP_LIMIT, out->n_cols, out->root);
         if (!lim)
             return WEIR_ERROR;
@@ -461,6 +1278,116 @@ int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
             return WEIR_ERROR;
         out->root = lim;
     }
+    out->correlated = sc->has_outer_refs;
     return WEIR_OK;
 }
 
+int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
+{
+    if (ctx->depth >= 48)
+        return sql_error_set(ctx->err, "54001", 0, "subqueries nest too deeply");
+    if (s->with_clause && s->with_clause->recursive)
+        return BIND_ERR(ctx, "0A000", s->with_clause->location, "WITH RECURSIVE is not supported");
+    if (s->into_clause)
+        return sql_error_set(ctx->err, "0A000", 0, "SELECT INTO is not supported");
+    if (s->n_locking_clause)
+        return sql_error_set(ctx->err, "0A000", 0, "SELECT FOR UPDATE/SHARE is not supported: tables over streams are read-only");
+    /* a query has its own scope (its FROM), aggregates and window calls; the enclosing query's scope is
+     * its parent, for outer references */
+    Scope *outer = ctx->scope;
+    struct AggBind *agg = ctx->agg;
+    struct WinBind *win = ctx->win;
+    CteScope *ctes = ctx->ctes;
+    Scope *sc = arena_try_calloc(ctx->arena, sizeof(*sc));
+    if (!sc)
+        return bind_oom(ctx);
+    sc->parent = outer;
+    CteScope with;
+    if (s->with_clause) {
+        with = (CteScope){s->with_clause->ctes, s->with_clause->n_ctes, ctes};
+        ctx->ctes = &with;
+    }
+    ctx->agg = NULL;
+    ctx->win = NULL;
+    ctx->depth++;
+    int rc = bind_query_body(ctx, s, sc, out);
+    ctx->depth--;
+    ctx->scope = outer;
+    ctx->agg = agg;
+    ctx->win = win;
+    ctx->ctes = ctes;
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Subqueries in expressions
+ * ---------------------------------------------------------------------------------------------- */
+
+Expr *bind_sublink(BindCtx *ctx, PgQuery__SubLink *sl)
+{
+    SublinkKind kind;
+    switch (sl->sub_link_type) {
+    case PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK: kind = SUBLINK_EXISTS; break;
+    case PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK: kind = SUBLINK_ANY; break;
+    case PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK: kind = SUBLINK_ALL; break;
+    case PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK: kind = SUBLINK_EXPR; break;
+    default:
+        BIND_ERR(ctx, "0A000", sl->location, "this kind of subquery (ARRAY, row comparison) is not supported");
+        return NULL;
+    }
+    if (!sl->subselect || sl->subselect->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
+        BIND_ERR(ctx, "42601", sl->location, "subquery expected");
+        return NULL;
+    }
+    Expr *test = NULL;
+    if (kind == SUBLINK_ANY || kind == SUBLINK_ALL) {
+        if (sl->testexpr && sl->testexpr->node_case == PG_QUERY__NODE__NODE_ROW_EXPR) {
+            BIND_ERR(ctx, "0A000", sl->location, "row comparisons with subqueries are not supported");
+            return NULL;
+        }
+        if (!(test = bind_expr(ctx, sl->testexpr)))
+            return NULL;
+    }
+    BoundStmt sub;
+    memset(&sub, 0, sizeof(sub));
+    if (bind_select(ctx, sl->subselect->select_stmt, &sub))
+        return NULL;
+    if (kind != SUBLINK_EXISTS && sub.n_cols != 1) {
+        BIND_ERR(ctx, "42601", sl->location, sub.n_cols > 1 ? "subquery has too many columns" : "subquery has too few columns");
+        return NULL;
+    }
+    SqlType type = kind == SUBLINK_EXPR ? sub.cols[0].type : SQL_TYPE(SQL_BOOL);
+    if (type.id == SQL_UNKNOWN)
+        type = SQL_TYPE(SQL_TEXT);
+    Expr *e = bind_expr_new(ctx, EXPR_SUBLINK, type, sl->location, test ? 2 : 0);
+    if (!e) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    e->u.sub.kind = (uint8_t)kind;
+    e->u.sub.correlated = (uint8_t)sub.correlated;
+    e->u.sub.plan = sub.root;
+    if (test) {
+        /* the comparison, over a two-column row: the tested value, then the subquery's value */
+        const char *op = sl->n_oper_name ? bind_qualified_last(sl->oper_name, sl->n_oper_name) : "=";
+        Expr **args = ARENA_NEW(ctx->arena, Expr *, 2);
+        Expr *c0 = bind_expr_new(ctx, EXPR_COL, test->type, test->location, 0);
+        Expr *c1 = bind_expr_new(ctx, EXPR_COL, sub.cols[0].type, sl->location, 0);
+        if (!args || !c0 || !c1) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        c1->u.col = 1;
+        args[0] = c0, args[1] = c1;
+        Expr *cmp = bind_call(ctx, op ? op : "=", 1, args, 2, sl->location);
+        if (!cmp)
+            return NULL;
+        if (cmp->type.id != SQL_BOOL) {
+            BIND_ERR(ctx, "42804", sl->location, "op ANY/ALL (subquery) requires operator to yield boolean");
+            return NULL;
+        }
+        e->args[0] = test;
+        e->args[1] = cmp;
+    }
+    return e;
+}

@@ -350,6 +350,7 @@ static int bind_inner(SqlStmt *st, const SqlParam *params, size_t n_params, SqlP
         p->bound = st->bound;
     }
     p->ctx = (ExecCtx){.arena = arena,
+                       .run_arena = arena,
                        .fmt = &st->sess->fmt,
                        .params = p->params,
                        .n_params = p->n_params,

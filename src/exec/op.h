@@ -35,6 +35,7 @@ typedef struct ExecCtx {
     const char *server_version;
     const struct OuterRow *outer; /* the row of the enclosing query a correlated subquery runs for */
     uint64_t run_id;          /* unique per execution: uncorrelated subqueries cache their result per run */
+    Arena *run_arena;         /* the execution's query arena (arena may be a per-row child of it) */
     int analyze;              /* EXPLAIN ANALYZE: operators time their op_next calls */
     const char *checkpoint;   /* weir.checkpoint of the session, NULL when unset (op_scan.c) */
 } ExecCtx;

@@ -99,8 +99,7 @@ static void test_constants(void **state)
     assert_string_equal(run(sess, "SELECT 0.1::real * 3"), "0.30000000447034836\n");
     assert_string_equal(run(sess, "SELECT current_date IS NOT NULL"), "t\n");
     assert_string_equal(run(sess, "SELECT current_user, current_database()"), "u|d\n");
-    assert_string_equal(run(sess, "SELECT x FROM (VALUES (1)) v(x)"),
-                        "ERROR 0A000 0: joins and subqueries in FROM are not supported yet");
+    assert_string_equal(run(sess, "SELECT x FROM (VALUES (1)) v(x)"), "1\n");
 }
 
 static void test_errors(void **state)
@@ -133,10 +132,49 @@ static void test_values_aggregates_sort(void **state)
     UNUSED(state);
     assert_string_equal(run(sess, "VALUES (1, 'a'), (2, 'b')"), "1|a\n2|b\n");
     assert_string_equal(run(sess, "SELECT count(*), sum(1), avg(2), min('x'), max(3)"), "1|1|2.0000000000000000|x|3\n");
-    assert_string_equal(run(sess, "SELECT count(*) FROM (VALUES (1)) v"),
-                        "ERROR 0A000 0: joins and subqueries in FROM are not supported yet");
+    assert_string_equal(run(sess, "SELECT count(*) FROM (VALUES (1)) v"), "1\n");
     assert_string_equal(run(sess, "SELECT 1 LIMIT 0"), "");
     assert_string_equal(run(sess, "SELECT 5 AS a ORDER BY a DESC"), "5\n");
+}
+
+/* Subqueries in FROM and in expressions, CTEs and set operations, over VALUES (no stream needed). */
+static void test_subqueries_ctes_setops(void **state)
+{
+    UNUSED(state);
+    const char *t = "(VALUES (1, 'a'), (2, 'b'), (3, NULL), (NULL, 'd')) AS t(k, v)";
+    char q[512];
+    snprintf(q, sizeof(q), "SELECT k, v FROM %s WHERE k IN (SELECT 2 UNION SELECT 3) ORDER BY k", t);
+    assert_string_equal(run(sess, q), "2|b\n3|\n");
+    /* NOT IN with a NULL in the subquery is never TRUE (three-valued logic) */
+    snprintf(q, sizeof(q), "SELECT count(*) FROM %s WHERE k NOT IN (SELECT NULL::int UNION ALL SELECT 1)", t);
+    assert_string_equal(run(sess, q), "0\n");
+    snprintf(q, sizeof(q), "SELECT count(*) FROM %s WHERE k NOT IN (SELECT 1)", t);
+    assert_string_equal(run(sess, q), "2\n");
+    /* IN over an empty subquery is FALSE even for a NULL key; = ANY over many values takes the sorted path */
+    assert_string_equal(run(sess, "SELECT NULL::int IN (SELECT 1 WHERE false), 5 = ANY (SELECT * FROM (VALUES "
+                                  "(1),(2),(3),(4),(5),(6),(7),(8),(9),(10)) x), 11 = ANY (SELECT * FROM (VALUES "
+                                  "(1),(2),(3),(4),(5),(6),(7),(8),(9),(NULL::int)) x)"),
+                        "f|t|\n");
+    assert_string_equal(run(sess, "SELECT 3 > ALL (SELECT 1 UNION SELECT 2), 3 > ALL (SELECT 1 UNION SELECT 5)"),
+                        "t|f\n");
+    /* correlated: scalar and EXISTS, once per outer row */
+    snprintf(q, sizeof(q),
+             "SELECT k, (SELECT count(*) FROM %s WHERE t2.k <= t.k) AS le, EXISTS (SELECT 1 FROM (VALUES (2)) z(x) "
+             "WHERE z.x = t.k) AS two FROM %s ORDER BY k NULLS FIRST",
+             "(VALUES (1), (2), (3)) AS t2(k)", t);
+    assert_string_equal(run(sess, q), "|0|f\n1|1|f\n2|2|t\n3|3|f\n");
+    assert_string_equal(run(sess, "SELECT (SELECT 1 UNION SELECT 2)"),
+                        "ERROR 21000 0: more than one row returned by a subquery used as an expression");
+    assert_string_equal(run(sess, "SELECT (SELECT 1, 2)"), "ERROR 42601 8: subquery has too many columns");
+    /* WITH: later CTEs see earlier ones */
+    assert_string_equal(run(sess, "WITH a(x) AS (VALUES (1), (2)), b AS (SELECT x * 10 AS y FROM a) "
+                                  "SELECT sum(y) FROM b"),
+                        "30\n");
+    /* set operations: common types, duplicates, ORDER BY over the result */
+    assert_string_equal(run(sess, "SELECT 1 UNION SELECT 2.5 UNION SELECT 1 ORDER BY 1"), "1\n2.5\n");
+    assert_string_equal(run(sess, "SELECT 'a' UNION ALL SELECT 'a' ORDER BY 1 DESC LIMIT 1"), "a\n");
+    assert_string_equal(run(sess, "SELECT 1, 2 UNION SELECT 1"),
+                        "ERROR 42601 0: each UNION query must have the same number of columns");
 }
 
 static void test_settings(void **state)
@@ -268,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_absurd_datetimes),
         cmocka_unit_test(test_values_aggregates_sort),
+        cmocka_unit_test(test_subqueries_ctes_setops),
         cmocka_unit_test(test_settings),
     };
     const struct CMUnitTest stream_tests[] = {
