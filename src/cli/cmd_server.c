@@ -1,14 +1,16 @@
 /*
- * cmd_server.c: `weir server`: opens the store, starts the HTTP listener on the event loop and the
- * PostgreSQL protocol listener (src/pgwire, threads of its own) over the SQL engine, and runs until
- * SIGINT or SIGTERM.
+ * cmd_server.c: `weir server`: opens the store and the SQL engine (loading --table-descriptions), starts
+ * the HTTP listener on the event loop (Kinesis API, POST /sql) and the PostgreSQL protocol listener
+ * (src/pgwire, threads of its own), and runs until SIGINT or SIGTERM.
  *
  * Threads: the libuv loop thread runs every request handler; the store's sync thread does group
  * commit and wakes the loop through a uv_async handle, whose callback runs store_dispatch() (which
- * answers the puts waiting for their fsync). A uv_timer runs retention once a minute.
+ * answers the puts waiting for their fsync). A uv_timer runs retention once a minute. Each POST /sql
+ * query runs on a thread of its own (src/http/api_sql.c), never on the loop.
  *
  * Shutdown (SIGINT/SIGTERM): stop the listeners and close connections (PostgreSQL sessions get their
- * running query cancelled and FATAL 57P01), close the SQL engine, close the store (final fsync, pending
+ * running query cancelled and FATAL 57P01, HTTP queries are cancelled and their threads joined), close
+ * the SQL engine, close the store (final fsync, pending
  * waiters run), close the loop's own handles, drain the loop, exit 0.
  */
 #include <getopt.h>
@@ -20,6 +22,7 @@
 
 #include "base/log.h"
 #include "cli/cli.h"
+#include "exec/tabledesc.h"
 #include "http/api.h"
 #include "http/aws_json.h"
 #include "http/http.h"
@@ -78,7 +81,8 @@ static void server_stop(Server *s)
     s->stopping = 1;
     log_info("shutting down");
     http_server_stop(&s->http);
-    pg_server_stop(&s->pg); /* before the engine and the store its sessions use */
+    sql_api_stop(&s->api.sql); /* cancels and joins the HTTP queries: before the engine */
+    pg_server_stop(&s->pg);    /* before the engine and the store its sessions use */
     sql_engine_destroy(&s->sql);
     store_close(&s->store);
     uv_close((uv_handle_t *)&s->wake, server_close_cb);
@@ -119,11 +123,35 @@ static void server_usage(FILE *f)
           "  --pg-listen ADDR:PORT PostgreSQL protocol listener (default 127.0.0.1:4568; port 0 picks one;\n"
           "                        none: no SQL front end)\n"
           "  --pg-max-connections N  PostgreSQL sessions at once (default 100)\n"
+          "  --table-descriptions DIR  make a table of every Presto/Trino Kinesis table description (*.json)\n"
+          "                        in DIR at startup (a bad file stops the start; see docs/tables.md)\n"
           "  --fsync MODE          always | batch (group commit, default) | none\n"
           "  --region REGION       region for ARNs when a request has no credential scope (default us-east-1)\n"
           "  --account ID          12-digit account id in ARNs (default 000000000000)\n"
           "environment: WEIR_LOG=error|warn|info|debug, WEIR_ITERATOR_TTL_MS (default 300000)\n",
           f);
+}
+
+/* Startup failed: release what was started, let the loop close its handles. Returns the exit status. */
+static int server_fail(Server *s)
+{
+    http_server_stop(&s->http);
+    sql_api_stop(&s->api.sql);
+    pg_server_stop(&s->pg);
+    sql_engine_destroy(&s->sql);
+    store_close(&s->store);
+    kinesis_api_destroy(&s->api.kinesis);
+    uv_close((uv_handle_t *)&s->wake, server_close_cb);
+    uv_run(s->loop, UV_RUN_DEFAULT);
+    uv_loop_close(s->loop);
+    return 1;
+}
+
+/* Each problem with a table description file, on its own line. */
+static void server_desc_report(void *arg, const char *line)
+{
+    UNUSED(arg);
+    fprintf(stderr, "weir server: --table-descriptions: %s\n", line);
 }
 
 int cmd_server(int argc, char **argv)
@@ -136,12 +164,13 @@ int cmd_server(int argc, char **argv)
     const char *region = "us-east-1";
     const char *account = "000000000000";
     int fsync_mode = STORE_FSYNC_BATCH;
+    const char *table_desc = NULL;
     static const struct option opts[] = {
         {"data", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
         {"fsync", required_argument, NULL, 'f'},  {"region", required_argument, NULL, 'r'},
         {"account", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
         {"pg-listen", required_argument, NULL, 'P'}, {"pg-max-connections", required_argument, NULL, 'M'},
-        {NULL, 0, NULL, 0},
+        {"table-descriptions", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
@@ -151,6 +180,7 @@ int cmd_server(int argc, char **argv)
         case 'l': listen = optarg; break;
         case 'r': region = optarg; break;
         case 'a': account = optarg; break;
+        case 'T': table_desc = optarg; break;
         case 'P':
             pg_listen = optarg;
             pg_listen_given = 1;
@@ -219,10 +249,25 @@ int cmd_server(int argc, char **argv)
     err_clear(&e);
     if (store_open(&scfg, &s.store, &e)) {
         fprintf(stderr, "weir server: %s\n", e.msg);
-        uv_close((uv_handle_t *)&s.wake, server_close_cb);
-        uv_run(s.loop, UV_RUN_DEFAULT);
-        uv_loop_close(s.loop);
-        return 1;
+        return server_fail(&s);
+    }
+    /* The SQL engine serves POST /sql on the HTTP port and the PostgreSQL protocol. */
+    SqlEngineConfig ecfg = {.store = s.store, .data_dir = data, .server_version = "15.0 (weir " WEIR_VERSION ")"};
+    if (sql_engine_create(&ecfg, &s.sql, &e)) {
+        fprintf(stderr, "weir server: cannot start the SQL engine: %s\n", e.msg);
+        return server_fail(&s);
+    }
+    if (table_desc) {
+        TableDescCounts tc;
+        err_clear(&e);
+        if (tabledesc_sync(s.sql, table_desc, server_desc_report, NULL, &tc, &e)) {
+            fprintf(stderr, "weir server: --table-descriptions: %s\n", e.msg);
+            return server_fail(&s);
+        }
+        printf("weir %s: table descriptions in %s: %zu file%s, %zu table%s added, %zu replaced, %zu unchanged, "
+               "%zu dropped\n",
+               WEIR_VERSION, table_desc, tc.files, tc.files == 1 ? "" : "s", tc.added, tc.added == 1 ? "" : "s",
+               tc.replaced, tc.unchanged, tc.dropped);
     }
     KinesisApiConfig kcfg = {.store = s.store,
                              .account = account,
@@ -230,6 +275,11 @@ int cmd_server(int argc, char **argv)
                              .iterator_ttl_ms = iter_ttl,
                              .shard_limit = 10000};
     s.api.kinesis = kinesis_api_create(&kcfg);
+    SqlApiConfig acfg = {.loop = s.loop, .eng = s.sql};
+    if (sql_api_create(&acfg, &s.api.sql, &e)) {
+        fprintf(stderr, "weir server: %s\n", e.msg);
+        return server_fail(&s);
+    }
     HttpServerConfig hcfg = {.host = host,
                              .port = port,
                              .max_body_bytes = 16u << 20,
@@ -238,40 +288,18 @@ int cmd_server(int argc, char **argv)
                              .on_error = aws_http_error_body};
     if (http_server_start(s.loop, &hcfg, &s.http, &e)) {
         fprintf(stderr, "weir server: cannot listen on %s: %s\n", listen, e.msg);
-        store_close(&s.store);
-        kinesis_api_destroy(&s.api.kinesis);
-        uv_close((uv_handle_t *)&s.wake, server_close_cb);
-        uv_run(s.loop, UV_RUN_DEFAULT);
-        uv_loop_close(s.loop);
-        return 1;
+        return server_fail(&s);
     }
     if (pg_enabled) {
-        SqlEngineConfig ecfg = {.store = s.store, .data_dir = data, .server_version = "15.0 (weir " WEIR_VERSION ")"};
-        PgServerConfig pcfg = {.host = pg_host, .port = pg_port, .ops = &pg_engine_sql, .max_connections = pg_max_conn};
-        int pg_optional = 0;
-        if (sql_engine_create(&ecfg, &s.sql, &e) == WEIR_OK) {
-            pcfg.eng = s.sql;
-            if (pg_server_start(&pcfg, &s.pg, &e)) {
-                /* The default port taken (another weir, a PostgreSQL) does not stop the Kinesis API from
-                 * serving; an address the user asked for does. */
-                pg_optional = !pg_listen_given;
-                fprintf(stderr, "weir server: cannot listen on %s: %s%s\n", pg_listen, e.msg,
-                        pg_optional ? "; running without the PostgreSQL protocol (use --pg-listen ADDR:PORT)" : "");
-            }
-        } else {
-            fprintf(stderr, "weir server: cannot start the SQL engine: %s\n", e.msg);
-        }
-        if (pg_optional)
-            sql_engine_destroy(&s.sql);
-        if (!s.pg && !pg_optional) {
-            http_server_stop(&s.http);
-            sql_engine_destroy(&s.sql);
-            store_close(&s.store);
-            kinesis_api_destroy(&s.api.kinesis);
-            uv_close((uv_handle_t *)&s.wake, server_close_cb);
-            uv_run(s.loop, UV_RUN_DEFAULT);
-            uv_loop_close(s.loop);
-            return 1;
+        PgServerConfig pcfg = {.host = pg_host, .port = pg_port, .ops = &pg_engine_sql, .max_connections = pg_max_conn,
+                               .eng = s.sql};
+        if (pg_server_start(&pcfg, &s.pg, &e)) {
+            /* The default port taken (another weir, a PostgreSQL) does not stop the Kinesis API and POST /sql
+             * from serving; an address the user asked for does. */
+            fprintf(stderr, "weir server: cannot listen on %s: %s%s\n", pg_listen, e.msg,
+                    pg_listen_given ? "" : "; running without the PostgreSQL protocol (use --pg-listen ADDR:PORT)");
+            if (pg_listen_given)
+                return server_fail(&s);
         }
     }
     uv_timer_init(s.loop, &s.retention);
@@ -283,7 +311,7 @@ int cmd_server(int argc, char **argv)
     uv_signal_start(&s.sig_int, server_signal_cb, SIGINT);
     uv_signal_start(&s.sig_term, server_signal_cb, SIGTERM);
 
-    printf("weir %s listening on http://%s:%d (Kinesis API), data %s, fsync %s\n", WEIR_VERSION, host,
+    printf("weir %s listening on http://%s:%d (Kinesis API, POST /sql), data %s, fsync %s\n", WEIR_VERSION, host,
            http_server_port(s.http), data,
            fsync_mode == STORE_FSYNC_BATCH ? "batch" : fsync_mode == STORE_FSYNC_ALWAYS ? "always" : "none");
     if (s.pg)

@@ -249,9 +249,48 @@ int bind_statement(BindCtx *ctx, PgQuery__Node *stmt, BoundStmt *out)
     case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
         out->kind = BOUND_NOOP, out->tag = "DEALLOCATE", rc = WEIR_OK;
         break;
-    default:
-        rc = sql_error_set(ctx->err, "0A000", 0, "this statement is not supported yet");
+    case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
+        rc = bind_explain(ctx, stmt->explain_stmt, out);
         break;
+    case PG_QUERY__NODE__NODE_INSERT_STMT:
+    case PG_QUERY__NODE__NODE_UPDATE_STMT:
+    case PG_QUERY__NODE__NODE_DELETE_STMT:
+    case PG_QUERY__NODE__NODE_MERGE_STMT:
+        rc = sql_error_set(ctx->err, "0A000", 0,
+                           "%s is not supported: tables over streams are read-only in SQL (write records with the "
+                           "Kinesis API, PutRecord or PutRecords)",
+                           stmt->node_case == PG_QUERY__NODE__NODE_INSERT_STMT   ? "INSERT"
+                           : stmt->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT ? "UPDATE"
+                           : stmt->node_case == PG_QUERY__NODE__NODE_DELETE_STMT ? "DELETE"
+                                                                                 : "MERGE");
+        break;
+    default: {
+        /* name the statement as its command tag would */
+        const char *what = "this statement";
+        switch (stmt->node_case) {
+        case PG_QUERY__NODE__NODE_INDEX_STMT: what = "CREATE INDEX"; break;
+        case PG_QUERY__NODE__NODE_VIEW_STMT: what = "CREATE VIEW"; break;
+        case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT: what = "CREATE TABLE AS"; break;
+        case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT: what = "ALTER TABLE"; break;
+        case PG_QUERY__NODE__NODE_COPY_STMT: what = "COPY"; break;
+        case PG_QUERY__NODE__NODE_TRUNCATE_STMT: what = "TRUNCATE"; break;
+        case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT: what = "CREATE SCHEMA"; break;
+        case PG_QUERY__NODE__NODE_CREATEDB_STMT: what = "CREATE DATABASE"; break;
+        case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT: what = "CREATE ROLE"; break;
+        case PG_QUERY__NODE__NODE_GRANT_STMT: what = "GRANT"; break;
+        case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT: what = "CREATE FUNCTION"; break;
+        case PG_QUERY__NODE__NODE_DO_STMT: what = "DO"; break;
+        case PG_QUERY__NODE__NODE_PREPARE_STMT: what = "PREPARE (use the protocol's Parse message)"; break;
+        case PG_QUERY__NODE__NODE_EXECUTE_STMT: what = "EXECUTE"; break;
+        case PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT: what = "DECLARE CURSOR"; break;
+        case PG_QUERY__NODE__NODE_LISTEN_STMT: what = "LISTEN"; break;
+        case PG_QUERY__NODE__NODE_VACUUM_STMT: what = "VACUUM"; break;
+        case PG_QUERY__NODE__NODE_LOCK_STMT: what = "LOCK"; break;
+        default: break;
+        }
+        rc = sql_error_set(ctx->err, "0A000", 0, "%s is not supported", what);
+        break;
+    }
     }
     if (rc)
         return rc;

@@ -35,6 +35,9 @@ typedef struct Scope {
     uint32_t n;
     struct Scope *parent; /* the enclosing query's scope (a subquery's outer references), or NULL */
     int has_outer_refs;   /* a column of a parent scope was referenced (the subquery is correlated) */
+    uint32_t deep_marks;  /* times has_outer_refs was set (a subquery compares it before and after) */
+    uint32_t *inner_refs; /* columns of this scope that inner queries referenced, in order (may repeat) */
+    uint32_t n_inner_refs, cap_inner_refs;
 } Scope;
 
 /* WITH: the common table expressions visible to a query (innermost first). */
@@ -86,6 +89,7 @@ typedef struct BindCtx {
     struct AggBind *agg;      /* collecting aggregate calls (SELECT list, HAVING) when non-NULL */
     struct WinBind *win;      /* collecting window function calls (SELECT list, ORDER BY) when non-NULL */
     CteScope *ctes;
+    const char *clause;       /* "WHERE", "JOIN conditions", ...: where aggregates/window calls are refused */
     uint32_t depth;           /* subquery nesting (bounded: a statement cannot exhaust the stack) */
 } BindCtx;
 

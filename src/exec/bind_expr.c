@@ -581,7 +581,10 @@ static Expr *bind_func_call(BindCtx *ctx, PgQuery__FuncCall *fc)
         return bind_window_call(ctx, fc, name);
     if (bind_is_agg(fc, name)) {
         if (!ctx->agg) {
-            BIND_ERR(ctx, "42803", fc->location, "aggregate functions are not allowed here");
+            if (ctx->clause)
+                BIND_ERR(ctx, "42803", fc->location, "aggregate functions are not allowed in %s", ctx->clause);
+            else
+                BIND_ERR(ctx, "42803", fc->location, "aggregate functions are not allowed here");
             return NULL;
         }
         return bind_agg_call(ctx, fc, name);
@@ -913,11 +916,66 @@ static Expr *bind_column_ref(BindCtx *ctx, PgQuery__ColumnRef *cr)
         e->u.outer.level = level;
         e->u.outer.col = found->index;
         Scope *sc = ctx->scope;
-        for (uint32_t l = 0; l < level; l++, sc = sc->parent)
+        for (uint32_t l = 0; l < level; l++, sc = sc->parent) {
             sc->has_outer_refs = 1;
+            sc->deep_marks++;
+        }
+        /* sc is now the scope the column belongs to: note the reference (subquery memoization keys) */
+        if (sc->n_inner_refs == sc->cap_inner_refs) {
+            uint32_t nc = sc->cap_inner_refs ? sc->cap_inner_refs * 2 : 8;
+            uint32_t *nr = ARENA_NEW(ctx->arena, uint32_t, nc);
+            if (!nr) {
+                bind_oom(ctx);
+                return NULL;
+            }
+            if (sc->n_inner_refs)
+                memcpy(nr, sc->inner_refs, sc->n_inner_refs * sizeof(uint32_t));
+            sc->inner_refs = nr;
+            sc->cap_inner_refs = nc;
+        }
+        sc->inner_refs[sc->n_inner_refs++] = found->index;
     } else {
         e->u.col = found->index;
     }
+    return e;
+}
+
+/* ARRAY[a, b, ...]: the elements brought to one type (select_common_type, as PostgreSQL); weir's arrays
+ * are one-dimensional. An empty ARRAY[] needs a cast to give it a type, as in PostgreSQL. */
+static Expr *bind_array(BindCtx *ctx, PgQuery__AArrayExpr *a)
+{
+    uint32_t n = (uint32_t)a->n_elements;
+    if (n == 0) {
+        BIND_ERR(ctx, "42P18", a->location, "cannot determine type of empty array");
+        return NULL;
+    }
+    Expr *e = bind_expr_new(ctx, EXPR_ARRAY, SQL_TYPE(SQL_UNKNOWN), a->location, n);
+    if (!e) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (a->elements[i]->node_case == PG_QUERY__NODE__NODE_A_ARRAY_EXPR) {
+            BIND_ERR(ctx, "0A000", a->location, "multidimensional arrays are not supported");
+            return NULL;
+        }
+        if (!(e->args[i] = bind_expr(ctx, a->elements[i])))
+            return NULL;
+    }
+    SqlType t;
+    if (bind_common_type(ctx, e->args, n, "ARRAY", &t))
+        return NULL;
+    if (t.id == SQL_UNKNOWN)
+        t = SQL_TYPE(SQL_TEXT);
+    if (SQL_IS_ARRAY(t.id) || t.id >= SQL_N_TYPES || !sql_type_info(t.id)->array_oid) {
+        char tn[64];
+        BIND_ERR(ctx, "0A000", a->location, "arrays of %s are not supported", bind_type_str(t, tn, sizeof(tn)));
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (bind_coerce(ctx, &e->args[i], t, 0, e->args[i]->location))
+            return NULL;
+    e->type = SQL_TYPE(SQL_ARRAY_OF(t.id));
     return e;
 }
 
@@ -945,6 +1003,8 @@ Expr *bind_expr(BindCtx *ctx, PgQuery__Node *n)
         return bind_aexpr(ctx, n->a_expr);
     case PG_QUERY__NODE__NODE_SUB_LINK:
         return bind_sublink(ctx, n->sub_link);
+    case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
+        return bind_array(ctx, n->a_array_expr);
     case PG_QUERY__NODE__NODE_BOOL_EXPR:
         return bind_bool_expr(ctx, n->bool_expr);
     case PG_QUERY__NODE__NODE_NULL_TEST: {
@@ -1030,6 +1090,25 @@ const char *bind_figure_colname(PgQuery__Node *n)
     }
     case PG_QUERY__NODE__NODE_CASE_EXPR: return "case";
     case PG_QUERY__NODE__NODE_COALESCE_EXPR: return "coalesce";
+    case PG_QUERY__NODE__NODE_SUB_LINK: {
+        /* a scalar subquery is named after its one column; EXISTS and ARRAY after themselves */
+        PgQuery__SubLink *sl = n->sub_link;
+        if (sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK)
+            return "exists";
+        if (sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK)
+            return "array";
+        if (sl->sub_link_type != PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK || !sl->subselect ||
+            sl->subselect->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+            return "?column?";
+        PgQuery__SelectStmt *q = sl->subselect->select_stmt;
+        while (q->larg && q->op != PG_QUERY__SET_OPERATION__SETOP_NONE &&
+               q->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED)
+            q = q->larg;
+        if (!q->n_target_list || q->target_list[0]->node_case != PG_QUERY__NODE__NODE_RES_TARGET)
+            return "?column?";
+        PgQuery__ResTarget *rt = q->target_list[0]->res_target;
+        return rt->name && rt->name[0] ? rt->name : bind_figure_colname(rt->val);
+    }
     case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
         return n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "greatest" : "least";
     case PG_QUERY__NODE__NODE_A_EXPR:

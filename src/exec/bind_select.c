@@ -420,8 +420,13 @@ static int from_filter(BindCtx *ctx, FromItem *it, Expr *pred)
 {
     if (!pred)
         return WEIR_OK;
-    if (it->is_scan && bind_scan_pushdown(ctx, it->op, pred))
-        return WEIR_ERROR;
+    if (it->is_scan) {
+        if (bind_scan_pushdown(ctx, it->op, pred))
+            return WEIR_ERROR;
+        const ScanSpec *sp = it->op->spec;
+        if (sp->filter) /* the scan evaluates the whole predicate itself (on its worker threads) */
+            return WEIR_OK;
+    }
     Op *f = bind_op_new(ctx, OP_FILTER, it->op->n_cols, it->op);
     if (!f)
         return WEIR_ERROR;
@@ -481,8 +486,11 @@ static int join_items(BindCtx *ctx, FromItem *l, FromItem *r, JoinType jt, Expr 
         !(js->rkeys = ARENA_NEW(ctx->arena, Expr *, n_conj + 1)))
         return bind_oom(ctx);
     uint32_t n_l = 0, n_r = 0, n_rest = 0;
-    int l_movable = jt == JOIN_INNER || jt == JOIN_RIGHT; /* ON conjuncts on the preserved side must stay */
-    int r_movable = jt == JOIN_INNER || jt == JOIN_LEFT;
+    /* ON conjuncts on the preserved side must stay (they decide matches, not which rows survive); for
+     * SEMI a condition on the left alone may filter first, for ANTI it may not (NOT EXISTS (... WHERE
+     * l.x > 5) is true where l.x <= 5) */
+    int l_movable = jt == JOIN_INNER || jt == JOIN_RIGHT || jt == JOIN_SEMI;
+    int r_movable = jt == JOIN_INNER || jt == JOIN_LEFT || jt == JOIN_SEMI || jt == JOIN_ANTI;
     for (uint32_t i = 0; i < n_conj; i++) {
         Expr *c = conj[i];
         Span s = span_of(c);
@@ -505,6 +513,19 @@ static int join_items(BindCtx *ctx, FromItem *l, FromItem *r, JoinType jt, Expr 
     js->residual = n_rest ? conj_join(ctx, rest, n_rest) : NULL;
     if (n_rest && !js->residual)
         return WEIR_ERROR;
+    if (jt == JOIN_SEMI || jt == JOIN_ANTI) {
+        /* EXISTS / NOT EXISTS: the left rows only */
+        Op *j = bind_op_new(ctx, OP_JOIN, nl, l->op);
+        if (!j)
+            return WEIR_ERROR;
+        j->right = r->op;
+        j->spec = js;
+        memcpy(j->types, l->op->types, nl * sizeof(SqlType));
+        *out = *l;
+        out->op = j;
+        out->is_scan = 0;
+        return WEIR_OK;
+    }
     Op *j = bind_op_new(ctx, OP_JOIN, nall, l->op);
     if (!j || from_alloc(ctx, out, l->n + r->n))
         return WEIR_ERROR;
@@ -630,7 +651,10 @@ static int from_join(BindCtx *ctx, PgQuery__JoinExpr *je, Scope *qs, FromItem *i
         ctx->win = NULL;
         Scope *on = scope_of(ctx, &both, qs->parent);
         ctx->scope = on;
+        const char *saved_clause = ctx->clause;
+        ctx->clause = "JOIN conditions";
         Expr *q = on ? bind_expr(ctx, je->quals) : NULL;
+        ctx->clause = saved_clause;
         if (q && bind_coerce(ctx, &q, SQL_TYPE(SQL_BOOL), 0, q->location))
             q = NULL;
         if (q && on->has_outer_refs)
@@ -696,6 +720,115 @@ static int from_item(BindCtx *ctx, PgQuery__Node *n, Scope *qs, FromItem *it)
     }
 }
 
+/* ------------------------------------------------------------------------------------------------
+ * EXISTS / NOT EXISTS as semi / anti joins
+ * ---------------------------------------------------------------------------------------------- */
+
+/* A WHERE conjunct `[NOT] EXISTS (SELECT ... FROM one_item WHERE ...)` that can run as a semi (anti) join
+ * instead of once per row: the subquery is a plain SELECT over one FROM item (no grouping, aggregates,
+ * DISTINCT, LIMIT, set operation, WITH or window). Returns the subquery, and whether it is negated. */
+static PgQuery__SelectStmt *exists_candidate(PgQuery__Node *c, int *negated)
+{
+    *negated = 0;
+    if (c->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR && c->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR &&
+        c->bool_expr->n_args == 1) {
+        *negated = 1;
+        c = c->bool_expr->args[0];
+    }
+    if (c->node_case != PG_QUERY__NODE__NODE_SUB_LINK ||
+        c->sub_link->sub_link_type != PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK || !c->sub_link->subselect ||
+        c->sub_link->subselect->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+        return NULL;
+    PgQuery__SelectStmt *q = c->sub_link->subselect->select_stmt;
+    if ((q->op != PG_QUERY__SET_OPERATION__SETOP_NONE && q->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED) ||
+        q->with_clause || q->n_values_lists || q->n_from_clause != 1 || q->n_group_clause || q->having_clause ||
+        q->n_distinct_clause || q->limit_count || q->limit_offset || q->n_window_clause ||
+        bind_nodes_have_agg(q->target_list, q->n_target_list))
+        return NULL;
+    return q;
+}
+
+/* Rewrite a predicate bound in the subquery's scope (whose parent is the query's) into one over the
+ * combined row of the semi join: the query's columns keep their indexes (EXPR_OUTER level 1 becomes
+ * EXPR_COL), the subquery's were bound at offset n_left already, references further out lose a level.
+ * Fails (returns 0) on anything that cannot move: a nested subquery. */
+static int exists_rewrite(Expr *e)
+{
+    if (e->kind == EXPR_SUBLINK || e->kind == EXPR_AGGREF || e->kind == EXPR_WINREF)
+        return 0;
+    if (e->kind == EXPR_OUTER) {
+        if (e->u.outer.level == 1) {
+            uint32_t col = e->u.outer.col;
+            e->kind = EXPR_COL;
+            e->u.col = col;
+        } else {
+            e->u.outer.level--;
+        }
+    }
+    for (uint32_t i = 0; i < e->n_args; i++)
+        if (!exists_rewrite(e->args[i]))
+            return 0;
+    return 1;
+}
+
+typedef struct SemiJoin {
+    FromItem item;
+    JoinType type;
+    Expr **conj;
+    uint32_t n_conj;
+} SemiJoin;
+
+/* Try to plan WHERE conjunct c as a semi/anti join of the query's rows (sc: n_left columns) with the
+ * subquery's FROM item. 1: planned into *sj; 0: not applicable (bind it as an ordinary subquery);
+ * -1: error. */
+static int exists_plan(BindCtx *ctx, PgQuery__Node *c, Scope *sc, uint32_t n_left, SemiJoin *sj)
+{
+    int negated;
+    PgQuery__SelectStmt *q = exists_candidate(c, &negated);
+    if (!q)
+        return 0;
+    Scope *sub = arena_try_calloc(ctx->arena, sizeof(*sub));
+    if (!sub)
+        return bind_oom(ctx), -1;
+    sub->parent = sc;
+    memset(sj, 0, sizeof(*sj));
+    SqlError saved_err = *ctx->err;
+    if (from_item(ctx, q->from_clause[0], sub, &sj->item)) {
+        *ctx->err = saved_err; /* bound again the ordinary way, which reports it */
+        return 0;
+    }
+    /* the subquery's columns sit after the query's in the joined row */
+    if (!(sub->cols = arena_try_calloc(ctx->arena, sizeof(ScopeCol) * (sj->item.n ? sj->item.n : 1))))
+        return bind_oom(ctx), -1;
+    for (uint32_t i = 0; i < sj->item.n; i++) {
+        sub->cols[i] = sj->item.cols[i];
+        sub->cols[i].index += n_left;
+    }
+    sub->n = sj->item.n;
+    Expr **conj = NULL;
+    uint32_t n_conj = 0, cap = 0;
+    if (q->where_clause) {
+        Scope *saved = ctx->scope;
+        ctx->scope = sub;
+        ctx->clause = "WHERE";
+        Expr *pred = bind_expr(ctx, q->where_clause);
+        ctx->clause = NULL;
+        ctx->scope = saved;
+        if (!pred || bind_coerce(ctx, &pred, SQL_TYPE(SQL_BOOL), 0, pred->location)) {
+            *ctx->err = saved_err;
+            return 0;
+        }
+        if (!exists_rewrite(pred))
+            return 0;
+        if (conj_split(ctx, pred, &conj, &n_conj, &cap))
+            return -1;
+    }
+    sj->type = negated ? JOIN_ANTI : JOIN_SEMI;
+    sj->conj = conj;
+    sj->n_conj = n_conj;
+    return 1;
+}
+
 /* FROM and WHERE of one SELECT: every item bound, then the WHERE conjuncts placed: a conjunct over one
  * item filters that item (and is offered to its scan for pushdown), A = B across items becomes a hash
  * join key at the join that first sees both, and what remains (subqueries, conditions over no column)
@@ -737,11 +870,40 @@ static int bind_from_where(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, Op *
     ctx->scope = sc;
     Expr **conj = NULL;
     uint32_t n_conj = 0, cap = 0;
+    SemiJoin *semis = NULL;
+    uint32_t n_semis = 0;
     if (s->where_clause) {
-        Expr *pred = bind_expr(ctx, s->where_clause);
-        if (!pred || bind_coerce(ctx, &pred, SQL_TYPE(SQL_BOOL), 0, pred->location) ||
-            conj_split(ctx, pred, &conj, &n_conj, &cap))
-            return WEIR_ERROR;
+        /* top-level [NOT] EXISTS conjuncts become semi/anti joins; the rest is bound as usual */
+        PgQuery__Node *w = s->where_clause;
+        PgQuery__Node **parts = &s->where_clause;
+        size_t n_parts = 1;
+        if (w->node_case == PG_QUERY__NODE__NODE_BOOL_EXPR && w->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR) {
+            parts = w->bool_expr->args;
+            n_parts = w->bool_expr->n_args;
+        }
+        uint8_t *planned = arena_try_calloc(ctx->arena, n_parts);
+        if (!planned || !(semis = arena_try_calloc(ctx->arena, sizeof(SemiJoin) * n_parts)))
+            return bind_oom(ctx);
+        for (size_t i = 0; n_items && i < n_parts; i++) {
+            int r = exists_plan(ctx, parts[i], sc, n_cols, &semis[n_semis]);
+            if (r < 0)
+                return WEIR_ERROR;
+            if (r > 0) {
+                planned[i] = 1;
+                n_semis++;
+            }
+        }
+        ctx->scope = sc;
+        for (size_t i = 0; i < n_parts; i++) {
+            if (planned[i])
+                continue;
+            ctx->clause = "WHERE";
+            Expr *pred = bind_expr(ctx, parts[i]);
+            ctx->clause = NULL;
+            if (!pred || bind_coerce(ctx, &pred, SQL_TYPE(SQL_BOOL), 0, pred->location) ||
+                conj_split(ctx, pred, &conj, &n_conj, &cap))
+                return WEIR_ERROR;
+        }
     }
     if (n_items == 0) {
         Op *src = bind_op_new(ctx, OP_RESULT, 0, NULL);
@@ -799,6 +961,12 @@ static int bind_from_where(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, Op *
             return WEIR_ERROR;
         acc = joined;
     }
+    for (uint32_t i = 0; i < n_semis; i++) {
+        FromItem joined;
+        if (join_items(ctx, &acc, &semis[i].item, semis[i].type, semis[i].conj, semis[i].n_conj, &joined))
+            return WEIR_ERROR;
+        acc = joined;
+    }
     Op *src = acc.op;
     if (n_top) {
         Op *f = bind_op_new(ctx, OP_FILTER, src->n_cols, src);
@@ -821,9 +989,11 @@ static int bind_simple(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStm
         if (s->group_distinct)
             return sql_error_set(ctx->err, "0A000", 0, "GROUP BY DISTINCT is not supported yet");
         int distinct = s->n_distinct_clause > 0;
-        if (distinct && (s->n_distinct_clause > 1 || (s->distinct_clause[0] &&
-                                                      s->distinct_clause[0]->node_case != PG_QUERY__NODE__NODE__NOT_SET)))
-            return sql_error_set(ctx->err, "0A000", 0, "SELECT DISTINCT ON is not supported yet");
+        /* DISTINCT ON (exprs): the parse tree lists the expressions (plain DISTINCT: one empty node) */
+        uint32_t n_on = distinct && (s->n_distinct_clause > 1 || (s->distinct_clause[0] &&
+                                                                  s->distinct_clause[0]->node_case != PG_QUERY__NODE__NODE__NOT_SET))
+                            ? (uint32_t)s->n_distinct_clause
+                            : 0;
         Op *src = NULL;
         if (bind_from_where(ctx, s, sc, &src))
             return WEIR_ERROR;
@@ -855,7 +1025,7 @@ static int bind_simple(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStm
             return WEIR_ERROR;
         ctx->win = wb;
         Op *proj = bind_op_new(ctx, OP_PROJECT, n, src);
-        uint32_t cap = n + (uint32_t)s->n_sort_clause; /* room for ORDER BY expressions not in the list */
+        uint32_t cap = n + (uint32_t)s->n_sort_clause + n_on; /* room for ORDER BY / DISTINCT ON expressions */
         SqlType *ptypes = ARENA_NEW(ctx->arena, SqlType, cap ? cap : 1);
         if (!proj || !ptypes || !(proj->exprs = ARENA_NEW(ctx->arena, Expr *, cap ? cap : 1)) ||
             !(out->cols = ARENA_NEW(ctx->arena, SqlColumn, n ? n : 1)))
@@ -951,6 +1121,71 @@ static int bind_simple(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStm
             }
             proj->n_cols = n + n_junk;
         }
+        uint32_t *on_cols = NULL;
+        if (n_on) {
+            if (!(on_cols = ARENA_NEW(ctx->arena, uint32_t, n_on)))
+                return bind_oom(ctx);
+            for (uint32_t k = 0; k < n_on; k++) {
+                PgQuery__Node *g = s->distinct_clause[k];
+                int64_t col = -1;
+                if (g->node_case == PG_QUERY__NODE__NODE_A_CONST && g->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+                    int ord = g->a_const->ival ? g->a_const->ival->ival : 0;
+                    if (ord < 1 || (uint32_t)ord > n)
+                        return BIND_ERR(ctx, "42P10", g->a_const->location,
+                                        "SELECT DISTINCT ON position %d is not in select list", ord);
+                    col = ord - 1;
+                } else if (g->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && g->column_ref->n_fields == 1) {
+                    const char *name = bind_node_str(g->column_ref->fields[0]);
+                    for (uint32_t c = 0; name && c < n && col < 0; c++)
+                        if (out->cols[c].name && strcmp(out->cols[c].name, name) == 0)
+                            col = c;
+                }
+                if (col < 0) {
+                    Expr *e = bind_expr(ctx, g);
+                    if (!e)
+                        return WEIR_ERROR;
+                    if (e->type.id == SQL_UNKNOWN && bind_coerce(ctx, &e, SQL_TYPE(SQL_TEXT), 0, e->location))
+                        return WEIR_ERROR;
+                    for (uint32_t c = 0; c < n + n_junk && col < 0; c++)
+                        if (bind_expr_equal(proj->exprs[c], e))
+                            col = c;
+                    if (col < 0) {
+                        proj->exprs[n + n_junk] = e;
+                        proj->types[n + n_junk] = e->type;
+                        col = n + n_junk++;
+                    }
+                }
+                on_cols[k] = (uint32_t)col;
+            }
+            proj->n_cols = n + n_junk;
+            /* PostgreSQL's rule: the DISTINCT ON expressions are the leading ORDER BY keys (any order) */
+            uint32_t lead = ss ? (ss->n_keys < n_on ? ss->n_keys : n_on) : 0;
+            for (uint32_t k = 0; k < lead; k++) {
+                int found = 0;
+                for (uint32_t j = 0; j < n_on; j++)
+                    found |= on_cols[j] == ss->cols[k];
+                if (!found)
+                    return sql_error_set(ctx->err, "42P10", 0,
+                                         "SELECT DISTINCT ON expressions must match initial ORDER BY expressions");
+            }
+            for (uint32_t j = 0; ss && j < n_on && ss->n_keys < n_on; j++) {
+                int found = 0;
+                for (uint32_t k = 0; k < ss->n_keys; k++)
+                    found |= on_cols[j] == ss->cols[k];
+                if (!found)
+                    return sql_error_set(ctx->err, "42P10", 0,
+                                         "SELECT DISTINCT ON expressions must match initial ORDER BY expressions");
+            }
+            if (!ss) {
+                /* no ORDER BY: sort on the DISTINCT ON keys, which is also the order PostgreSQL returns */
+                ss = arena_try_calloc(ctx->arena, sizeof(*ss));
+                if (!ss || !(ss->desc = arena_try_calloc(ctx->arena, n_on)) ||
+                    !(ss->nulls_first = arena_try_calloc(ctx->arena, n_on)))
+                    return bind_oom(ctx);
+                ss->n_keys = n_on;
+                ss->cols = on_cols;
+            }
+        }
         ctx->win = NULL;
         if (aggregating) {
             /* GROUP BY keys over the input: an ordinal or an output column name means that column's
@@ -1019,6 +1254,9 @@ static int bind_simple(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStm
             }
             Op *top = agg;
             if (having) {
+                if (expr_has_correlated(having))
+                    return BIND_ERR(ctx, "0A000", having->location,
+                                    "correlated subqueries in HAVING are not supported");
                 if (bind_agg_rewrite(ctx, &having, keys, n_keys))
                     return WEIR_ERROR;
                 Op *f = bind_op_new(ctx, OP_FILTER, 0, agg);
@@ -1043,7 +1281,7 @@ static int bind_simple(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStm
         }
         out->root = proj;
         out->n_cols = n;
-        if (distinct) {
+        if (distinct && !n_on) {
             /* DISTINCT: group by every output column (hash aggregation with no aggregates) */
             if (n_junk)
                 return sql_error_set(ctx->err, "42P10", 0,
@@ -1071,9 +1309,21 @@ static int bind_simple(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStm
             memcpy(sort->types, out->root->types, out->root->n_cols * sizeof(SqlType));
             sort->spec = ss;
             out->root = sort;
+            if (n_on) {
+                /* DISTINCT ON: the first row of each run of equal keys in that order */
+                Op *u = bind_op_new(ctx, OP_UNIQUE, sort->n_cols, sort);
+                UniqueSpec *us = arena_try_calloc(ctx->arena, sizeof(*us));
+                if (!u || !us)
+                    return u ? bind_oom(ctx) : WEIR_ERROR;
+                memcpy(u->types, sort->types, sort->n_cols * sizeof(SqlType));
+                us->n_keys = n_on;
+                us->cols = on_cols;
+                u->spec = us;
+                out->root = u;
+            }
             if (n_junk) {
                 /* drop the ORDER BY-only columns */
-                Op *trim = bind_op_new(ctx, OP_PROJECT, n, sort);
+                Op *trim = bind_op_new(ctx, OP_PROJECT, n, out->root);
                 if (!trim || !(trim->exprs = ARENA_NEW(ctx->arena, Expr *, n ? n : 1)))
                     return trim ? bind_oom(ctx) : WEIR_ERROR;
                 for (uint32_t c = 0; c < n; c++) {
@@ -1307,11 +1557,14 @@ int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
         with = (CteScope){s->with_clause->ctes, s->with_clause->n_ctes, ctes};
         ctx->ctes = &with;
     }
+    const char *clause = ctx->clause;
     ctx->agg = NULL;
     ctx->win = NULL;
+    ctx->clause = NULL;
     ctx->depth++;
     int rc = bind_query_body(ctx, s, sc, out);
     ctx->depth--;
+    ctx->clause = clause;
     ctx->scope = outer;
     ctx->agg = agg;
     ctx->win = win;
@@ -1350,6 +1603,8 @@ Expr *bind_sublink(BindCtx *ctx, PgQuery__SubLink *sl)
     }
     BoundStmt sub;
     memset(&sub, 0, sizeof(sub));
+    Scope *here = ctx->scope;
+    uint32_t refs_before = here ? here->n_inner_refs : 0, marks_before = here ? here->deep_marks : 0;
     if (bind_select(ctx, sl->subselect->select_stmt, &sub))
         return NULL;
     if (kind != SUBLINK_EXISTS && sub.n_cols != 1) {
@@ -1367,6 +1622,23 @@ Expr *bind_sublink(BindCtx *ctx, PgQuery__SubLink *sl)
     e->u.sub.kind = (uint8_t)kind;
     e->u.sub.correlated = (uint8_t)sub.correlated;
     e->u.sub.plan = sub.root;
+    if (sub.correlated && here && here->deep_marks == marks_before && here->n_inner_refs > refs_before) {
+        /* it reads only this query's row: memoize its results by the values of the columns it reads */
+        uint32_t n = 0, *cols = ARENA_NEW(ctx->arena, uint32_t, here->n_inner_refs - refs_before);
+        if (!cols) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        for (uint32_t i = refs_before; i < here->n_inner_refs; i++) {
+            uint32_t c = here->inner_refs[i], dup = 0;
+            for (uint32_t j = 0; j < n; j++)
+                dup |= cols[j] == c;
+            if (!dup)
+                cols[n++] = c;
+        }
+        e->u.sub.memo_cols = cols;
+        e->u.sub.n_memo = n;
+    }
     if (test) {
         /* the comparison, over a two-column row: the tested value, then the subquery's value */
         const char *op = sl->n_oper_name ? bind_qualified_last(sl->oper_name, sl->n_oper_name) : "=";

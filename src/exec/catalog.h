@@ -6,6 +6,10 @@
  * TABLE during a running query frees nothing the query still reads. Each table has a pg_class oid
  * (16384 and up, like user tables in PostgreSQL), stable across restarts.
  *
+ * Checkpoints (weir.checkpoint, op_scan.c): under a checkpoint name, for each table and shard, the
+ * position the next query under that name starts reading from; kept in table `checkpoints` of the same
+ * database (in memory when data_dir is NULL), so they survive restarts.
+ *
  * Thread-safe (one mutex; lookups are short).
  */
 #ifndef WEIR_EXEC_CATALOG_H
@@ -44,5 +48,27 @@ int sql_catalog_drop(SqlCatalog *c, const char *name, int if_exists, SqlError *e
 /* A snapshot of every table, each with a reference (for pg_class, information_schema). The caller
  * drops each with sql_catalog_unref and frees the array with free(). */
 size_t sql_catalog_list(SqlCatalog *c, CatalogTable ***out);
+
+/* --- checkpoints ----------------------------------------------------------------------------------- */
+
+/* One saved position: under checkpoint `name`, table `table` (over the stream whose uid is stream_uid)
+ * continues shard `shard` at counter value pos (the first record not yet seen). */
+typedef struct SqlCkptPos {
+    const char *table;
+    uint64_t stream_uid;
+    uint32_t shard;
+    uint64_t pos;
+} SqlCkptPos;
+
+/* The positions saved under (name, table) for the stream stream_uid: up to cap entries into out (table
+ * is set to the argument; entries saved for another stream of the same name, i.e. one deleted and
+ * created again, are left out). Returns the number found (>= 0), or WEIR_ERROR with err (58030). */
+int sql_catalog_checkpoint_load(SqlCatalog *c, const char *name, const char *table, uint64_t stream_uid,
+                                SqlCkptPos *out, size_t cap, SqlError *err) WEIR_WARN_UNUSED;
+
+/* Save n positions under name in one transaction (all or nothing), replacing what was there for the
+ * same (table, shard). WEIR_OK, or WEIR_ERROR with err (58030) when the write failed. */
+int sql_catalog_checkpoint_save(SqlCatalog *c, const char *name, const SqlCkptPos *pos, size_t n,
+                                SqlError *err) WEIR_WARN_UNUSED;
 
 #endif

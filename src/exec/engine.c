@@ -15,6 +15,7 @@
 #include "exec/engine.h"
 
 #include <pg_query.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,6 +364,10 @@ static int bind_inner(SqlStmt *st, const SqlParam *params, size_t n_params, SqlP
                        .server_version = st->sess->eng->server_version,
                        .run_id = atomic_fetch_add(&engine_run_ids, 1) + 1,
                        .checkpoint = st->sess->checkpoint[0] ? st->sess->checkpoint : NULL};
+    if (p->ctx.checkpoint && st->bound.kind == BOUND_QUERY && !(p->ctx.ckpt = scan_ckpt_create(arena))) {
+        arena_destroy(&arena);
+        return sql_error_set(err, "53200", 0, "out of memory");
+    }
     *out = p;
     return WEIR_OK;
 }
@@ -385,6 +390,29 @@ const char *sql_portal_command_tag(const SqlPortal *p)
 }
 
 /* Utility statements run at their first fetch. */
+/* Queue a NOTICE for the protocol layer (the last one of a statement wins). */
+static void engine_notice(SqlSession *s, const char *sqlstate, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void engine_notice(SqlSession *s, const char *sqlstate, const char *fmt, ...)
+{
+    memset(&s->notice, 0, sizeof(s->notice));
+    snprintf(s->notice.sqlstate, sizeof(s->notice.sqlstate), "%s", sqlstate);
+    snprintf(s->notice.severity, sizeof(s->notice.severity), "NOTICE");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->notice.message, sizeof(s->notice.message), fmt, ap);
+    va_end(ap);
+    s->has_notice = 1;
+}
+
+int sql_session_take_notice(SqlSession *s, SqlError *out)
+{
+    if (!s->has_notice)
+        return 0;
+    *out = s->notice;
+    s->has_notice = 0;
+    return 1;
+}
+
 static int portal_run_utility(SqlPortal *p, SqlError *err)
 {
     SqlSession *s = p->st->sess;
@@ -435,12 +463,24 @@ static int portal_run_utility(SqlPortal *p, SqlError *err)
         }
         free(json);
         int created;
-        return sql_catalog_add(s->eng->catalog, copy, b->if_not_exists, &created, err);
+        char name[128];
+        snprintf(name, sizeof(name), "%s", td->name);
+        if (sql_catalog_add(s->eng->catalog, copy, b->if_not_exists, &created, err))
+            return WEIR_ERROR;
+        if (!created)
+            engine_notice(s, "42P07", "relation \"%s\" already exists, skipping", name);
+        return WEIR_OK;
     }
     case BOUND_DROP_TABLE:
-        for (uint32_t i = 0; i < b->n_drop; i++)
+        for (uint32_t i = 0; i < b->n_drop; i++) {
+            CatalogTable *t = b->if_exists ? sql_catalog_get(s->eng->catalog, b->drop_names[i]) : NULL;
+            if (t)
+                sql_catalog_unref(s->eng->catalog, t);
+            else if (b->if_exists)
+                engine_notice(s, "00000", "table \"%s\" does not exist, skipping", b->drop_names[i]);
             if (sql_catalog_drop(s->eng->catalog, b->drop_names[i], b->if_exists, err))
                 return WEIR_ERROR;
+        }
         return WEIR_OK;
     case BOUND_BEGIN:
         s->txn_status = 'T';
@@ -491,12 +531,16 @@ int sql_portal_fetch(SqlPortal *p, uint64_t max_rows, SqlBatchFn fn, void *arg, 
                 goto fail;
             off = 0;
             if (!b) {
+                op_close(p->bound.root);
+                /* under weir.checkpoint the query has now completed: what its scans read becomes the
+                 * checkpoint (a failed, cancelled or abandoned query never gets here) */
+                if (scan_ckpt_commit(&p->ctx))
+                    goto fail;
                 p->done = 1;
                 *done = 1;
                 snprintf(p->tag, sizeof(p->tag), "%s %llu", p->bound.tag, (unsigned long long)p->rows);
                 if (strcmp(p->bound.tag, "SHOW") == 0)
                     snprintf(p->tag, sizeof(p->tag), "SHOW");
-                op_close(p->bound.root);
                 return WEIR_OK;
             }
         }

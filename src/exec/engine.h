@@ -98,6 +98,10 @@ size_t sql_session_reported(SqlSession *s, const char *const **names, const char
  * Calls fn(arg, name, value) for each and clears the change marks. */
 void sql_session_take_changes(SqlSession *s, void (*fn)(void *arg, const char *name, const char *value), void *arg);
 
+/* A NOTICE the last statement raised ("relation ... already exists, skipping"), taken once: returns 1
+ * and fills *out (severity "NOTICE"), or 0 when there is none. */
+int sql_session_take_notice(SqlSession *s, SqlError *out);
+
 /* Transaction status for ReadyForQuery: 'I' idle, 'T' in a transaction block, 'E' failed block. */
 char sql_session_txn_status(const SqlSession *s);
 

@@ -39,6 +39,8 @@ struct SqlSession {
     char txn_status;    /* 'I', 'T', 'E' */
     atomic_int cancel;  /* set by sql_session_cancel, cleared when a statement starts */
     char checkpoint[128]; /* weir.checkpoint, "" when unset */
+    SqlError notice;      /* pending NoticeResponse (sql_session_take_notice) */
+    int has_notice;
     uint8_t bytea_escape; /* bytea_output = escape (sql_format_text) */
     const char *rep_names[SQL_SETTING_MAX];  /* sql_session_reported's arrays */
     const char *rep_values[SQL_SETTING_MAX];

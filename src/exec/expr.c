@@ -442,6 +442,74 @@ static int expr_cast(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, V
     return WEIR_OK;
 }
 
+/* ARRAY[...]: each row's elements in PostgreSQL's array text form (weir's array representation):
+ * an element is double-quoted when it is empty, is "NULL" (any case), or holds a brace, comma, quote,
+ * backslash or white space, with quotes and backslashes escaped; a NULL element is NULL. */
+static int array_elem_needs_quotes(const uint8_t *p, size_t n)
+{
+    if (n == 0 || (n == 4 && (p[0] | 32) == 'n' && (p[1] | 32) == 'u' && (p[2] | 32) == 'l' && (p[3] | 32) == 'l'))
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '{' || p[i] == '}' || p[i] == ',' || p[i] == '"' || p[i] == '\\' || p[i] == ' ' ||
+            p[i] == '\t' || p[i] == '\n' || p[i] == '\r' || p[i] == '\v' || p[i] == '\f')
+            return 1;
+    return 0;
+}
+
+static int expr_array(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
+{
+    Vec *elems = ARENA_NEW(ctx->arena, Vec, e->n_args ? e->n_args : 1);
+    if (!elems || vec_init(out, e->type, ctx->arena))
+        return expr_oom(ctx);
+    for (uint32_t i = 0; i < e->n_args; i++)
+        if (expr_eval(ctx, e->args[i], in, n, &elems[i]))
+            return WEIR_ERROR;
+    Buf b, t;
+    buf_init(&b, 1u << 30);
+    buf_init(&t, 1u << 30);
+    int rc = WEIR_OK;
+    for (uint32_t r = 0; r < n && rc == WEIR_OK; r++) {
+        b.len = 0;
+        rc = buf_append_byte(&b, '{');
+        for (uint32_t i = 0; i < e->n_args && rc == WEIR_OK; i++) {
+            if (i)
+                rc = buf_append_byte(&b, ',');
+            SqlValue v;
+            vec_get(&elems[i], r, &v);
+            if (v.is_null) {
+                rc = rc ? rc : buf_append_cstr(&b, "NULL");
+                continue;
+            }
+            t.len = 0;
+            if (rc || (rc = sql_value_to_text(&v, ctx->fmt, &t)) != WEIR_OK)
+                break;
+            int q = array_elem_needs_quotes(t.p, t.len);
+            if (q)
+                rc = buf_append_byte(&b, '"');
+            for (size_t k = 0; k < t.len && rc == WEIR_OK; k++) {
+                if (q && (t.p[k] == '"' || t.p[k] == '\\'))
+                    rc = buf_append_byte(&b, '\\');
+                if (rc == WEIR_OK)
+                    rc = buf_append_byte(&b, t.p[k]);
+            }
+            if (q && rc == WEIR_OK)
+                rc = buf_append_byte(&b, '"');
+        }
+        if (rc == WEIR_OK)
+            rc = buf_append_byte(&b, '}');
+        if (rc == WEIR_OK) {
+            char *s = arena_try_strndup(ctx->arena, (const char *)b.p, b.len);
+            if (!s)
+                rc = WEIR_ENOMEM;
+            else
+                out->u.s[r] = (Slice){(const uint8_t *)s, b.len};
+        }
+    }
+    buf_fini(&b);
+    buf_fini(&t);
+    return rc ? expr_oom(ctx) : WEIR_OK;
+}
+
 /* ------------------------------------------------------------------------------------------------
  * Entry points
  * ---------------------------------------------------------------------------------------------- */
@@ -538,6 +606,8 @@ int expr_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out
     }
     case EXPR_SUBLINK:
         return expr_sublink_eval(ctx, e, in, n, out);
+    case EXPR_ARRAY:
+        return expr_array(ctx, e, in, n, out);
     case EXPR_AGGREF:
     case EXPR_WINREF:
         break;

@@ -48,6 +48,7 @@ typedef enum ExprKind {
     EXPR_WINREF,      /* binder-internal: window function number u.col, replaced by a column of OP_WINDOW */
     EXPR_OUTER,       /* a column of an enclosing query's row: u.outer (correlated subqueries) */
     EXPR_SUBLINK,     /* a subquery in an expression: u.sub; args[0] is the tested value for ANY/ALL */
+    EXPR_ARRAY,       /* ARRAY[args...]: a one-dimensional array of the args (all of the element type) */
 } ExprKind;
 
 /* Subquery kinds (PostgreSQL's SubLinkType). */
@@ -96,7 +97,10 @@ struct Expr {
             struct Op *plan;         /* the subquery (its first column is the value) */
             const SqlFnDef *cmp;     /* ANY/ALL: the operator, args[0] op column 0 */
             void *cmp_state;
-            uint64_t cached_run;     /* uncorrelated: ExecCtx.run_id of the cached result */
+            uint64_t cached_run;     /* ExecCtx.run_id of the cache (uncorrelated result or memo table) */
+            uint32_t *memo_cols;     /* correlated: the enclosing row's columns it reads (its results are
+                                      * memoized by their values); NULL when it also reads further out */
+            uint32_t n_memo;
             void *cache;             /* run state in the query arena (exec/expr_sublink.c) */
         } sub;
         struct {

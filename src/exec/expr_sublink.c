@@ -11,6 +11,11 @@
  * ANY/ALL follow SQL's three-valued logic: ANY is TRUE if a comparison is TRUE, else NULL if one is NULL
  * (a NULL in the subquery counts), else FALSE (so FALSE over no rows, whatever x); ALL is the mirror.
  * x = ANY (uncorrelated) with both sides of one type sorts the values once and binary-searches per row.
+ *
+ * A correlated subquery that reads only columns of the immediately enclosing row (the binder lists them
+ * in u.sub.memo_cols) is memoized per run: its result is kept under the values of those columns, so
+ * `WHERE bytes = (SELECT max(bytes) FROM t d WHERE d.country = c.country)` runs the subquery once per
+ * country, not once per row.
  */
 #include "exec/op.h"
 
@@ -147,6 +152,63 @@ static int any_all(ExprCtx *ctx, const Expr *e, const SubCache *c, const Vec *x,
     return WEIR_OK;
 }
 
+/* Memo of a correlated subquery's results, keyed by the encoded values of its memo columns. */
+typedef struct MemoEntry {
+    struct MemoEntry *next;
+    uint64_t hash;
+    size_t klen;
+    uint8_t *key;
+    SubCache c;
+} MemoEntry;
+
+typedef struct Memo {
+    MemoEntry **buckets;
+    uint32_t n_buckets, n;
+} Memo;
+
+#define MEMO_MAX_ENTRIES 65536 /* past this, new keys run without being remembered */
+
+/* Encode the memo columns of row r (type-tagged, NULL distinct from every value) into buf. */
+static size_t memo_key(const Expr *e, const Batch *in, uint32_t r, uint8_t *buf, size_t cap)
+{
+    size_t o = 0;
+    for (uint32_t k = 0; k < e->u.sub.n_memo; k++) {
+        SqlValue v;
+        vec_get(&in->cols[e->u.sub.memo_cols[k]], r, &v);
+        const void *p = NULL;
+        size_t len = 0;
+        if (!v.is_null) {
+            switch (sql_type_phys(v.type.id)) {
+            case SQL_PHYS_BOOL: p = &v.u.b, len = 1; break;
+            case SQL_PHYS_INT: p = &v.u.i, len = sizeof(v.u.i); break;
+            case SQL_PHYS_FLOAT: p = &v.u.f, len = sizeof(v.u.f); break;
+            case SQL_PHYS_NUMERIC: p = &v.u.num, len = sizeof(v.u.num); break;
+            case SQL_PHYS_INTERVAL: p = &v.u.iv, len = sizeof(v.u.iv); break;
+            case SQL_PHYS_STR: p = v.u.s.p, len = v.u.s.n; break;
+            default: break;
+            }
+        }
+        uint8_t hdr[1 + sizeof(size_t)];
+        hdr[0] = v.is_null;
+        memcpy(hdr + 1, &len, sizeof(len));
+        if (o + sizeof(hdr) + len <= cap) {
+            memcpy(buf + o, hdr, sizeof(hdr));
+            if (len)
+                memcpy(buf + o + sizeof(hdr), p, len);
+        }
+        o += sizeof(hdr) + len;
+    }
+    return o;
+}
+
+static uint64_t memo_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+
 /* Write the result for rows dst[0..n) from a run's cache (x: the tested values of those rows). */
 static int sub_result(ExprCtx *ctx, const Expr *e, const SubCache *c, const Vec *x, uint32_t n, const uint32_t *dst,
                       Vec *out)
@@ -209,10 +271,50 @@ int expr_sublink_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, 
         }
         return sub_result(ctx, e, me->u.sub.cache, &x, n, ident, out);
     }
-    /* correlated: once per row, that row pushed as the outer row */
+    /* correlated: once per row, that row pushed as the outer row (or once per distinct memo key) */
+    Expr *me = (Expr *)e;
+    Arena *run = exec->run_arena ? exec->run_arena : exec->arena;
+    Memo *memo = NULL;
+    if (e->u.sub.memo_cols && in) {
+        if (me->u.sub.cached_run != exec->run_id || !me->u.sub.cache) {
+            Memo *m = arena_try_calloc(run, sizeof(*m));
+            if (!m || !(m->buckets = arena_try_calloc(run, sizeof(MemoEntry *) * 1024)))
+                return sub_oom(ctx);
+            m->n_buckets = 1024;
+            me->u.sub.cache = m;
+            me->u.sub.cached_run = exec->run_id;
+        }
+        memo = me->u.sub.cache;
+    }
     for (uint32_t r = 0; r < n; r++) {
         if (exec_check_cancel(exec))
             return WEIR_ERROR;
+        MemoEntry *hit = NULL;
+        uint8_t kbuf[256];
+        uint8_t *key = kbuf;
+        size_t klen = 0;
+        uint64_t h = 0;
+        if (memo) {
+            klen = memo_key(e, in, r, kbuf, sizeof(kbuf));
+            if (klen > sizeof(kbuf)) {
+                if (!(key = ARENA_NEW(ctx->arena, uint8_t, klen)))
+                    return sub_oom(ctx);
+                memo_key(e, in, r, key, klen);
+            }
+            h = memo_hash(key, klen);
+            for (hit = memo->buckets[h & (memo->n_buckets - 1)]; hit; hit = hit->next)
+                if (hit->hash == h && hit->klen == klen && memcmp(hit->key, key, klen) == 0)
+                    break;
+            if (hit) {
+                Vec xr;
+                memset(&xr, 0, sizeof(xr));
+                if (tested && vec_gather(&x, &r, 1, ctx->arena, &xr))
+                    return sub_oom(ctx);
+                if (sub_result(ctx, e, &hit->c, &xr, 1, &r, out))
+                    return WEIR_ERROR;
+                continue;
+            }
+        }
         Arena *a = arena_create(exec->arena, ARENA_UNLIMITED);
         if (!a)
             return sub_oom(ctx);
@@ -222,7 +324,21 @@ int expr_sublink_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, 
         sub.arena = a;
         sub.outer = &row;
         SubCache c;
-        int rc = sub_run(ctx, e, &sub, a, &c);
+        int remember = memo && memo->n < MEMO_MAX_ENTRIES;
+        int rc = sub_run(ctx, e, &sub, remember ? run : a, &c);
+        if (rc == WEIR_OK && remember) {
+            MemoEntry *ent = arena_try_calloc(run, sizeof(*ent));
+            uint8_t *kc = ent ? ARENA_NEW(run, uint8_t, klen ? klen : 1) : NULL;
+            if (!kc) {
+                rc = sub_oom(ctx);
+            } else {
+                memcpy(kc, key, klen);
+                *ent = (MemoEntry){.next = memo->buckets[h & (memo->n_buckets - 1)], .hash = h, .klen = klen,
+                                   .key = kc, .c = c};
+                memo->buckets[h & (memo->n_buckets - 1)] = ent;
+                memo->n++;
+            }
+        }
         if (rc == WEIR_OK) {
             Vec xr;
             memset(&xr, 0, sizeof(xr));

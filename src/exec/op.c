@@ -32,6 +32,14 @@ void exec_expr_ctx(const ExecCtx *ctx, Arena *a, ExprCtx *out)
     out->outer = ctx->outer;
 }
 
+/* DISTINCT ON over sorted input: keep a row when its keys differ from the previous row's (the previous
+ * batch's last keys are copied into state, a SqlValue per key in an arena of their own). */
+typedef struct UniqueState {
+    Arena *keep;
+    SqlValue *prev;
+    int has_prev;
+} UniqueState;
+
 static int op_oom(ExecCtx *ctx)
 {
     return sql_error_set(ctx->err, "53200", 0, "out of memory: the query is over its memory budget");
@@ -107,6 +115,13 @@ void op_close(Op *op)
     case OP_WINDOW: op_window_close(op); break;
     case OP_SYSTAB: op_systab_close(op); break;
     case OP_EXPLAIN: op_explain_close(op); break;
+    case OP_UNIQUE: {
+        UniqueState *st = op->state;
+        if (st && st->keep)
+            arena_destroy(&st->keep);
+        op->state = NULL;
+        break;
+    }
     default: break;
     }
     arena_destroy(&op->batch_arena);
@@ -247,6 +262,67 @@ static int op_next_limit(Op *op, ExecCtx *ctx, Batch **out)
     }
 }
 
+/* Whether two values (of one type) are equal, NULLs equal (IS NOT DISTINCT FROM). */
+static int unique_same(const SqlValue *a, const SqlValue *b)
+{
+    if (a->is_null || b->is_null)
+        return a->is_null && b->is_null;
+    return sql_value_cmp(a, b) == 0;
+}
+
+static int op_next_unique(Op *op, ExecCtx *ctx, Batch **out)
+{
+    const UniqueSpec *sp = op->spec;
+    UniqueState *st = op->state;
+    if (!st) {
+        if (!(st = arena_try_calloc(ctx->arena, sizeof(*st))) ||
+            !(st->prev = ARENA_NEW(ctx->arena, SqlValue, sp->n_keys ? sp->n_keys : 1)))
+            return op_oom(ctx);
+        op->state = st;
+    }
+    for (;;) {
+        Batch *in;
+        if (op_next(op->child, ctx, &in))
+            return WEIR_ERROR;
+        if (!in)
+            return WEIR_OK;
+        uint32_t *sel = ARENA_NEW(op->batch_arena, uint32_t, in->n);
+        if (!sel)
+            return op_oom(ctx);
+        uint32_t n_sel = 0;
+        for (uint32_t r = 0; r < in->n; r++) {
+            int same = r > 0 || st->has_prev;
+            for (uint32_t k = 0; k < sp->n_keys && same; k++) {
+                SqlValue a, b;
+                vec_get(&in->cols[sp->cols[k]], r, &a);
+                if (r > 0)
+                    vec_get(&in->cols[sp->cols[k]], r - 1, &b);
+                else
+                    b = st->prev[k];
+                same = unique_same(&a, &b);
+            }
+            if (!same)
+                sel[n_sel++] = r;
+        }
+        /* remember the last row's keys: the next batch continues the run */
+        if (st->keep)
+            arena_destroy(&st->keep);
+        if (!(st->keep = arena_create(ctx->arena, ARENA_UNLIMITED)))
+            return op_oom(ctx);
+        for (uint32_t k = 0; k < sp->n_keys; k++) {
+            vec_get(&in->cols[sp->cols[k]], in->n - 1, &st->prev[k]);
+            if (sql_value_keep(st->keep, &st->prev[k]))
+                return op_oom(ctx);
+        }
+        st->has_prev = 1;
+        if (n_sel) {
+            if (!(*out = batch_gather(in, sel, n_sel, op->batch_arena)))
+                return op_oom(ctx);
+            return WEIR_OK;
+        }
+    }
+}
+
 /* UNION ALL: the child's rows, then the right input's (op->pos: which input is being read). */
 static int op_next_append(Op *op, ExecCtx *ctx, Batch **out)
 {
@@ -277,6 +353,7 @@ static int op_next_kind(Op *op, ExecCtx *ctx, Batch **out)
     case OP_WINDOW: return op_window_next(op, ctx, out);
     case OP_SYSTAB: return op_systab_next(op, ctx, out);
     case OP_EXPLAIN: return op_explain_next(op, ctx, out);
+    case OP_UNIQUE: return op_next_unique(op, ctx, out);
     }
     return sql_error_set(ctx->err, "XX000", 0, "internal error: unknown operator %d", (int)op->kind);
 }

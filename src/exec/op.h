@@ -38,6 +38,8 @@ typedef struct ExecCtx {
     Arena *run_arena;         /* the execution's query arena (arena may be a per-row child of it) */
     int analyze;              /* EXPLAIN ANALYZE: operators time their op_next calls */
     const char *checkpoint;   /* weir.checkpoint of the session, NULL when unset (op_scan.c) */
+    struct ScanCkpt *ckpt;    /* with checkpoint: the positions this query's scans reached, saved by
+                               * engine.c (scan_ckpt_commit) only when the query completes */
 } ExecCtx;
 
 typedef enum OpKind {
@@ -55,6 +57,7 @@ typedef enum OpKind {
     OP_WINDOW,  /* the child's columns plus one column per window function (op_window.c) */
     OP_SYSTAB,  /* a pg_catalog / information_schema table, its rows made at open (syscat.c) */
     OP_EXPLAIN, /* one text column "QUERY PLAN" describing child; with ANALYZE runs it first (op_explain.c) */
+    OP_UNIQUE,  /* the first row of each run of rows equal on some columns (DISTINCT ON over sorted rows; op.c) */
 } OpKind;
 
 typedef struct Op Op;
@@ -70,6 +73,12 @@ struct Op {
     Expr *pred;       /* FILTER */
     Expr *limit, *offset; /* LIMIT: evaluated at open (may be params); NULL = none */
     void *spec;           /* kind-specific plan data (OP_SCAN: ScanSpec) */
+    /* Names for EXPLAIN, optional (NULL: EXPLAIN derives them from the plan): rel_alias is the name a
+     * scanned relation has in FROM when it is not the table's own ("FROM clicks c": "c"); col_names
+     * (n_cols entries) name the output columns, for operators whose outputs EXPLAIN cannot name from
+     * their children (subqueries in FROM, window functions). */
+    const char *rel_alias;
+    const char **col_names;
     void *state;          /* kind-specific run state */
     /* run state */
     Arena *batch_arena;
@@ -87,7 +96,54 @@ typedef struct ScanSpec {
     struct CatalogTable *table; /* referenced for the plan's lifetime */
     Store *store;
     uint8_t *needed;            /* n_cols flags */
+    /* Pushdown (bind_scan.c fills these; op_scan.c evaluates them at open). They only ever make the
+     * scan read less: the predicate they come from is still evaluated (by the FILTER above, or by the
+     * scan itself through filter). */
+    struct ScanBound *bounds;   /* conjuncts on _arrival_time / _sequence_number: start and stop positions */
+    uint32_t n_bounds;
+    struct ScanShardSet *shard_sets; /* conjuncts on _shard_id: which shards are read at all */
+    uint32_t n_shard_sets;
+    const char *pushdown_text;  /* the _arrival_time / _sequence_number conjuncts as SQL, for EXPLAIN */
+    /* The whole WHERE predicate over the scan's output, when every part of it may run on the scan's
+     * worker threads (no subqueries, outer references or aggregates): the scan returns only rows where
+     * it is TRUE, so the binder drops the FILTER. NULL: the scan returns every row. */
+    Expr *filter;
+    const char *filter_text;    /* for EXPLAIN: filter's conjuncts that narrow no position, as SQL */
+    /* Totals over every run (op_scan.c, updated at close), for EXPLAIN ANALYZE. */
+    uint64_t st_records;        /* records read from the store */
+    uint64_t st_bad;            /* records left out by the table's policy (skip, dead_letter) */
+    uint64_t st_dead;           /* of those, copied to the dead-letter stream */
+    uint32_t st_shards_read, st_shards_total; /* shards the last run read / the stream had */
+    uint32_t st_workers;        /* worker threads of the last run (0: read on the consumer's thread) */
 } ScanSpec;
+
+/* A pushed-down comparison `column op value` (the column on the left; a reversed comparison is
+ * flipped). */
+typedef enum ScanBoundOp { SCAN_LT, SCAN_LE, SCAN_EQ, SCAN_GE, SCAN_GT } ScanBoundOp;
+typedef struct ScanBound {
+    uint8_t col;   /* TABLE_HID_ARRIVAL_TIME (value timestamptz) or TABLE_HID_SEQUENCE_NUMBER (value text) */
+    uint8_t op;    /* ScanBoundOp */
+    Expr *value;   /* no column references, no volatile functions: constants, parameters, now() - ... */
+} ScanBound;
+
+/* A pushed-down condition on _shard_id: the shard's id equals one of the values (is_in: `= v`, `IN
+ * (...)`), or none of them (`<> v`, `NOT IN (...)`). Values are text, evaluated at open. */
+typedef struct ScanShardSet {
+    uint8_t is_in;
+    Expr **values;
+    uint32_t n_values;
+} ScanShardSet;
+
+/* Checkpointed queries (op_scan.c). Under weir.checkpoint each scan starts every shard at the position
+ * saved under (checkpoint, table, shard) and records the end of its snapshot in the query's ScanCkpt;
+ * engine.c calls scan_ckpt_commit when the query has completed, which saves them all in one catalog
+ * transaction. A query that fails or is cancelled never commits, so it saves nothing. */
+typedef struct ScanCkpt ScanCkpt;
+/* An empty set in a (the query arena); NULL over budget. */
+ScanCkpt *scan_ckpt_create(Arena *a);
+/* Save the positions collected in ctx->ckpt under ctx->checkpoint (no-op without them). WEIR_OK, or
+ * WEIR_ERROR with ctx->err (58030) when the catalog could not be written. */
+int scan_ckpt_commit(ExecCtx *ctx) WEIR_WARN_UNUSED;
 
 /* Aggregate functions OP_AGG computes. */
 typedef enum AggFn {
@@ -104,13 +160,43 @@ typedef enum AggFn {
     AGG_MAX,
     AGG_BOOL_AND,
     AGG_BOOL_OR,
+    /* added with the aggregate library (bind_agg.c documents each one's argument and result types) */
+    AGG_SUM_INTERVAL,  /* interval -> interval */
+    AGG_AVG_INTERVAL,  /* interval -> interval */
+    AGG_BIT_AND,       /* int2/int4/int8 -> same */
+    AGG_BIT_OR,
+    AGG_BIT_XOR,
+    AGG_STRING_AGG,    /* args[0] value, args[1] delimiter: text or bytea */
+    AGG_ARRAY_AGG,     /* -> the argument's array type (text form, as weir's arrays) */
+    AGG_JSON_AGG,      /* args[0] is to_json(x): -> json */
+    AGG_JSONB_AGG,     /* args[0] is to_jsonb(x): -> jsonb */
+    AGG_JSON_OBJECT_AGG,  /* args[0] key, args[1] to_json(value): -> json */
+    AGG_JSONB_OBJECT_AGG, /* args[0] key, args[1] to_jsonb(value): -> jsonb */
+    AGG_VAR_SAMP,      /* int/numeric -> numeric, float -> float8; stddev* take the square root */
+    AGG_VAR_POP,
+    AGG_STDDEV_SAMP,
+    AGG_STDDEV_POP,
+    AGG_PERCENTILE_CONT, /* WITHIN GROUP (ORDER BY float8 | interval); direct: float8 or float8[] */
+    AGG_PERCENTILE_DISC, /* WITHIN GROUP (ORDER BY any); direct: float8 or float8[] */
+    AGG_MODE,            /* WITHIN GROUP (ORDER BY any) */
 } AggFn;
 
 typedef struct AggCall {
     AggFn fn;
-    Expr *arg;          /* NULL for count(*) */
+    Expr *arg;          /* NULL for count(*); else args[0] */
     SqlType type;       /* result type */
     Expr *filter;       /* FILTER (WHERE ...), or NULL */
+    /* added with the aggregate library: */
+    Expr **args;        /* the aggregated arguments over the input (n_args; string_agg and *_object_agg: 2;
+                         * ordered-set aggregates: the WITHIN GROUP value) */
+    uint32_t n_args;
+    Expr **order;       /* ORDER BY inside the call or WITHIN GROUP, over the input (n_order keys) */
+    uint8_t *order_desc;
+    uint8_t *order_nulls_first;
+    uint32_t n_order;
+    uint8_t distinct;   /* DISTINCT: each distinct args tuple once (NULLs equal) */
+    Expr *direct;       /* ordered-set aggregates: the fraction (float8 or float8[]), over the input; it
+                         * uses only grouped columns, so any row of a group gives the group's value */
 } AggCall;
 
 /* OP_AGG's plan data. Output: the n_keys group keys, then the n_aggs aggregates. Without keys there is
@@ -137,6 +223,12 @@ typedef struct SortSpec {
 int op_sort_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
 int op_sort_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
 void op_sort_close(Op *op);
+
+/* OP_UNIQUE's plan data: rows are equal when these columns are IS NOT DISTINCT FROM. */
+typedef struct UniqueSpec {
+    uint32_t n_keys;
+    uint32_t *cols;
+} UniqueSpec;
 
 /* OP_JOIN's plan data. Output: the left (child) columns then the right columns; SEMI and ANTI output the
  * left columns only. Rows match when every key pair is equal (lkeys[i] over the left row, rkeys[i] over

@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "exec/exec_int.h"
+#include "exec/syscat.h"
 #include "exec/vec.h"
 #include "sql/tz.h"
 
@@ -701,6 +702,7 @@ SqlSession *sql_session_create(SqlEngine *eng, const char *user, const char *dat
     copy_str(s->user, sizeof(s->user), user ? user : "");
     copy_str(s->database, sizeof(s->database), database ? database : "");
     sql_format_opts_default(&s->fmt);
+    syscat_session_attach(s); /* reg* types read and print names from this session's catalog */
     s->txn_status = 'I';
     atomic_init(&s->cancel, 0);
     const char *version = eng && eng->server_version[0] ? eng->server_version : WEIR_PG_SERVER_VERSION;

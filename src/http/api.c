@@ -55,6 +55,12 @@ void api_handle(void *arg, HttpExchange *x)
 {
     Api *api = arg;
     const HttpRequest *req = http_exchange_request(x);
+    /* /sql is routed by its path (AWS SDKs always post to "/"); the query string may say ?format=csv */
+    const uint8_t *q = memchr(req->target.p, '?', req->target.n);
+    if (slice_eq_cstr((Slice){req->target.p, q ? (size_t)(q - req->target.p) : req->target.n}, "/sql")) {
+        sql_api_handle(api->sql, x);
+        return;
+    }
     const Slice *target = http_request_header(req, "x-amz-target");
     if (!target) {
         if (slice_eq_cstr(req->method, "GET") && slice_eq_cstr(req->target, "/health")) {

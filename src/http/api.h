@@ -1,6 +1,7 @@
 /*
  * api.h: the HTTP front door. Routes each request on the HTTP port to the service it names:
  *   POST / with X-Amz-Target "Kinesis_20131202.<Op>"  -> api_kinesis.c
+ *   /sql (POST; any query string)                       -> api_sql.c (SQL over HTTP, no credentials)
  *   GET /health                                         -> "ok"
  *   GET /                                               -> a short text page naming the server
  * and answers everything else with the error shape its client expects. Also extracts the region
@@ -11,10 +12,12 @@
 #define WEIR_HTTP_API_H
 
 #include "http/api_kinesis.h"
+#include "http/api_sql.h"
 #include "http/http.h"
 
 typedef struct Api {
     KinesisApi *kinesis;
+    SqlApi *sql; /* NULL: /sql answers 503 */
 } Api;
 
 /* HttpHandlerFn: arg is an Api*. */

@@ -99,6 +99,11 @@ void http_exchange_respond(HttpExchange *x, int status, const HttpHeader *header
 void http_exchange_stream_begin(HttpExchange *x, int status, const HttpHeader *headers, size_t n_headers);
 int http_exchange_stream_write(HttpExchange *x, const void *p, size_t n) WEIR_WARN_UNUSED;
 void http_exchange_stream_end(HttpExchange *x);
+/* End a streaming answer as failed, so the client sees an incomplete response instead of a whole one:
+ * HTTP/1.1 closes the connection (gracefully: the bytes written still arrive) without the last chunk,
+ * HTTP/2 resets the stream (RST_STREAM INTERNAL_ERROR). (An HTTP/1.0 body is close-delimited: there
+ * the client cannot tell.) Ends the exchange as stream_end does. */
+void http_exchange_stream_abort(HttpExchange *x);
 void http_exchange_on_close(HttpExchange *x, void (*fn)(void *arg), void *arg);
 
 /* Bytes queued but not yet written to the socket for this exchange's connection (backpressure for

@@ -5,7 +5,7 @@
  * INTERFACE ROUTINES
  *   http1_parser_init/fini/feed/next/buffered   the parser (no libuv; the fuzz target drives it)
  *   http1_conn_start/on_read/on_eof/fini        connection side, called by http_server.c
- *   http1_respond, http1_stream_begin/write/end the answer side, called through http.h's exchange API
+ *   http1_respond, http1_stream_begin/write/end/abort   the answer side, called through http.h's exchange API
  *
  * The parser (strict, bounded, RFC 9112):
  *   - The header section (request line + fields + final CRLF CRLF) is found with memmem over the
@@ -769,6 +769,15 @@ void http1_stream_end(HttpExchange *x)
     if (x->is_chunked && !x->d.is_head)
         net_conn_write_copy(hc->net, "0\r\n\r\n", 5);
     net_conn_flush(hc->net);
+    h1_exchange_finish(x);
+}
+
+void http1_stream_abort(HttpExchange *x)
+{
+    /* No terminating chunk, and no further request on this connection: after the bytes already queued
+     * the peer reads EOF in the middle of the chunked body, which every client reports as an error. */
+    x->keep_alive = 0;
+    net_conn_flush(x->conn->net);
     h1_exchange_finish(x);
 }
 

@@ -5,7 +5,7 @@
  *
  * INTERFACE ROUTINES
  *   http2_conn_start/on_read/fini/shutdown    connection side
- *   http2_respond, http2_stream_begin/write/end/pending   answer side
+ *   http2_respond, http2_stream_begin/write/end/abort/pending   answer side
  *
  * Settings we send: MAX_CONCURRENT_STREAMS 100, INITIAL_WINDOW_SIZE 16 MiB and a 16 MiB connection
  * window (one WINDOW_UPDATE at start), so a 10 MB PutRecords body uploads without waiting on window
@@ -736,6 +736,29 @@ void http2_stream_end(HttpExchange *x)
         x->h2s = NULL;
         if (!st->no_body)
             nghttp2_session_resume_data(s->ng, st->id);
+        http_exchange_detach(x);
+        http_exchange_release(x);
+        http_conn_idle_update(hc);
+        h2_send(s);
+        return;
+    }
+    http_exchange_detach(x);
+    http_exchange_release(x);
+}
+
+void http2_stream_abort(HttpExchange *x)
+{
+    H2Stream *st = x->h2s;
+    HttpConn *hc = x->conn;
+    if (st) {
+        H2Session *s = st->s;
+        st->x = NULL;
+        x->h2s = NULL;
+        /* The stream's queued DATA may or may not go out first; either way the client sees a reset, not
+         * END_STREAM. The H2Stream is freed by the stream close callback. */
+        int rv = nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
+        if (rv)
+            log_debug("http2: submit_rst_stream: %s", nghttp2_strerror(rv));
         http_exchange_detach(x);
         http_exchange_release(x);
         http_conn_idle_update(hc);

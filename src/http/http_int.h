@@ -165,6 +165,7 @@ void http1_respond(HttpExchange *x, int status, const HttpHeader *headers, size_
 void http1_stream_begin(HttpExchange *x, int status, const HttpHeader *headers, size_t n_headers);
 int http1_stream_write(HttpExchange *x, const void *p, size_t n);
 void http1_stream_end(HttpExchange *x);
+void http1_stream_abort(HttpExchange *x);
 
 /* http2.c */
 void http2_conn_start(HttpConn *hc, const uint8_t *p, size_t n);
@@ -174,6 +175,7 @@ void http2_respond(HttpExchange *x, int status, const HttpHeader *headers, size_
 void http2_stream_begin(HttpExchange *x, int status, const HttpHeader *headers, size_t n_headers);
 int http2_stream_write(HttpExchange *x, const void *p, size_t n);
 void http2_stream_end(HttpExchange *x);
+void http2_stream_abort(HttpExchange *x);
 size_t http2_stream_pending(const HttpExchange *x);
 /* Queue and send GOAWAY(NO_ERROR) (HTTP/2 only; no-op once closing). The caller closes the connection. */
 void http2_conn_shutdown(HttpConn *hc);

@@ -368,6 +368,19 @@ void http_exchange_stream_end(HttpExchange *x)
         http1_stream_end(x);
 }
 
+void http_exchange_stream_abort(HttpExchange *x)
+{
+    if (!x->conn) {
+        http_exchange_release(x); /* orphaned or local: nothing to break */
+        return;
+    }
+    assert(x->state == HTTP_X_STREAMING);
+    if (x->conn->proto == HTTP_PROTO_H2)
+        http2_stream_abort(x);
+    else
+        http1_stream_abort(x);
+}
+
 void http_exchange_on_close(HttpExchange *x, void (*fn)(void *arg), void *arg)
 {
     x->on_close = fn;

@@ -123,6 +123,14 @@ static void conn_send_error(PgConn *c, const SqlError *e)
     conn_flush(c);
 }
 
+/* The NOTICE the statement just run raised, if any (before its CommandComplete, as PostgreSQL). */
+static void conn_send_notice(PgConn *c)
+{
+    SqlError n;
+    if (c->ops->session_take_notice && c->sess && c->ops->session_take_notice(c->sess, &n))
+        conn_check_put(c, pg_msg_put_error(&c->out, 'N', &n), "NoticeResponse");
+}
+
 static void conn_fatal(PgConn *c, const SqlError *e)
 {
     SqlError f = *e;
@@ -634,6 +642,7 @@ static int conn_simple_one(PgConn *c, const char *query, size_t off, size_t len)
             conn_send_error(c, &e);
         goto out;
     }
+    conn_send_notice(c);
     conn_check_put(c, pg_msg_put_command_complete(&c->out, pp->tag), "CommandComplete");
     rc = WEIR_OK;
 out:
@@ -993,8 +1002,10 @@ static void conn_execute(PgConn *c, PgMsgReader *r)
             conn_ext_error(c, &e);
         return;
     }
-    if (done)
+    if (done) {
+        conn_send_notice(c);
         conn_check_put(c, pg_msg_put_command_complete(&c->out, p->tag), "CommandComplete");
+    }
     else
         conn_check_put(c, pg_msg_put_empty(&c->out, 's'), "PortalSuspended");
 }

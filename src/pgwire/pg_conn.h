@@ -53,6 +53,8 @@ typedef struct PgEngineOps {
     const char *(*portal_command_tag)(const SqlPortal *p);
     int (*format_text)(const SqlSession *s, const Vec *v, uint32_t row, Buf *out);
     int (*format_binary)(const SqlSession *s, const Vec *v, uint32_t row, Buf *out);
+    /* Optional (may be NULL): a NOTICE the last statement raised, sent before its CommandComplete. */
+    int (*session_take_notice)(SqlSession *s, SqlError *out);
 } PgEngineOps;
 
 /* The real engine (exec/engine.h). */

@@ -27,4 +27,5 @@ const PgEngineOps pg_engine_sql = {
     .portal_command_tag = sql_portal_command_tag,
     .format_text = sql_format_text,
     .format_binary = sql_format_binary,
+    .session_take_notice = sql_session_take_notice,
 };

@@ -282,6 +282,27 @@ SQL_FN_KERNEL(fn_to_hex64);
 SQL_FN_KERNEL(fn_translate);
 SQL_FN_KERNEL(fn_upper);
 
+/* fn_catalog.c */
+SQL_FN_KERNEL(fn_array_eq);
+SQL_FN_KERNEL(fn_array_length);
+SQL_FN_KERNEL(fn_array_lower);
+SQL_FN_KERNEL(fn_array_ne);
+SQL_FN_KERNEL(fn_array_to_string);
+SQL_FN_KERNEL(fn_array_upper);
+SQL_FN_KERNEL(fn_cardinality);
+SQL_FN_KERNEL(fn_col_description);
+SQL_FN_KERNEL(fn_current_setting);
+SQL_FN_KERNEL(fn_false);
+SQL_FN_KERNEL(fn_null_int8);
+SQL_FN_KERNEL(fn_obj_description);
+SQL_FN_KERNEL(fn_pg_get_expr);
+SQL_FN_KERNEL(fn_pg_get_function_arguments);
+SQL_FN_KERNEL(fn_pg_get_function_identity_arguments);
+SQL_FN_KERNEL(fn_pg_get_function_result);
+SQL_FN_KERNEL(fn_pg_size_pretty);
+SQL_FN_KERNEL(fn_to_reg);
+SQL_FN_KERNEL(fn_zero_oid);
+
 /* fn_sys.c */
 SQL_FN_KERNEL(fn_current_database);
 SQL_FN_KERNEL(fn_current_schema);

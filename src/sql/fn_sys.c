@@ -2,16 +2,18 @@
  * fn_sys.c: the catalog and session functions PostgreSQL clients call while they connect and describe
  * tables (psql's \d, JDBC's DatabaseMetaData, psycopg2, BI tools): version(), current_database(),
  * current_schema(), current_schemas(), current_user / session_user, pg_get_userbyid, the
- * pg_*_is_visible tests, format_type, obj_description / col_description / shobj_description,
- * pg_encoding_to_char, getdatabaseencoding / pg_client_encoding, and has_*_privilege.
+ * pg_*_is_visible tests, format_type, shobj_description, pg_encoding_to_char, getdatabaseencoding /
+ * pg_client_encoding, and has_*_privilege. (The functions that need the session's catalog, such as
+ * to_regclass and obj_description, are in fn_catalog.c.)
  *
  * weir has one schema ("public", with pg_catalog in front of it on the search path), no comments on
- * objects, and no privilege system beyond authentication: every visibility and privilege test says
- * yes, descriptions are NULL. The session's user and database come from SqlFnCtx (func.h).
+ * shared objects, and no privilege system beyond authentication: every visibility and privilege test
+ * says yes, shared descriptions are NULL. The session's user and database come from SqlFnCtx (func.h).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "sql/fn_catalog.h"
 #include "sql/fn_int.h"
 
 static Slice cstr_or(const char *s, const char *dflt)
@@ -75,7 +77,8 @@ SQL_FN_KERNEL(fn_current_schemas)
     return WEIR_OK;
 }
 
-/* pg_get_userbyid: oid 10 (the bootstrap superuser) is the session's user; others are unknown. */
+/* pg_get_userbyid: oid 10 (the bootstrap superuser) is the session's user, 6171 pg_database_owner; others
+ * are unknown. */
 SQL_FN_KERNEL(fn_pg_get_userbyid)
 {
     UNUSED(n_args);
@@ -87,6 +90,10 @@ SQL_FN_KERNEL(fn_pg_get_userbyid)
         int64_t oid = args[0].u.i[i];
         if (oid == 10) {
             out->u.s[i] = cstr_or(ctx->session_user, "weir");
+            continue;
+        }
+        if (oid == 6171) { /* PostgreSQL 15's predefined owner of schema public (exec/syscat.c) */
+            out->u.s[i] = SLICE_LIT("pg_database_owner");
             continue;
         }
         char buf[40];
@@ -130,14 +137,10 @@ SQL_FN_KERNEL(fn_format_type)
                 return WEIR_ERROR;
             continue;
         }
-        SqlTypeId id;
-        if (sql_type_from_oid((uint32_t)args[0].u.i[i], &id) != 0) {
-            out->u.s[i] = SLICE_LIT("???");
-            continue;
-        }
-        SqlType t = {id, vec_is_null(&args[1], i) ? -1 : (int32_t)args[1].u.i[i]};
         char buf[128];
-        sql_type_format(t, buf, sizeof(buf));
+        /* weir's types, their arrays and the pseudo-types of function signatures (fn_catalog.h) */
+        sql_format_type_oid((uint32_t)args[0].u.i[i], vec_is_null(&args[1], i) ? -1 : (int32_t)args[1].u.i[i],
+                            buf, sizeof(buf));
         if (fn_str_copy(&w, buf, strlen(buf), &out->u.s[i]))
             return WEIR_ERROR;
     }

@@ -4,9 +4,10 @@
  * function behind it, pg_operator.oprcode), and the lookup the binder uses.
  *
  * The table is grouped by area, in the order of the kernel files (fn_cmp.c, fn_arith.c, fn_math.c,
- * fn_str.c, fn_like.c, fn_time.c, fn_json.c, fn_sys.c). sql_fn_lookup needs the definitions of one name
- * to be contiguous, so on first use an index of pointers sorted by name (stable: a name's definitions
- * keep their table order) is built once, under pthread_once; lookups are then a binary search.
+ * fn_str.c, fn_like.c, fn_time.c, fn_json.c, fn_sys.c, fn_catalog.c). sql_fn_lookup needs the
+ * definitions of one name to be contiguous, so on first use an index of pointers sorted by name (stable:
+ * a name's definitions keep their table order) is built once, under pthread_once; lookups are then a
+ * binary search.
  *
  * Every row was checked against a PostgreSQL 15 catalog (name, argument types, result type, strictness,
  * volatility, oid); functions PostgreSQL does not have carry oid 0.
@@ -740,9 +741,9 @@ static const SqlFnDef fn_table[] = {
     FS("pg_type_is_visible", BOO, fn_true, 2080, OID),
     FS("pg_function_is_visible", BOO, fn_true, 2081, OID),
     FNS("format_type", TXT, fn_format_type, 1081, OID, I4),
-    FS("obj_description", TXT, fn_null_text, 1348, OID),
-    FS("obj_description", TXT, fn_null_text, 1215, OID, NAM),
-    FS("col_description", TXT, fn_null_text, 1216, OID, I4),
+    FS("obj_description", TXT, fn_obj_description, 1348, OID),
+    FS("obj_description", TXT, fn_obj_description, 1215, OID, NAM),
+    FS("col_description", TXT, fn_col_description, 1216, OID, I4),
     FS("shobj_description", TXT, fn_null_text, 1993, OID, NAM),
     FS("pg_encoding_to_char", NAM, fn_pg_encoding_to_char, 1597, I4),
     F0("getdatabaseencoding", STA, NAM, fn_utf8_name, 1039),
@@ -765,6 +766,60 @@ static const SqlFnDef fn_table[] = {
     FS("has_database_privilege", BOO, fn_true, 2253, OID, OID, TXT),
     FS("has_database_privilege", BOO, fn_true, 2254, TXT, TXT),
     FS("has_database_privilege", BOO, fn_true, 2255, OID, TXT),
+
+    /* ---- catalog functions (fn_catalog.c) ---- */
+    FS("current_setting", TXT, fn_current_setting, 2077, TXT),
+    FS("current_setting", TXT, fn_current_setting, 3294, TXT, BOO),
+    FS("to_regclass", SQL_REGCLASS, fn_to_reg, 3495, TXT),
+    FS("to_regtype", SQL_REGTYPE, fn_to_reg, 3493, TXT),
+    FS("to_regproc", SQL_REGPROC, fn_to_reg, 3494, TXT),
+    FS("to_regnamespace", SQL_REGNAMESPACE, fn_to_reg, 4086, TXT),
+    FS("to_regrole", SQL_REGROLE, fn_to_reg, 4093, TXT),
+    FS("pg_get_expr", TXT, fn_pg_get_expr, 1716, TXT, OID),
+    FS("pg_get_expr", TXT, fn_pg_get_expr, 2509, TXT, OID, BOO),
+    FS("pg_get_indexdef", TXT, fn_null_text, 1643, OID),
+    FS("pg_get_indexdef", TXT, fn_null_text, 2507, OID, I4, BOO),
+    FS("pg_get_constraintdef", TXT, fn_null_text, 1387, OID),
+    FS("pg_get_constraintdef", TXT, fn_null_text, 2508, OID, BOO),
+    FS("pg_get_statisticsobjdef_columns", TXT, fn_null_text, 6174, OID),
+    FS("pg_get_function_arguments", TXT, fn_pg_get_function_arguments, 2162, OID),
+    FS("pg_get_function_identity_arguments", TXT, fn_pg_get_function_identity_arguments, 2232, OID),
+    FS("pg_get_function_result", TXT, fn_pg_get_function_result, 2165, OID),
+    FS("pg_relation_is_publishable", BOO, fn_false, 6121, SQL_REGCLASS),
+    F0("pg_my_temp_schema", STA, OID, fn_zero_oid, 2854),
+    FS("pg_is_other_temp_schema", BOO, fn_false, 2855, OID),
+    FS("array_to_string", TXT, fn_array_to_string, 395, ANY, TXT),
+    FNS("array_to_string", TXT, fn_array_to_string, 384, ANY, TXT, TXT),
+    F("array_upper", I4, fn_array_upper, 2092, ANY, I4),
+    F("array_lower", I4, fn_array_lower, 2091, ANY, I4),
+    F("array_length", I4, fn_array_length, 2176, ANY, I4),
+    F("cardinality", I4, fn_cardinality, 3179, ANY),
+    F("pg_size_pretty", TXT, fn_pg_size_pretty, 2288, I8),
+    DEF("pg_table_size", 1, 0, 1, VOL, I8, fn_null_int8, NULL, 2997, SQL_REGCLASS),
+    DEF("pg_relation_size", 1, 0, 1, VOL, I8, fn_null_int8, NULL, 2325, SQL_REGCLASS),
+    DEF("pg_total_relation_size", 1, 0, 1, VOL, I8, fn_null_int8, NULL, 2286, SQL_REGCLASS),
+    DEF("pg_indexes_size", 1, 0, 1, VOL, I8, fn_null_int8, NULL, 2998, SQL_REGCLASS),
+    /* the same over oid: PostgreSQL casts oid to regclass implicitly, the binder does not yet */
+    DEF("pg_table_size", 1, 0, 1, VOL, I8, fn_null_int8, NULL, 2997, OID),
+    DEF("pg_relation_size", 1, 0, 1, VOL, I8, fn_null_int8, NULL, 2325, OID),
+    DEF("pg_total_relation_size", 1, 0, 1, VOL, I8, fn_null_int8, NULL, 2286, OID),
+    DEF("pg_indexes_size", 1, 0, 1, VOL, I8, fn_null_int8, NULL, 2998, OID),
+    FS("pg_relation_is_publishable", BOO, fn_false, 6121, OID),
+    /* array = array for the array types the catalogs have (the binder has no anyarray) */
+    OP2("=", SQL_ARRAY_OF(SQL_OID), SQL_ARRAY_OF(SQL_OID), BOO, fn_array_eq, 744),
+    OP2("<>", SQL_ARRAY_OF(SQL_OID), SQL_ARRAY_OF(SQL_OID), BOO, fn_array_ne, 390),
+    OP2("=", SQL_ARRAY_OF(SQL_INT2), SQL_ARRAY_OF(SQL_INT2), BOO, fn_array_eq, 744),
+    OP2("<>", SQL_ARRAY_OF(SQL_INT2), SQL_ARRAY_OF(SQL_INT2), BOO, fn_array_ne, 390),
+    OP2("=", SQL_ARRAY_OF(SQL_INT4), SQL_ARRAY_OF(SQL_INT4), BOO, fn_array_eq, 744),
+    OP2("<>", SQL_ARRAY_OF(SQL_INT4), SQL_ARRAY_OF(SQL_INT4), BOO, fn_array_ne, 390),
+    OP2("=", SQL_ARRAY_OF(SQL_INT8), SQL_ARRAY_OF(SQL_INT8), BOO, fn_array_eq, 744),
+    OP2("<>", SQL_ARRAY_OF(SQL_INT8), SQL_ARRAY_OF(SQL_INT8), BOO, fn_array_ne, 390),
+    OP2("=", TXTA, TXTA, BOO, fn_array_eq, 744),
+    OP2("<>", TXTA, TXTA, BOO, fn_array_ne, 390),
+    OP2("=", SQL_ARRAY_OF(SQL_NAME), SQL_ARRAY_OF(SQL_NAME), BOO, fn_array_eq, 744),
+    OP2("<>", SQL_ARRAY_OF(SQL_NAME), SQL_ARRAY_OF(SQL_NAME), BOO, fn_array_ne, 390),
+    OP2("=", SQL_ARRAY_OF(SQL_CHAR), SQL_ARRAY_OF(SQL_CHAR), BOO, fn_array_eq, 744),
+    OP2("<>", SQL_ARRAY_OF(SQL_CHAR), SQL_ARRAY_OF(SQL_CHAR), BOO, fn_array_ne, 390),
 };
 /* clang-format on */
 

@@ -620,6 +620,10 @@ static int td_table_option(TableDef *td, const char *key, const char *v, int pos
     } else if (strcasecmp(key, "file") == 0) {
         if (!*v)
             return sql_error_set(err, "22023", pos, "option \"file\" is empty");
+        /* The server reads the file, so a path relative to some working directory would mean nothing to
+         * the client that wrote it (exec/reftable.h). */
+        if (v[0] != '/')
+            return sql_error_set(err, "22023", pos, "option \"file\" must be an absolute path, not \"%s\"", v);
         td->file = td_strdup(td, v);
     } else if (strcasecmp(key, "description_file") == 0) {
         /* handled before the other options by tabledef_build */

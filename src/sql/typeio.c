@@ -44,6 +44,8 @@ void sql_format_opts_default(SqlFormatOpts *o)
     o->interval_style = SQL_INTERVALSTYLE_POSTGRES;
     o->extra_float_digits = 1;
     o->tz = sql_tz_utc();
+    o->reg = NULL;
+    o->reg_arg = NULL;
 }
 
 /* ----------------------------------------------------------------------------------------------- */
@@ -412,11 +414,24 @@ int sql_value_to_text(const SqlValue *v, const SqlFormatOpts *o, Buf *out)
         if (!(p = out_room(out, 24)))
             return WEIR_ELIMIT;
         return out_done(out, fmt_int64(v->u.i, p));
-    case SQL_OID:
     case SQL_REGCLASS:
     case SQL_REGTYPE:
     case SQL_REGPROC:
-        /* oids are unsigned 32-bit; reg* types print their number (names are resolved by pg_catalog) */
+    case SQL_REGNAMESPACE:
+    case SQL_REGROLE:
+        /* reg* print the object's name (the session's catalog resolver knows it), "-" for oid 0, and
+         * the number when nothing has the oid, as PostgreSQL's regclassout and friends */
+        if ((uint32_t)v->u.i == 0)
+            return out_bytes(out, "-", 1);
+        if (o && o->reg) {
+            char name[256];
+            int len = o->reg->name(o->reg_arg, id, (uint32_t)v->u.i, name, sizeof(name));
+            if (len >= 0)
+                return out_bytes(out, name, (size_t)len);
+        }
+        /* fall through */
+    case SQL_OID:
+        /* oids are unsigned 32-bit */
         if (!(p = out_room(out, 24)))
             return WEIR_ELIMIT;
         return out_done(out, fmt_int64((int64_t)(uint32_t)v->u.i, p));
@@ -491,6 +506,7 @@ static void be64(uint8_t *p, uint64_t v)
 }
 
 static int array_to_binary(const SqlValue *v, Buf *out);
+static int is_oidish(SqlTypeId id);
 
 int sql_value_to_binary(const SqlValue *v, Buf *out)
 {
@@ -512,6 +528,8 @@ int sql_value_to_binary(const SqlValue *v, Buf *out)
     case SQL_REGCLASS:
     case SQL_REGTYPE:
     case SQL_REGPROC:
+    case SQL_REGNAMESPACE:
+    case SQL_REGROLE:
         be32(b, (uint32_t)v->u.i);
         return out_bytes(out, b, 4);
     case SQL_INT8:
@@ -839,6 +857,10 @@ static int oid_in(const char *p, size_t n, const char *tname, int64_t *out, SqlE
             return sql_error_set(err, "42P01", 0, "relation \"%.*s\" does not exist", (int)n, p);
         if (strcmp(tname, "regtype") == 0)
             return sql_error_set(err, "42704", 0, "type \"%.*s\" does not exist", (int)n, p);
+        if (strcmp(tname, "regnamespace") == 0)
+            return sql_error_set(err, "42704", 0, "schema \"%.*s\" does not exist", (int)n, p);
+        if (strcmp(tname, "regrole") == 0)
+            return sql_error_set(err, "42704", 0, "role \"%.*s\" does not exist", (int)n, p);
         return sql_error_set(err, "42883", 0, "function \"%.*s\" does not exist", (int)n, p);
     }
     uint64_t acc = 0;
@@ -855,6 +877,30 @@ static int oid_in(const char *p, size_t n, const char *tname, int64_t *out, SqlE
         return sql_error_set(err, "22003", 0, "value \"%.*s\" is out of range for type %s", (int)n, p, tname);
     *out = (int64_t)(uint32_t)(neg ? (uint32_t)(0 - (uint32_t)acc) : (uint32_t)acc);
     return WEIR_OK;
+}
+
+/* regclassin and friends: all digits is the oid itself, "-" is oid 0, anything else a name the session's
+ * catalog resolver looks up (without one, the "does not exist" error oid_in gives). */
+static int reg_in(SqlTypeId id, const char *p, size_t n, const SqlFormatOpts *o, int64_t *out, SqlError *err)
+{
+    const char *tname = sql_type_info(id)->typname;
+    size_t digits = 0;
+    while (digits < n && isdigit((unsigned char)p[digits]))
+        digits++;
+    if (n > 0 && digits == n)
+        return oid_in(p, n, tname, out, err);
+    if (n == 1 && p[0] == '-') {
+        *out = 0;
+        return WEIR_OK;
+    }
+    if (o && o->reg) {
+        uint32_t oid = 0;
+        if (o->reg->lookup(o->reg_arg, id, p, n, &oid, err))
+            return WEIR_ERROR;
+        *out = oid;
+        return WEIR_OK;
+    }
+    return oid_in(p, n, tname, out, err);
 }
 
 /* PostgreSQL 15 charin: "\ooo" is an octal byte, else the first byte (or NUL for ""). */
@@ -911,11 +957,11 @@ int sql_value_from_text(SqlType t, const char *p, size_t n, const SqlFormatOpts 
     case SQL_OID:
         return oid_in(p, n, "oid", &out->u.i, err);
     case SQL_REGCLASS:
-        return oid_in(p, n, "regclass", &out->u.i, err);
     case SQL_REGTYPE:
-        return oid_in(p, n, "regtype", &out->u.i, err);
     case SQL_REGPROC:
-        return oid_in(p, n, "regproc", &out->u.i, err);
+    case SQL_REGNAMESPACE:
+    case SQL_REGROLE:
+        return reg_in(t.id, p, n, o, &out->u.i, err);
     case SQL_FLOAT4:
         return float_in(p, n, 1, &out->u.f, err);
     case SQL_FLOAT8:
@@ -1022,6 +1068,8 @@ int sql_value_from_binary(SqlType t, const uint8_t *p, size_t n, Arena *a, SqlVa
     case SQL_REGCLASS:
     case SQL_REGTYPE:
     case SQL_REGPROC:
+    case SQL_REGNAMESPACE:
+    case SQL_REGROLE:
         if (bin_len(n, 4, err))
             return WEIR_ERROR;
         out->u.i = rd32(p);
@@ -1219,8 +1267,7 @@ static int array_to_binary(const SqlValue *v, Buf *out)
             ok = 1;
         } else if (ph == SQL_PHYS_INT && et != SQL_DATE && et != SQL_TIME && et != SQL_TIMESTAMP &&
                    et != SQL_TIMESTAMPTZ) {
-            ok = et == SQL_OID || et == SQL_REGCLASS || et == SQL_REGTYPE || et == SQL_REGPROC
-                     ? oid_in(elem, len, "oid", &ev.u.i, NULL) == WEIR_OK
+            ok = is_oidish(et) ? oid_in(elem, len, "oid", &ev.u.i, NULL) == WEIR_OK
                      : int_in(elem, len, 64, &ev.u.i, NULL) == WEIR_OK;
         } else if (ph == SQL_PHYS_BOOL) {
             ok = bool_in(elem, len, &ev.u.b, NULL) == WEIR_OK;
@@ -1359,7 +1406,8 @@ static int is_int(SqlTypeId id)
 
 static int is_oidish(SqlTypeId id)
 {
-    return id == SQL_OID || id == SQL_REGCLASS || id == SQL_REGTYPE || id == SQL_REGPROC;
+    return id == SQL_OID || id == SQL_REGCLASS || id == SQL_REGTYPE || id == SQL_REGPROC || id == SQL_REGNAMESPACE ||
+           id == SQL_REGROLE;
 }
 
 static int cannot_cast(SqlTypeId from, SqlTypeId to, SqlError *err)

@@ -34,12 +34,35 @@ enum { SQL_DATEORDER_MDY = 0, SQL_DATEORDER_DMY, SQL_DATEORDER_YMD };
 enum { SQL_INTERVALSTYLE_POSTGRES = 0, SQL_INTERVALSTYLE_POSTGRES_VERBOSE, SQL_INTERVALSTYLE_SQL_STANDARD,
        SQL_INTERVALSTYLE_ISO_8601 };
 
+/* Names of catalog objects for the reg* types (regclass, regtype, regproc, regnamespace, regrole): their
+ * text input takes a name and their text output prints one, which only the catalog knows; with them the
+ * few other session facts the catalog functions need (object comments, settings). A session sets
+ * SqlFormatOpts.reg to exec/syscat.c's resolver; without one (NULL) reg* values read and print as
+ * numbers only, and those functions find nothing. Every call receives SqlFormatOpts.reg_arg. */
+typedef struct SqlRegNames {
+    /* The oid of the object called p[0..n) (as written: optionally qualified, quoted or not) as reg type
+     * id. Returns WEIR_OK with *oid, or WEIR_ERROR with err (42P01, 42704, 42883, 42602, ... as PostgreSQL). */
+    int (*lookup)(const void *arg, SqlTypeId id, const char *p, size_t n, uint32_t *oid, SqlError *err);
+    /* The name oid (nonzero) prints as for reg type id, NUL-terminated in out[0..cap). Returns its
+     * length, or -1 when nothing has that oid (the number is printed then, as PostgreSQL does). */
+    int (*name)(const void *arg, SqlTypeId id, uint32_t oid, char *out, size_t cap);
+    /* The description (comment) of object objoid of catalog classoid (column objsubid, 0 for the object
+     * itself), as obj_description/col_description return it, NUL-terminated in out[0..cap) (cut to fit).
+     * Returns its length, or -1 when there is none (the functions return NULL). */
+    int (*describe)(const void *arg, uint32_t objoid, uint32_t classoid, int32_t objsubid, char *out, size_t cap);
+    /* The session's value of setting name (current_setting()), or NULL when there is no such setting.
+     * Borrowed: valid until the setting changes. */
+    const char *(*setting)(const void *arg, const char *name);
+} SqlRegNames;
+
 typedef struct SqlFormatOpts {
     int date_style;         /* SQL_DATESTYLE_* */
     int date_order;         /* SQL_DATEORDER_* (input ambiguity and SQL/POSTGRES output) */
     int interval_style;     /* SQL_INTERVALSTYLE_* */
     int extra_float_digits; /* -15 .. 3 */
     const SqlTz *tz;        /* session TimeZone; never NULL (UTC by default) */
+    const SqlRegNames *reg; /* reg* names (see above), or NULL */
+    const void *reg_arg;
 } SqlFormatOpts;
 
 /* The defaults of a fresh PostgreSQL session with TimeZone 'UTC'. */

@@ -37,6 +37,8 @@ static const SqlTypeInfo sql_types[SQL_N_TYPES] = {
     [SQL_REGPROC]     = {SQL_REGPROC, "regproc", "regproc", 24, 1008, 4, 'N', SQL_PHYS_INT},
     [SQL_VOID]        = {SQL_VOID, "void", "void", 2278, 0, 4, 'P', SQL_PHYS_NONE},
     [SQL_RECORD]      = {SQL_RECORD, "record", "record", 2249, 2287, -1, 'P', SQL_PHYS_NONE},
+    [SQL_REGNAMESPACE] = {SQL_REGNAMESPACE, "regnamespace", "regnamespace", 4089, 4090, 4, 'N', SQL_PHYS_INT},
+    [SQL_REGROLE]     = {SQL_REGROLE, "regrole", "regrole", 4096, 4097, 4, 'N', SQL_PHYS_INT},
 };
 /* clang-format on */
 
@@ -119,6 +121,8 @@ static const struct {
     {"regclass", SQL_REGCLASS},
     {"regtype", SQL_REGTYPE},
     {"regproc", SQL_REGPROC},
+    {"regnamespace", SQL_REGNAMESPACE},
+    {"regrole", SQL_REGROLE},
     {"void", SQL_VOID},
     {"record", SQL_RECORD},
     {"unknown", SQL_UNKNOWN},

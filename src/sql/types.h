@@ -57,6 +57,8 @@ typedef enum SqlTypeId {
     SQL_REGPROC,
     SQL_VOID,   /* result of functions returning nothing */
     SQL_RECORD, /* anonymous row */
+    SQL_REGNAMESPACE, /* schema oid that reads and prints as its name (psql's \d casts to it) */
+    SQL_REGROLE,      /* role oid that reads and prints as its name */
     SQL_N_TYPES
 } SqlTypeId;
 

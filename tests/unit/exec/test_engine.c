@@ -166,6 +166,22 @@ static void test_subqueries_ctes_setops(void **state)
     assert_string_equal(run(sess, "SELECT (SELECT 1 UNION SELECT 2)"),
                         "ERROR 21000 0: more than one row returned by a subquery used as an expression");
     assert_string_equal(run(sess, "SELECT (SELECT 1, 2)"), "ERROR 42601 8: subquery has too many columns");
+    /* EXISTS / NOT EXISTS in WHERE run as semi / anti joins; a condition on the outer row alone inside
+     * NOT EXISTS must not filter the outer rows (NOT EXISTS is true where it fails) */
+    snprintf(q, sizeof(q),
+             "SELECT k FROM %s WHERE EXISTS (SELECT 1 FROM (VALUES (2), (3), (3)) z(x) WHERE z.x = t.k) ORDER BY k", t);
+    assert_string_equal(run(sess, q), "2\n3\n");
+    snprintf(q, sizeof(q),
+             "SELECT k FROM %s WHERE NOT EXISTS (SELECT 1 FROM (VALUES (2)) z(x) WHERE z.x = t.k AND t.k > 1) "
+             "ORDER BY k NULLS FIRST",
+             t);
+    assert_string_equal(run(sess, q), "\n1\n3\n");
+    /* DISTINCT ON keeps the first row of each key in ORDER BY order */
+    assert_string_equal(run(sess, "SELECT DISTINCT ON (a) a, b FROM (VALUES (1, 'x'), (1, 'y'), (2, 'z')) v(a, b) "
+                                  "ORDER BY a, b DESC"),
+                        "1|y\n2|z\n");
+    assert_string_equal(run(sess, "SELECT DISTINCT ON (a) a, b FROM (VALUES (1, 'x')) v(a, b) ORDER BY b"),
+                        "ERROR 42P10 0: SELECT DISTINCT ON expressions must match initial ORDER BY expressions");
     /* WITH: later CTEs see earlier ones */
     assert_string_equal(run(sess, "WITH a(x) AS (VALUES (1), (2)), b AS (SELECT x * 10 AS y FROM a) "
                                   "SELECT sum(y) FROM b"),
