@@ -721,6 +721,57 @@ static Expr *bind_aexpr(BindCtx *ctx, PgQuery__AExpr *a)
         e->args[1] = c2;
         return e;
     }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL: {
+        /* x op ANY (array) / x op ALL (array): the comparison is bound over a two-column row (x, an
+         * element), as for subqueries */
+        if (!op) {
+            BIND_ERR(ctx, "42601", a->location, "syntax error at operator");
+            return NULL;
+        }
+        Expr *x = bind_expr(ctx, a->lexpr);
+        Expr *arr = x ? bind_expr(ctx, a->rexpr) : NULL;
+        if (!arr)
+            return NULL;
+        SqlTypeId elem;
+        if (arr->type.id == SQL_UNKNOWN) {
+            /* '{1,2}' literal: an array of x's type */
+            if (x->type.id == SQL_UNKNOWN && bind_coerce(ctx, &x, SQL_TYPE(SQL_TEXT), 0, x->location))
+                return NULL;
+            if (SQL_IS_ARRAY(x->type.id) || x->type.id >= SQL_N_TYPES || !sql_type_info(x->type.id)->array_oid ||
+                bind_coerce(ctx, &arr, SQL_TYPE(SQL_ARRAY_OF(x->type.id)), 0, arr->location))
+                return NULL;
+        }
+        if (!SQL_IS_ARRAY(arr->type.id)) {
+            BIND_ERR(ctx, "42809", a->location, "op ANY/ALL (array) requires array on right side");
+            return NULL;
+        }
+        elem = SQL_ELEM_OF(arr->type.id);
+        if (x->type.id == SQL_UNKNOWN && bind_coerce(ctx, &x, SQL_TYPE(elem), 0, x->location))
+            return NULL;
+        Expr **args = ARENA_NEW(ctx->arena, Expr *, 2);
+        Expr *c0 = bind_expr_new(ctx, EXPR_COL, x->type, x->location, 0);
+        Expr *c1 = bind_expr_new(ctx, EXPR_COL, SQL_TYPE(elem), arr->location, 0);
+        Expr *e = bind_expr_new(ctx, EXPR_ANY_ARRAY, SQL_TYPE(SQL_BOOL), a->location, 3);
+        if (!args || !c0 || !c1 || !e) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        c1->u.col = 1;
+        args[0] = c0, args[1] = c1;
+        Expr *cmp = bind_call(ctx, op, 1, args, 2, a->location);
+        if (!cmp)
+            return NULL;
+        if (cmp->type.id != SQL_BOOL) {
+            BIND_ERR(ctx, "42804", a->location, "op ANY/ALL (array) requires operator to yield boolean");
+            return NULL;
+        }
+        e->args[0] = x;
+        e->args[1] = arr;
+        e->args[2] = cmp;
+        e->u.cmp.negated = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL; /* ALL */
+        return e;
+    }
     default:
         BIND_ERR(ctx, "0A000", a->location, "this kind of operator expression is not supported yet");
         return NULL;
@@ -1067,6 +1118,23 @@ Expr *bind_expr(BindCtx *ctx, PgQuery__Node *n)
 }
 
 /* PostgreSQL's FigureColname: the name of an unnamed target-list column. */
+/* Whether the name FigureColname gives n is only a weak one (a type name from a cast, "case"): PostgreSQL
+ * lets a cast or CASE around it choose another. */
+static int figure_is_weak(PgQuery__Node *n)
+{
+    if (!n)
+        return 1;
+    if (n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST) {
+        const char *inner = bind_figure_colname(n->type_cast->arg);
+        return strcmp(inner, "?column?") == 0 || figure_is_weak(n->type_cast->arg);
+    }
+    if (n->node_case == PG_QUERY__NODE__NODE_CASE_EXPR) {
+        PgQuery__Node *d = n->case_expr->defresult;
+        return !d || figure_is_weak(d) || strcmp(bind_figure_colname(d), "?column?") == 0;
+    }
+    return strcmp(bind_figure_colname(n), "?column?") == 0;
+}
+
 const char *bind_figure_colname(PgQuery__Node *n)
 {
     if (!n)
@@ -1081,14 +1149,24 @@ const char *bind_figure_colname(PgQuery__Node *n)
         return s ? s : "?column?";
     }
     case PG_QUERY__NODE__NODE_TYPE_CAST: {
+        /* the argument's name when it has a strong one, else the type's (PostgreSQL's strength 1) */
         const char *inner = bind_figure_colname(n->type_cast->arg);
-        if (strcmp(inner, "?column?") != 0)
+        if (strcmp(inner, "?column?") != 0 && !figure_is_weak(n->type_cast->arg))
             return inner;
         PgQuery__TypeName *tn = n->type_cast->type_name;
         const char *s = tn ? bind_qualified_last(tn->names, tn->n_names) : NULL;
         return s ? s : "?column?";
     }
-    case PG_QUERY__NODE__NODE_CASE_EXPR: return "case";
+    case PG_QUERY__NODE__NODE_CASE_EXPR: {
+        /* named after its ELSE result when that has a strong name */
+        PgQuery__Node *d = n->case_expr->defresult;
+        if (d && !figure_is_weak(d)) {
+            const char *inner = bind_figure_colname(d);
+            if (strcmp(inner, "?column?") != 0)
+                return inner;
+        }
+        return "case";
+    }
     case PG_QUERY__NODE__NODE_COALESCE_EXPR: return "coalesce";
     case PG_QUERY__NODE__NODE_SUB_LINK: {
         /* a scalar subquery is named after its one column; EXISTS and ARRAY after themselves */

@@ -328,6 +328,7 @@ static int from_systab(BindCtx *ctx, const SysTableDef *def, PgQuery__RangeVar *
         return op && sp ? WEIR_ERROR : bind_oom(ctx);
     sp->def = def;
     sp->eng = ctx->sess->eng;
+    sp->sess = ctx->sess;
     op->spec = sp;
     const char *rel = rv->alias && rv->alias->aliasname ? rv->alias->aliasname : def->name;
     for (uint32_t i = 0; i < def->n_cols; i++) {
@@ -1584,8 +1585,9 @@ Expr *bind_sublink(BindCtx *ctx, PgQuery__SubLink *sl)
     case PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK: kind = SUBLINK_ANY; break;
     case PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK: kind = SUBLINK_ALL; break;
     case PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK: kind = SUBLINK_EXPR; break;
+    case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK: kind = SUBLINK_ARRAY; break;
     default:
-        BIND_ERR(ctx, "0A000", sl->location, "this kind of subquery (ARRAY, row comparison) is not supported");
+        BIND_ERR(ctx, "0A000", sl->location, "row comparisons with subqueries are not supported");
         return NULL;
     }
     if (!sl->subselect || sl->subselect->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
@@ -1611,9 +1613,17 @@ Expr *bind_sublink(BindCtx *ctx, PgQuery__SubLink *sl)
         BIND_ERR(ctx, "42601", sl->location, sub.n_cols > 1 ? "subquery has too many columns" : "subquery has too few columns");
         return NULL;
     }
-    SqlType type = kind == SUBLINK_EXPR ? sub.cols[0].type : SQL_TYPE(SQL_BOOL);
+    SqlType type = kind == SUBLINK_EXPR || kind == SUBLINK_ARRAY ? sub.cols[0].type : SQL_TYPE(SQL_BOOL);
     if (type.id == SQL_UNKNOWN)
         type = SQL_TYPE(SQL_TEXT);
+    if (kind == SUBLINK_ARRAY) {
+        if (SQL_IS_ARRAY(type.id) || type.id >= SQL_N_TYPES || !sql_type_info(type.id)->array_oid) {
+            char tn[64];
+            BIND_ERR(ctx, "0A000", sl->location, "ARRAY() of %s is not supported", bind_type_str(type, tn, sizeof(tn)));
+            return NULL;
+        }
+        type = SQL_TYPE(SQL_ARRAY_OF(type.id));
+    }
     Expr *e = bind_expr_new(ctx, EXPR_SUBLINK, type, sl->location, test ? 2 : 0);
     if (!e) {
         bind_oom(ctx);

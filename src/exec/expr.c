@@ -8,6 +8,7 @@
 #include "exec/expr.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* ------------------------------------------------------------------------------------------------
  * Vector helpers
@@ -456,58 +457,185 @@ static int array_elem_needs_quotes(const uint8_t *p, size_t n)
     return 0;
 }
 
+int expr_array_text(const SqlValue *vals, uint32_t n, const SqlFormatOpts *fmt, Arena *a, Slice *out)
+{
+    Buf b, t;
+    buf_init(&b, 1u << 30);
+    buf_init(&t, 1u << 30);
+    int rc = buf_append_byte(&b, '{');
+    for (uint32_t i = 0; i < n && rc == WEIR_OK; i++) {
+        if (i)
+            rc = buf_append_byte(&b, ',');
+        if (vals[i].is_null) {
+            rc = rc ? rc : buf_append_cstr(&b, "NULL");
+            continue;
+        }
+        t.len = 0;
+        if (rc || (rc = sql_value_to_text(&vals[i], fmt, &t)) != WEIR_OK)
+            break;
+        int q = array_elem_needs_quotes(t.p, t.len);
+        if (q)
+            rc = buf_append_byte(&b, '"');
+        for (size_t k = 0; k < t.len && rc == WEIR_OK; k++) {
+            if (q && (t.p[k] == '"' || t.p[k] == '\\'))
+                rc = buf_append_byte(&b, '\\');
+            if (rc == WEIR_OK)
+                rc = buf_append_byte(&b, t.p[k]);
+        }
+        if (q && rc == WEIR_OK)
+            rc = buf_append_byte(&b, '"');
+    }
+    if (rc == WEIR_OK)
+        rc = buf_append_byte(&b, '}');
+    if (rc == WEIR_OK) {
+        char *s = arena_try_strndup(a, (const char *)b.p, b.len);
+        if (!s)
+            rc = WEIR_ENOMEM;
+        else
+            *out = (Slice){(const uint8_t *)s, b.len};
+    }
+    buf_fini(&b);
+    buf_fini(&t);
+    return rc ? WEIR_ENOMEM : WEIR_OK;
+}
+
 static int expr_array(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
 {
     Vec *elems = ARENA_NEW(ctx->arena, Vec, e->n_args ? e->n_args : 1);
-    if (!elems || vec_init(out, e->type, ctx->arena))
+    SqlValue *row = ARENA_NEW(ctx->arena, SqlValue, e->n_args ? e->n_args : 1);
+    if (!elems || !row || vec_init(out, e->type, ctx->arena))
         return expr_oom(ctx);
     for (uint32_t i = 0; i < e->n_args; i++)
         if (expr_eval(ctx, e->args[i], in, n, &elems[i]))
             return WEIR_ERROR;
-    Buf b, t;
-    buf_init(&b, 1u << 30);
-    buf_init(&t, 1u << 30);
-    int rc = WEIR_OK;
-    for (uint32_t r = 0; r < n && rc == WEIR_OK; r++) {
-        b.len = 0;
-        rc = buf_append_byte(&b, '{');
-        for (uint32_t i = 0; i < e->n_args && rc == WEIR_OK; i++) {
-            if (i)
-                rc = buf_append_byte(&b, ',');
-            SqlValue v;
-            vec_get(&elems[i], r, &v);
-            if (v.is_null) {
-                rc = rc ? rc : buf_append_cstr(&b, "NULL");
-                continue;
+    for (uint32_t r = 0; r < n; r++) {
+        for (uint32_t i = 0; i < e->n_args; i++)
+            vec_get(&elems[i], r, &row[i]);
+        if (expr_array_text(row, e->n_args, ctx->fmt, ctx->arena, &out->u.s[r]))
+            return expr_oom(ctx);
+    }
+    return WEIR_OK;
+}
+
+/* The elements of a one-dimensional array text "{a,\"b c\",NULL}" as values of type t (NULL elements
+ * NULL), into vals (grown in a). Returns the count, or -1 with ctx->err. */
+static int64_t array_parse(ExprCtx *ctx, Slice s, SqlType t, SqlValue **vals)
+{
+    const char *p = (const char *)s.p, *end = p + s.n;
+    size_t cap = 8, n = 0;
+    *vals = ARENA_NEW(ctx->arena, SqlValue, cap);
+    char *buf = ARENA_NEW(ctx->arena, char, s.n + 1);
+    if (!*vals || !buf)
+        return expr_oom(ctx), -1;
+    while (p < end && *p != '{')
+        p++; /* a "[1:2]=" dimension prefix */
+    if (p == end)
+        return sql_error_set(ctx->err, "22P02", 0, "malformed array literal"), -1;
+    p++;
+    while (p < end && *p == ' ')
+        p++;
+    if (p < end && *p == '}')
+        return 0;
+    for (;;) {
+        size_t len = 0;
+        int quoted = 0;
+        while (p < end && *p == ' ')
+            p++;
+        if (p < end && *p == '"') {
+            quoted = 1;
+            for (p++; p < end && *p != '"'; p++) {
+                if (*p == '\\' && p + 1 < end)
+                    p++;
+                buf[len++] = *p;
             }
-            t.len = 0;
-            if (rc || (rc = sql_value_to_text(&v, ctx->fmt, &t)) != WEIR_OK)
-                break;
-            int q = array_elem_needs_quotes(t.p, t.len);
-            if (q)
-                rc = buf_append_byte(&b, '"');
-            for (size_t k = 0; k < t.len && rc == WEIR_OK; k++) {
-                if (q && (t.p[k] == '"' || t.p[k] == '\\'))
-                    rc = buf_append_byte(&b, '\\');
-                if (rc == WEIR_OK)
-                    rc = buf_append_byte(&b, t.p[k]);
+            if (p == end)
+                return sql_error_set(ctx->err, "22P02", 0, "malformed array literal"), -1;
+            p++;
+        } else {
+            for (; p < end && *p != ',' && *p != '}'; p++) {
+                if (*p == '\\' && p + 1 < end)
+                    p++;
+                buf[len++] = *p;
             }
-            if (q && rc == WEIR_OK)
-                rc = buf_append_byte(&b, '"');
+            while (len && buf[len - 1] == ' ')
+                len--;
         }
-        if (rc == WEIR_OK)
-            rc = buf_append_byte(&b, '}');
-        if (rc == WEIR_OK) {
-            char *s = arena_try_strndup(ctx->arena, (const char *)b.p, b.len);
-            if (!s)
-                rc = WEIR_ENOMEM;
+        if (n == cap) {
+            SqlValue *nv = ARENA_NEW(ctx->arena, SqlValue, cap * 2);
+            if (!nv)
+                return expr_oom(ctx), -1;
+            memcpy(nv, *vals, n * sizeof(SqlValue));
+            *vals = nv;
+            cap *= 2;
+        }
+        SqlValue *v = &(*vals)[n++];
+        if (!quoted && len == 4 && strncasecmp(buf, "NULL", 4) == 0) {
+            memset(v, 0, sizeof(*v));
+            v->type = t;
+            v->is_null = 1;
+        } else if (sql_value_from_text(t, buf, len, ctx->fmt, ctx->arena, v, ctx->err)) {
+            return -1;
+        }
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        if (p < end && *p == '}')
+            return (int64_t)n;
+        return sql_error_set(ctx->err, "22P02", 0, "malformed array literal"), -1;
+    }
+}
+
+/* x op ANY/ALL (array), three-valued as for subqueries: ANY is TRUE if a comparison is, else NULL if one
+ * is NULL, else FALSE (FALSE for an empty array); ALL the mirror; a NULL array gives NULL. */
+static int expr_any_array(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
+{
+    Vec x, arr;
+    if (vec_init(out, e->type, ctx->arena))
+        return expr_oom(ctx);
+    if (expr_eval(ctx, e->args[0], in, n, &x) || expr_eval(ctx, e->args[1], in, n, &arr))
+        return WEIR_ERROR;
+    int is_all = e->u.cmp.negated;
+    SqlType et = SQL_TYPE(SQL_ELEM_OF(e->args[1]->type.id));
+    Vec cols[2];
+    Batch two = {.n = 1, .n_cols = 2, .cols = cols};
+    for (uint32_t r = 0; r < n; r++) {
+        if (vec_is_null(&arr, r)) {
+            if (vec_set_null(out, r, ctx->arena))
+                return expr_oom(ctx);
+            continue;
+        }
+        SqlValue *vals;
+        int64_t m = array_parse(ctx, arr.u.s[r], et, &vals);
+        if (m < 0)
+            return WEIR_ERROR;
+        SqlValue xv;
+        vec_get(&x, r, &xv);
+        int saw_true = 0, saw_false = 0, saw_null = 0;
+        for (int64_t k = 0; k < m; k++) {
+            Vec res;
+            if (vec_broadcast(&xv, 1, ctx->arena, &cols[0]) || vec_broadcast(&vals[k], 1, ctx->arena, &cols[1]))
+                return expr_oom(ctx);
+            cols[0].type = x.type;
+            cols[1].type = et;
+            if (expr_eval(ctx, e->args[2], &two, 1, &res))
+                return WEIR_ERROR;
+            if (vec_is_null(&res, 0))
+                saw_null = 1;
+            else if (res.u.b[0])
+                saw_true = 1;
             else
-                out->u.s[r] = (Slice){(const uint8_t *)s, b.len};
+                saw_false = 1;
+        }
+        int v = is_all ? (saw_false ? 0 : saw_null ? -1 : 1) : (saw_true ? 1 : saw_null ? -1 : 0);
+        if (v < 0) {
+            if (vec_set_null(out, r, ctx->arena))
+                return expr_oom(ctx);
+        } else {
+            out->u.b[r] = (uint8_t)v;
         }
     }
-    buf_fini(&b);
-    buf_fini(&t);
-    return rc ? expr_oom(ctx) : WEIR_OK;
+    return WEIR_OK;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -608,6 +736,8 @@ int expr_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out
         return expr_sublink_eval(ctx, e, in, n, out);
     case EXPR_ARRAY:
         return expr_array(ctx, e, in, n, out);
+    case EXPR_ANY_ARRAY:
+        return expr_any_array(ctx, e, in, n, out);
     case EXPR_AGGREF:
     case EXPR_WINREF:
         break;

@@ -49,6 +49,8 @@ typedef enum ExprKind {
     EXPR_OUTER,       /* a column of an enclosing query's row: u.outer (correlated subqueries) */
     EXPR_SUBLINK,     /* a subquery in an expression: u.sub; args[0] is the tested value for ANY/ALL */
     EXPR_ARRAY,       /* ARRAY[args...]: a one-dimensional array of the args (all of the element type) */
+    EXPR_ANY_ARRAY,   /* args[0] op ANY/ALL (args[1], an array): args[2] is the comparison over the row
+                       * (x, element); u.cmp.negated set for ALL */
 } ExprKind;
 
 /* Subquery kinds (PostgreSQL's SubLinkType). */
@@ -57,6 +59,7 @@ typedef enum SublinkKind {
     SUBLINK_ANY,    /* x op ANY (q), x IN (q): bool, three-valued */
     SUBLINK_ALL,    /* x op ALL (q), x NOT IN (q) is NOT (x = ANY (q)) */
     SUBLINK_EXPR,   /* (q): the one column of the one row (NULL when no row; 21000 when more than one) */
+    SUBLINK_ARRAY,  /* ARRAY(q): the column's values in order, as an array (empty array when no row) */
 } SublinkKind;
 
 /* The row of an enclosing query a correlated subquery is evaluated for; up leads further out. */
@@ -132,6 +135,9 @@ int expr_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out
 /* Evaluate a boolean expression and keep only the rows where it is TRUE: writes their indexes into sel
  * (VEC_BATCH entries) and returns the count via *n_sel. */
 int expr_filter(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t *sel, uint32_t *n_sel) WEIR_WARN_UNUSED;
+
+/* The array text form ("{1,NULL,\"a b\"}", weir's representation of arrays) of vals[0..n), in a. */
+int expr_array_text(const SqlValue *vals, uint32_t n, const SqlFormatOpts *fmt, Arena *a, Slice *out) WEIR_WARN_UNUSED;
 
 /* EXPR_SUBLINK over n rows of in (expr_sublink.c). */
 int expr_sublink_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out) WEIR_WARN_UNUSED;

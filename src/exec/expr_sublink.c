@@ -57,7 +57,7 @@ static int sub_run(ExprCtx *ctx, const Expr *e, ExecCtx *x, Arena *keep, SubCach
         for (uint32_t r = 0; r < b->n && rc == WEIR_OK; r++) {
             SqlValue v;
             vec_get(&b->cols[0], r, &v);
-            if (v.is_null && kind != SUBLINK_EXPR) {
+            if (v.is_null && kind != SUBLINK_EXPR && kind != SUBLINK_ARRAY) {
                 c->has_null = 1;
                 continue;
             }
@@ -231,6 +231,14 @@ static int sub_result(ExprCtx *ctx, const Expr *e, const SubCache *c, const Vec 
                 return sub_oom(ctx);
         }
         return WEIR_OK;
+    case SUBLINK_ARRAY: {
+        Slice arr;
+        if (expr_array_text(c->vals, c->n, ctx->fmt, ctx->arena, &arr))
+            return sub_oom(ctx);
+        for (uint32_t r = 0; r < n; r++)
+            out->u.s[dst[r]] = arr;
+        return WEIR_OK;
+    }
     default:
         return any_all(ctx, e, c, x, n, dst, out);
     }

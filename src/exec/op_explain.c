@@ -389,6 +389,7 @@ static int ex_expr_kind(Ex *ex, const Expr *e, const ExScope *sc, Buf *b)
         const char *label = ex_sub_label(e);
         switch ((SublinkKind)e->u.sub.kind) {
         case SUBLINK_EXISTS: return buf_printf(b, "EXISTS(%s %u)", label, id);
+        case SUBLINK_ARRAY: return buf_printf(b, "ARRAY(%s %u)", label, id);
         case SUBLINK_ANY:
         case SUBLINK_ALL: {
             const char *op = e->u.sub.cmp && e->u.sub.cmp->name ? e->u.sub.cmp->name : "=";

@@ -80,13 +80,14 @@ class Writer:
             return self.sent, self.acked
 
     def _progress(self, stopped=False):
-        if not self.progress_path:
+        path = self.progress_path  # read once: a test may clear it while the writer thread runs
+        if not path:
             return
         sent, acked = self.counts()
-        tmp = self.progress_path + ".tmp"
+        tmp = path + ".tmp"
         with open(tmp, "w") as f:
             json.dump({"sent": sent, "acked": acked, "stopped": stopped}, f)
-        os.replace(tmp, self.progress_path)
+        os.replace(tmp, path)
 
     def start(self):
         def loop():
