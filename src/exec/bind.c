@@ -4,6 +4,8 @@
  */
 #include "exec/bind_int.h"
 
+#include <pg_query.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +206,109 @@ static int bind_drop(BindCtx *ctx, PgQuery__DropStmt *d, BoundStmt *out)
     return WEIR_OK;
 }
 
+/* ------------------------------------------------------------------------------------------------
+ * Cursors: DECLARE, FETCH / MOVE, CLOSE
+ * ---------------------------------------------------------------------------------------------- */
+
+/* The text of the query after DECLARE ... CURSOR ... FOR (up to the statement's end), found with the
+ * SQL scanner so quotes and comments cannot fool it. NULL when it cannot be found. */
+static char *declare_query_text(BindCtx *ctx)
+{
+    const char *stmt = ctx->query + ctx->offset;
+    PgQueryScanResult r = pg_query_scan(stmt);
+    char *out = NULL;
+    if (!r.error) {
+        PgQuery__ScanResult *sr = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+        if (sr) {
+            int depth = 0;
+            int32_t start = -1, end = (int32_t)strlen(stmt);
+            for (size_t i = 0; i < sr->n_tokens; i++) {
+                PgQuery__ScanToken *t = sr->tokens[i];
+                if (t->token == PG_QUERY__TOKEN__ASCII_40)
+                    depth++;
+                else if (t->token == PG_QUERY__TOKEN__ASCII_41)
+                    depth--;
+                else if (start < 0 && depth == 0 && t->token == PG_QUERY__TOKEN__FOR && i + 1 < sr->n_tokens)
+                    start = sr->tokens[i + 1]->start;
+                else if (start >= 0 && depth == 0 && t->token == PG_QUERY__TOKEN__ASCII_59) {
+                    end = t->start;
+                    break;
+                }
+            }
+            if (start >= 0 && end > start)
+                out = arena_try_strndup(ctx->arena, stmt + start, (size_t)(end - start));
+            pg_query__scan_result__free_unpacked(sr, NULL);
+        }
+    }
+    pg_query_free_scan_result(r);
+    return out;
+}
+
+static int bind_declare(BindCtx *ctx, PgQuery__DeclareCursorStmt *d, BoundStmt *out)
+{
+    enum { CURSOR_OPT_BINARY = 0x1, CURSOR_OPT_SCROLL = 0x2, CURSOR_OPT_HOLD = 0x20 };
+    if (d->options & CURSOR_OPT_BINARY)
+        return sql_error_set(ctx->err, "0A000", 0, "DECLARE BINARY CURSOR is not supported");
+    if (d->options & CURSOR_OPT_SCROLL)
+        return sql_error_set(ctx->err, "0A000", 0, "DECLARE SCROLL CURSOR is not supported (cursors only move forward)");
+    if (!d->query || d->query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+        return sql_error_set(ctx->err, "0A000", 0, "DECLARE CURSOR supports only SELECT queries");
+    /* bind the query now, so its errors are DECLARE's, as in PostgreSQL */
+    BoundStmt q;
+    memset(&q, 0, sizeof(q));
+    if (bind_select(ctx, d->query->select_stmt, &q))
+        return WEIR_ERROR;
+    if (ctx->n_params)
+        return sql_error_set(ctx->err, "0A000", 0, "parameters in DECLARE CURSOR are not supported");
+    const char *text = declare_query_text(ctx);
+    if (!text)
+        return sql_error_set(ctx->err, "42601", 0, "could not find the query of DECLARE CURSOR");
+    out->kind = BOUND_DECLARE;
+    out->tag = "DECLARE CURSOR";
+    out->cursor_name = d->portalname;
+    out->cursor_query = text;
+    out->cursor_hold = (d->options & CURSOR_OPT_HOLD) != 0;
+    return WEIR_OK;
+}
+
+static const SqlCursor *cursor_find(SqlSession *s, const char *name)
+{
+    for (const SqlCursor *c = s->cursors; c; c = c->next)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static int bind_fetch(BindCtx *ctx, PgQuery__FetchStmt *f, BoundStmt *out)
+{
+    const char *name = f->portalname && f->portalname[0] ? f->portalname : "";
+    const SqlCursor *c = cursor_find(ctx->sess, name);
+    if (!c)
+        return sql_error_set(ctx->err, "34000", 0, "cursor \"%s\" does not exist", name);
+    if (f->direction != PG_QUERY__FETCH_DIRECTION__FETCH_FORWARD || f->how_many < 0)
+        return sql_error_set(ctx->err, "0A000", 0, "cursors only move forward (FETCH [FORWARD] n | ALL)");
+    out->kind = BOUND_FETCH;
+    out->tag = f->ismove ? "MOVE" : "FETCH";
+    out->cursor_name = name;
+    /* FETCH_ALL is LONG_MAX; FETCH 0 re-reads the current row in PostgreSQL, which a forward-only cursor
+     * cannot: it returns nothing here */
+    out->fetch_count = f->how_many >= INT64_MAX / 2 ? 0 : (uint64_t)f->how_many;
+    out->fetch_move = f->ismove;
+    if (f->how_many == 0)
+        out->fetch_count = UINT64_MAX; /* marker: no rows */
+    if (!f->ismove) {
+        out->n_cols = (uint32_t)sql_stmt_n_columns(c->st);
+        const SqlColumn *cols = sql_stmt_columns(c->st);
+        if (out->n_cols && !(out->cols = ARENA_NEW(ctx->arena, SqlColumn, out->n_cols)))
+            return sql_error_set(ctx->err, "53200", 0, "out of memory while planning the query");
+        for (uint32_t i = 0; i < out->n_cols; i++) {
+            out->cols[i] = cols[i];
+            out->cols[i].name = arena_try_strndup(ctx->arena, cols[i].name, strlen(cols[i].name));
+        }
+    }
+    return WEIR_OK;
+}
+
 int bind_statement(BindCtx *ctx, PgQuery__Node *stmt, BoundStmt *out)
 {
     memset(out, 0, sizeof(*out));
@@ -252,6 +357,18 @@ int bind_statement(BindCtx *ctx, PgQuery__Node *stmt, BoundStmt *out)
     case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
         rc = bind_explain(ctx, stmt->explain_stmt, out);
         break;
+    case PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT:
+        rc = bind_declare(ctx, stmt->declare_cursor_stmt, out);
+        break;
+    case PG_QUERY__NODE__NODE_FETCH_STMT:
+        rc = bind_fetch(ctx, stmt->fetch_stmt, out);
+        break;
+    case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT:
+        out->kind = BOUND_CLOSE;
+        out->tag = stmt->close_portal_stmt->portalname ? "CLOSE CURSOR" : "CLOSE CURSOR ALL";
+        out->cursor_name = stmt->close_portal_stmt->portalname;
+        rc = WEIR_OK;
+        break;
     case PG_QUERY__NODE__NODE_INSERT_STMT:
     case PG_QUERY__NODE__NODE_UPDATE_STMT:
     case PG_QUERY__NODE__NODE_DELETE_STMT:
@@ -282,7 +399,6 @@ int bind_statement(BindCtx *ctx, PgQuery__Node *stmt, BoundStmt *out)
         case PG_QUERY__NODE__NODE_DO_STMT: what = "DO"; break;
         case PG_QUERY__NODE__NODE_PREPARE_STMT: what = "PREPARE (use the protocol's Parse message)"; break;
         case PG_QUERY__NODE__NODE_EXECUTE_STMT: what = "EXECUTE"; break;
-        case PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT: what = "DECLARE CURSOR"; break;
         case PG_QUERY__NODE__NODE_LISTEN_STMT: what = "LISTEN"; break;
         case PG_QUERY__NODE__NODE_VACUUM_STMT: what = "VACUUM"; break;
         case PG_QUERY__NODE__NODE_LOCK_STMT: what = "LOCK"; break;

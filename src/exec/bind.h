@@ -57,6 +57,9 @@ typedef enum BoundKind {
     BOUND_NOOP,    /* accepted and ignored (DISCARD ALL, DEALLOCATE, SET TRANSACTION ...); tag says what */
     BOUND_CREATE_TABLE, /* create_def (owned by the bound statement's arena via a reset callback) */
     BOUND_DROP_TABLE,   /* drop_names */
+    BOUND_DECLARE,      /* cursor_name, cursor_query (the query's text), cursor_hold */
+    BOUND_FETCH,        /* cursor_name, fetch_count (0: ALL), fetch_move; cols are the cursor's */
+    BOUND_CLOSE,        /* cursor_name (NULL: CLOSE ALL) */
 } BoundKind;
 
 typedef struct BoundStmt {
@@ -74,6 +77,11 @@ typedef struct BoundStmt {
     const char **drop_names;
     uint32_t n_drop;
     int correlated;           /* a subquery that references an enclosing query's columns */
+    const char *cursor_name;
+    const char *cursor_query;
+    int cursor_hold;
+    uint64_t fetch_count;
+    int fetch_move;
 } BoundStmt;
 
 typedef struct BindCtx {

@@ -282,7 +282,7 @@ SqlType sql_stmt_param_type(const SqlStmt *st, size_t i)
 
 size_t sql_stmt_n_columns(const SqlStmt *st)
 {
-    return st->bound.kind == BOUND_QUERY ? st->bound.n_cols : 0;
+    return st->bound.kind == BOUND_QUERY || st->bound.kind == BOUND_FETCH ? st->bound.n_cols : 0;
 }
 
 const SqlColumn *sql_stmt_columns(const SqlStmt *st)
@@ -490,10 +490,91 @@ static int portal_run_utility(SqlPortal *p, SqlError *err)
         if (b->kind == BOUND_COMMIT && s->txn_status == 'E')
             snprintf(p->tag, sizeof(p->tag), "ROLLBACK");
         s->txn_status = 'I';
+        sql_cursors_close(s, 0);
         return WEIR_OK;
+    case BOUND_DECLARE: {
+        for (SqlCursor *c = s->cursors; c; c = c->next)
+            if (strcmp(c->name, b->cursor_name) == 0)
+                return sql_error_set(err, "42P03", 0, "cursor \"%s\" already exists", b->cursor_name);
+        if (!b->cursor_hold && s->txn_status == 'I')
+            return sql_error_set(err, "25P01", 0, "DECLARE CURSOR can only be used in transaction blocks");
+        SqlCursor *c = calloc(1, sizeof(*c));
+        if (!c)
+            return sql_error_set(err, "53200", 0, "out of memory");
+        snprintf(c->name, sizeof(c->name), "%s", b->cursor_name);
+        c->hold = b->cursor_hold;
+        if (sql_prepare(s, b->cursor_query, 0, strlen(b->cursor_query), NULL, 0, &c->st, err) ||
+            sql_bind(c->st, NULL, 0, &c->portal, err)) {
+            sql_stmt_destroy(&c->st);
+            free(c);
+            return WEIR_ERROR;
+        }
+        c->next = s->cursors;
+        s->cursors = c;
+        return WEIR_OK;
+    }
+    case BOUND_CLOSE: {
+        if (!b->cursor_name) {
+            sql_cursors_close(s, 1);
+            return WEIR_OK;
+        }
+        for (SqlCursor **pc = &s->cursors; *pc; pc = &(*pc)->next) {
+            if (strcmp((*pc)->name, b->cursor_name) == 0) {
+                SqlCursor *c = *pc;
+                *pc = c->next;
+                sql_portal_destroy(&c->portal);
+                sql_stmt_destroy(&c->st);
+                free(c);
+                return WEIR_OK;
+            }
+        }
+        return sql_error_set(err, "34000", 0, "cursor \"%s\" does not exist", b->cursor_name);
+    }
     default:
         return WEIR_OK;
     }
+}
+
+void sql_cursors_close(SqlSession *s, int all)
+{
+    for (SqlCursor **pc = &s->cursors; *pc;) {
+        SqlCursor *c = *pc;
+        if (!all && c->hold) {
+            pc = &c->next;
+            continue;
+        }
+        *pc = c->next;
+        sql_portal_destroy(&c->portal);
+        sql_stmt_destroy(&c->st);
+        free(c);
+    }
+}
+
+/* MOVE: rows are read and dropped. */
+static int fetch_discard(void *arg, const Batch *b)
+{
+    (void)arg, (void)b;
+    return WEIR_OK;
+}
+
+/* FETCH / MOVE: pull up to the count from the cursor's own portal, straight to this portal's consumer. */
+static int portal_run_fetch(SqlPortal *p, SqlBatchFn fn, void *arg, SqlError *err)
+{
+    SqlSession *s = p->st->sess;
+    const BoundStmt *b = &p->bound;
+    SqlCursor *c = s->cursors;
+    while (c && strcmp(c->name, b->cursor_name) != 0)
+        c = c->next;
+    if (!c)
+        return sql_error_set(err, "34000", 0, "cursor \"%s\" does not exist", b->cursor_name);
+    uint64_t before = c->portal->rows;
+    int cdone = 0;
+    if (b->fetch_count != UINT64_MAX &&
+        sql_portal_fetch(c->portal, b->fetch_count, b->fetch_move ? fetch_discard : fn, arg, &cdone, err))
+        return WEIR_ERROR;
+    p->rows = c->portal->rows - before;
+    snprintf(p->tag, sizeof(p->tag), "%s %llu", b->tag, (unsigned long long)p->rows);
+    return WEIR_OK;
 }
 
 int sql_portal_fetch(SqlPortal *p, uint64_t max_rows, SqlBatchFn fn, void *arg, int *done, SqlError *err)
@@ -510,7 +591,7 @@ int sql_portal_fetch(SqlPortal *p, uint64_t max_rows, SqlBatchFn fn, void *arg, 
     if (p->bound.kind != BOUND_QUERY) {
         p->done = 1;
         *done = 1;
-        int rc = portal_run_utility(p, err);
+        int rc = p->bound.kind == BOUND_FETCH ? portal_run_fetch(p, fn, arg, err) : portal_run_utility(p, err);
         if (rc && s->txn_status == 'T')
             s->txn_status = 'E';
         return rc;

@@ -14,6 +14,17 @@
 
 struct SqlCatalog;
 
+/* A cursor of DECLARE ... CURSOR FOR query: the query prepared and bound as a portal of its own, which
+ * FETCH pulls from. Closed by CLOSE, at the end of the transaction (unless WITH HOLD) or with the
+ * session. */
+typedef struct SqlCursor {
+    char name[64];
+    SqlStmt *st;
+    SqlPortal *portal;
+    int hold;
+    struct SqlCursor *next;
+} SqlCursor;
+
 struct SqlEngine {
     SqlEngineConfig cfg;
     char server_version[64];
@@ -40,10 +51,14 @@ struct SqlSession {
     atomic_int cancel;  /* set by sql_session_cancel, cleared when a statement starts */
     char checkpoint[128]; /* weir.checkpoint, "" when unset */
     SqlError notice;      /* pending NoticeResponse (sql_session_take_notice) */
+    SqlCursor *cursors;   /* DECLAREd cursors (engine.c) */
     int has_notice;
     uint8_t bytea_escape; /* bytea_output = escape (sql_format_text) */
     const char *rep_names[SQL_SETTING_MAX];  /* sql_session_reported's arrays */
     const char *rep_values[SQL_SETTING_MAX];
 };
+
+/* Close the session's cursors: all of them, or (all = 0) those without WITH HOLD (end of transaction). */
+void sql_cursors_close(SqlSession *s, int all);
 
 #endif

@@ -736,6 +736,7 @@ void sql_session_destroy(SqlSession **sp)
 {
     if (!sp || !*sp)
         return;
+    sql_cursors_close(*sp, 1);
     free(*sp);
     *sp = NULL;
 }

@@ -193,6 +193,35 @@ static void test_subqueries_ctes_setops(void **state)
                         "ERROR 42601 0: each UNION query must have the same number of columns");
 }
 
+/* DECLARE / FETCH / MOVE / CLOSE: a forward-only cursor over its own portal, closed with the transaction */
+static void test_cursors(void **state)
+{
+    UNUSED(state);
+    assert_string_equal(run(sess, "DECLARE c CURSOR FOR SELECT 1"),
+                        "ERROR 25P01 0: DECLARE CURSOR can only be used in transaction blocks");
+    assert_string_equal(run(sess, "BEGIN"), "");
+    assert_string_equal(run(sess, "DECLARE c CURSOR FOR SELECT x FROM (VALUES (1), (2), (3), (4), (5)) v(x) ORDER BY x"),
+                        "");
+    assert_string_equal(run(sess, "FETCH 2 FROM c"), "1\n2\n");
+    assert_string_equal(run(sess, "MOVE 1 IN c"), "");
+    assert_string_equal(run(sess, "FETCH ALL FROM c"), "4\n5\n");
+    assert_string_equal(run(sess, "FETCH 1 FROM c"), "");
+    assert_string_equal(run(sess, "FETCH BACKWARD 1 FROM c"),
+                        "ERROR 0A000 0: cursors only move forward (FETCH [FORWARD] n | ALL)");
+    assert_string_equal(run(sess, "ROLLBACK"), "");
+    assert_string_equal(run(sess, "FETCH 1 FROM c"), "ERROR 34000 0: cursor \"c\" does not exist");
+    assert_string_equal(run(sess, "BEGIN"), "");
+    assert_string_equal(run(sess, "DECLARE d CURSOR WITH HOLD FOR SELECT 7"), "");
+    assert_string_equal(run(sess, "COMMIT"), "");
+    assert_string_equal(run(sess, "FETCH 5 FROM d"), "7\n"); /* WITH HOLD outlives the transaction */
+    assert_string_equal(run(sess, "CLOSE d"), "");
+    assert_string_equal(run(sess, "CLOSE d"), "ERROR 34000 0: cursor \"d\" does not exist");
+    assert_string_equal(run(sess, "BEGIN"), "");
+    assert_string_equal(run(sess, "DECLARE e CURSOR FOR SELECT 1"), "");
+    assert_string_equal(run(sess, "DECLARE e CURSOR FOR SELECT 1"), "ERROR 42P03 0: cursor \"e\" already exists");
+    assert_string_equal(run(sess, "ROLLBACK"), "");
+}
+
 static void test_settings(void **state)
 {
     UNUSED(state);
@@ -323,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_absurd_datetimes),
         cmocka_unit_test(test_values_aggregates_sort),
         cmocka_unit_test(test_subqueries_ctes_setops),
+        cmocka_unit_test(test_cursors),
         cmocka_unit_test(test_settings),
     };
     const struct CMUnitTest stream_tests[] = {
