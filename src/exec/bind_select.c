@@ -698,6 +698,102 @@ static int from_join(BindCtx *ctx, PgQuery__JoinExpr *je, Scope *qs, FromItem *i
     return WEIR_OK;
 }
 
+/* A set-returning function in FROM: generate_series or unnest (OP_FUNCSCAN). Its arguments may use the
+ * enclosing query's columns (bound one level out), not the other FROM items (no LATERAL). */
+static int from_function(BindCtx *ctx, PgQuery__RangeFunction *rf, Scope *qs, FromItem *it)
+{
+    if (rf->lateral || rf->ordinality || rf->is_rowsfrom || rf->n_functions != 1 || rf->n_coldeflist)
+        return sql_error_set(ctx->err, "0A000", 0,
+                             "only generate_series(...) and unnest(...) are supported in FROM (no LATERAL, "
+                             "WITH ORDINALITY or ROWS FROM)");
+    PgQuery__Node *fl = rf->functions[0];
+    PgQuery__Node *fn = fl->node_case == PG_QUERY__NODE__NODE_LIST && fl->list->n_items ? fl->list->items[0] : fl;
+    if (fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+        return sql_error_set(ctx->err, "0A000", 0, "this function in FROM is not supported");
+    PgQuery__FuncCall *fc = fn->func_call;
+    const char *name = bind_qualified_last(fc->funcname, fc->n_funcname);
+    char lname[64];
+    bind_lower_copy(name ? name : "", lname, sizeof(lname));
+    int series = strcmp(lname, "generate_series") == 0, unnest = strcmp(lname, "unnest") == 0;
+    if (!series && !unnest)
+        return BIND_ERR(ctx, "0A000", fc->location, "function %s in FROM is not supported (generate_series and "
+                        "unnest are)", lname);
+    uint32_t n = (uint32_t)fc->n_args;
+    if ((series && (n < 2 || n > 3)) || (unnest && n != 1))
+        return BIND_ERR(ctx, "42883", fc->location, "function %s with %u arguments does not exist", lname, n);
+    /* the arguments see the enclosing query (as EXPR_OUTER), like a subquery without FROM */
+    Scope *tmp = arena_try_calloc(ctx->arena, sizeof(*tmp));
+    FuncScanSpec *sp = arena_try_calloc(ctx->arena, sizeof(*sp));
+    Expr **args = ARENA_NEW(ctx->arena, Expr *, 3);
+    if (!tmp || !sp || !args)
+        return bind_oom(ctx);
+    tmp->parent = qs->parent;
+    Scope *saved = ctx->scope;
+    ctx->scope = tmp;
+    for (uint32_t i = 0; i < n; i++)
+        if (!(args[i] = bind_expr(ctx, fc->args[i]))) {
+            ctx->scope = saved;
+            return WEIR_ERROR;
+        }
+    ctx->scope = saved;
+    if (tmp->has_outer_refs)
+        qs->has_outer_refs = 1;
+    SqlType out_t;
+    if (unnest) {
+        if (!SQL_IS_ARRAY(args[0]->type.id))
+            return BIND_ERR(ctx, "42883", fc->location, "function unnest(%s) does not exist",
+                            bind_type_str(args[0]->type, lname, sizeof(lname)));
+        sp->kind = FUNCSCAN_UNNEST;
+        out_t = SQL_TYPE(SQL_ELEM_OF(args[0]->type.id));
+    } else {
+        /* PostgreSQL's overloads: int4, int8, numeric, timestamp, timestamptz (with an interval step) */
+        SqlType t;
+        if (bind_common_type(ctx, args, 2, "generate_series", &t))
+            return WEIR_ERROR;
+        if (t.id == SQL_UNKNOWN || t.id == SQL_INT2)
+            t = SQL_TYPE(SQL_INT4);
+        if (t.id == SQL_DATE)
+            t = SQL_TYPE(SQL_TIMESTAMPTZ);
+        if (t.id == SQL_FLOAT4 || t.id == SQL_FLOAT8)
+            t = SQL_TYPE(SQL_NUMERIC);
+        if (t.id == SQL_TIMESTAMP || t.id == SQL_TIMESTAMPTZ) {
+            if (n != 3)
+                return BIND_ERR(ctx, "42883", fc->location, "function generate_series(%s, %s) does not exist",
+                                bind_type_str(t, lname, sizeof(lname)), "timestamp");
+            if (bind_coerce(ctx, &args[2], SQL_TYPE(SQL_INTERVAL), 0, args[2]->location))
+                return WEIR_ERROR;
+            sp->kind = FUNCSCAN_SERIES_TS;
+        } else if (t.id == SQL_INT4 || t.id == SQL_INT8) {
+            sp->kind = FUNCSCAN_SERIES_INT;
+        } else if (t.id == SQL_NUMERIC) {
+            sp->kind = FUNCSCAN_SERIES_NUMERIC;
+        } else {
+            return BIND_ERR(ctx, "42883", fc->location, "function generate_series(%s) does not exist",
+                            bind_type_str(t, lname, sizeof(lname)));
+        }
+        for (uint32_t i = 0; i < n; i++)
+            if ((i < 2 || sp->kind != FUNCSCAN_SERIES_TS) && bind_coerce(ctx, &args[i], t, 0, args[i]->location))
+                return WEIR_ERROR;
+        out_t = t;
+    }
+    sp->args = args;
+    sp->n_args = n;
+    Op *op = bind_op_new(ctx, OP_FUNCSCAN, 1, NULL);
+    if (!op || from_alloc(ctx, it, 1))
+        return WEIR_ERROR;
+    op->types[0] = out_t;
+    op->spec = sp;
+    const char *rel = rf->alias && rf->alias->aliasname ? rf->alias->aliasname
+                                                       : arena_try_strndup(ctx->arena, lname, strlen(lname));
+    if (!rel)
+        return bind_oom(ctx);
+    it->cols[0] = (ScopeCol){.rel = rel, .name = rel, .type = out_t, .index = 0};
+    it->op = op;
+    if (rf->alias && rf->alias->n_colnames)
+        return from_apply_alias(ctx, it, rel, rf->alias->colnames, rf->alias->n_colnames, -1);
+    return WEIR_OK;
+}
+
 static int from_item(BindCtx *ctx, PgQuery__Node *n, Scope *qs, FromItem *it)
 {
     memset(it, 0, sizeof(*it));
@@ -715,7 +811,7 @@ static int from_item(BindCtx *ctx, PgQuery__Node *n, Scope *qs, FromItem *it)
     case PG_QUERY__NODE__NODE_JOIN_EXPR:
         return from_join(ctx, n->join_expr, qs, it);
     case PG_QUERY__NODE__NODE_RANGE_FUNCTION:
-        return sql_error_set(ctx->err, "0A000", 0, "functions in FROM are not supported");
+        return from_function(ctx, n->range_function, qs, it);
     default:
         return sql_error_set(ctx->err, "0A000", 0, "this FROM item is not supported");
     }

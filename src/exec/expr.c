@@ -519,7 +519,7 @@ static int expr_array(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, 
 
 /* The elements of a one-dimensional array text "{a,\"b c\",NULL}" as values of type t (NULL elements
  * NULL), into vals (grown in a). Returns the count, or -1 with ctx->err. */
-static int64_t array_parse(ExprCtx *ctx, Slice s, SqlType t, SqlValue **vals)
+int64_t expr_array_parse(ExprCtx *ctx, Slice s, SqlType t, SqlValue **vals)
 {
     const char *p = (const char *)s.p, *end = p + s.n;
     size_t cap = 8, n = 0;
@@ -606,7 +606,7 @@ static int expr_any_array(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t
             continue;
         }
         SqlValue *vals;
-        int64_t m = array_parse(ctx, arr.u.s[r], et, &vals);
+        int64_t m = expr_array_parse(ctx, arr.u.s[r], et, &vals);
         if (m < 0)
             return WEIR_ERROR;
         SqlValue xv;

@@ -139,6 +139,10 @@ int expr_filter(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t *sel, uin
 /* The array text form ("{1,NULL,\"a b\"}", weir's representation of arrays) of vals[0..n), in a. */
 int expr_array_text(const SqlValue *vals, uint32_t n, const SqlFormatOpts *fmt, Arena *a, Slice *out) WEIR_WARN_UNUSED;
 
+/* The elements of a one-dimensional array text as values of type t (into *vals, from ctx->arena):
+ * the count, or -1 with ctx->err (22P02 for a malformed literal). */
+int64_t expr_array_parse(ExprCtx *ctx, Slice s, SqlType t, SqlValue **vals);
+
 /* EXPR_SUBLINK over n rows of in (expr_sublink.c). */
 int expr_sublink_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out) WEIR_WARN_UNUSED;
 

@@ -84,6 +84,7 @@ int op_open(Op *op, ExecCtx *ctx)
     case OP_WINDOW: return op_window_open(op, ctx);
     case OP_SYSTAB: return op_systab_open(op, ctx);
     case OP_EXPLAIN: return op_explain_open(op, ctx);
+    case OP_FUNCSCAN: return op_funcscan_open(op, ctx);
     case OP_LIMIT: {
         int64_t lim = -1, off = -1;
         if (op->limit && op_eval_count(ctx, op->limit, "LIMIT", &lim))
@@ -354,6 +355,7 @@ static int op_next_kind(Op *op, ExecCtx *ctx, Batch **out)
     case OP_SYSTAB: return op_systab_next(op, ctx, out);
     case OP_EXPLAIN: return op_explain_next(op, ctx, out);
     case OP_UNIQUE: return op_next_unique(op, ctx, out);
+    case OP_FUNCSCAN: return op_funcscan_next(op, ctx, out);
     }
     return sql_error_set(ctx->err, "XX000", 0, "internal error: unknown operator %d", (int)op->kind);
 }

@@ -58,6 +58,7 @@ typedef enum OpKind {
     OP_SYSTAB,  /* a pg_catalog / information_schema table, its rows made at open (syscat.c) */
     OP_EXPLAIN, /* one text column "QUERY PLAN" describing child; with ANALYZE runs it first (op_explain.c) */
     OP_UNIQUE,  /* the first row of each run of rows equal on some columns (DISTINCT ON over sorted rows; op.c) */
+    OP_FUNCSCAN, /* a set-returning function in FROM: generate_series, unnest (op_funcscan.c) */
 } OpKind;
 
 typedef struct Op Op;
@@ -223,6 +224,18 @@ typedef struct SortSpec {
 int op_sort_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
 int op_sort_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
 void op_sort_close(Op *op);
+
+/* OP_FUNCSCAN's plan data: one output column; the arguments are evaluated once at open (they may read
+ * the enclosing query's row, not other FROM items). */
+typedef enum FuncScanKind { FUNCSCAN_SERIES_INT, FUNCSCAN_SERIES_NUMERIC, FUNCSCAN_SERIES_TS, FUNCSCAN_UNNEST } FuncScanKind;
+typedef struct FuncScanSpec {
+    FuncScanKind kind;
+    Expr **args;
+    uint32_t n_args;
+} FuncScanSpec;
+
+int op_funcscan_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
+int op_funcscan_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
 
 /* OP_UNIQUE's plan data: rows are equal when these columns are IS NOT DISTINCT FROM. */
 typedef struct UniqueSpec {

@@ -222,6 +222,23 @@ static void test_cursors(void **state)
     assert_string_equal(run(sess, "ROLLBACK"), "");
 }
 
+/* generate_series and unnest in FROM; arguments may read the enclosing row (a correlated subquery) */
+static void test_functions_in_from(void **state)
+{
+    UNUSED(state);
+    assert_string_equal(run(sess, "SELECT * FROM generate_series(3, 1, -1)"), "3\n2\n1\n");
+    assert_string_equal(run(sess, "SELECT count(*), sum(x) FROM generate_series(1, 5000) t(x)"), "5000|12502500\n");
+    assert_string_equal(run(sess, "SELECT * FROM generate_series(1, 3, 0)"), "ERROR 22023 0: step size cannot equal zero");
+    assert_string_equal(run(sess, "SELECT count(*) FROM generate_series(1, NULL::int)"), "0\n");
+    assert_string_equal(run(sess, "SELECT * FROM generate_series('2024-01-01'::timestamp, '2024-01-01 12:00', '5 hours')"),
+                        "2024-01-01 00:00:00\n2024-01-01 05:00:00\n2024-01-01 10:00:00\n");
+    assert_string_equal(run(sess, "SELECT v FROM unnest(ARRAY['a', NULL, 'b c']) u(v)"), "a\n\nb c\n");
+    assert_string_equal(run(sess, "SELECT x, (SELECT count(*) FROM unnest(ARRAY[x, x + 1, x + 2]) e WHERE e > 2) "
+                                  "FROM (VALUES (1), (2)) v(x) ORDER BY x"),
+                        "1|1\n2|2\n");
+    assert_string_equal(run(sess, "SELECT * FROM unnest(1)"), "ERROR 42883 15: function unnest(integer) does not exist");
+}
+
 static void test_settings(void **state)
 {
     UNUSED(state);
@@ -353,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_values_aggregates_sort),
         cmocka_unit_test(test_subqueries_ctes_setops),
         cmocka_unit_test(test_cursors),
+        cmocka_unit_test(test_functions_in_from),
         cmocka_unit_test(test_settings),
     };
     const struct CMUnitTest stream_tests[] = {
