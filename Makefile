@@ -112,7 +112,7 @@ sql-diff: deps
 	@WEIR_BIN=$(CURDIR)/build/debug/weir /usr/bin/python3 tests/diff/run.py
 sql-e2e: deps
 	@$(MAKE) --no-print-directory MODE=debug build
-	@E2E_SQL=1 WEIR_BIN=$(CURDIR)/build/debug/weir bash tests/e2e/run.sh test_pg_
+	@E2E_SQL=1 E2E_SQL_CATALOG=1 WEIR_BIN=$(CURDIR)/build/debug/weir bash tests/e2e/run.sh test_pg_
 bench-sql: deps release
 	@bash bench/sql/run.sh
 

@@ -1030,6 +1030,39 @@ static Expr *bind_array(BindCtx *ctx, PgQuery__AArrayExpr *a)
     return e;
 }
 
+/* expr[i] (array subscripts; slices and field selection are not supported) */
+static Expr *bind_indirection(BindCtx *ctx, PgQuery__AIndirection *ind)
+{
+    Expr *e = bind_expr(ctx, ind->arg);
+    for (size_t k = 0; e && k < ind->n_indirection; k++) {
+        PgQuery__Node *x = ind->indirection[k];
+        if (x->node_case != PG_QUERY__NODE__NODE_A_INDICES || x->a_indices->is_slice || !x->a_indices->uidx) {
+            BIND_ERR(ctx, "0A000", e->location, x->node_case == PG_QUERY__NODE__NODE_A_INDICES
+                                                    ? "array slices are not supported"
+                                                    : "field selection from composite values is not supported");
+            return NULL;
+        }
+        if (!SQL_IS_ARRAY(e->type.id)) {
+            char tn[64];
+            BIND_ERR(ctx, "42804", e->location, "cannot subscript type %s because it does not support subscripting",
+                     bind_type_str(e->type, tn, sizeof(tn)));
+            return NULL;
+        }
+        Expr *i = bind_expr(ctx, x->a_indices->uidx);
+        if (!i || bind_coerce(ctx, &i, SQL_TYPE(SQL_INT8), 0, i->location))
+            return NULL;
+        Expr *s = bind_expr_new(ctx, EXPR_SUBSCRIPT, SQL_TYPE(SQL_ELEM_OF(e->type.id)), e->location, 2);
+        if (!s) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        s->args[0] = e;
+        s->args[1] = i;
+        e = s;
+    }
+    return e;
+}
+
 Expr *bind_expr(BindCtx *ctx, PgQuery__Node *n)
 {
     if (!n) {
@@ -1056,6 +1089,8 @@ Expr *bind_expr(BindCtx *ctx, PgQuery__Node *n)
         return bind_sublink(ctx, n->sub_link);
     case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
         return bind_array(ctx, n->a_array_expr);
+    case PG_QUERY__NODE__NODE_A_INDIRECTION:
+        return bind_indirection(ctx, n->a_indirection);
     case PG_QUERY__NODE__NODE_BOOL_EXPR:
         return bind_bool_expr(ctx, n->bool_expr);
     case PG_QUERY__NODE__NODE_NULL_TEST: {

@@ -586,6 +586,32 @@ int64_t expr_array_parse(ExprCtx *ctx, Slice s, SqlType t, SqlValue **vals)
     }
 }
 
+/* array[i]: PostgreSQL's arrays are 1-based (weir's have the default lower bound); out of range is NULL */
+static int expr_subscript(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
+{
+    Vec arr, idx;
+    if (vec_init(out, e->type, ctx->arena))
+        return expr_oom(ctx);
+    if (expr_eval(ctx, e->args[0], in, n, &arr) || expr_eval(ctx, e->args[1], in, n, &idx))
+        return WEIR_ERROR;
+    for (uint32_t r = 0; r < n; r++) {
+        SqlValue *vals;
+        int64_t m = 0, i = 0;
+        if (!vec_is_null(&arr, r) && !vec_is_null(&idx, r)) {
+            if ((m = expr_array_parse(ctx, arr.u.s[r], e->type, &vals)) < 0)
+                return WEIR_ERROR;
+            i = idx.u.i[r];
+        }
+        if (i < 1 || i > m || vals[i - 1].is_null) {
+            if (vec_set_null(out, r, ctx->arena))
+                return expr_oom(ctx);
+        } else if (vec_put(out, r, &vals[i - 1], ctx->arena)) {
+            return expr_oom(ctx);
+        }
+    }
+    return WEIR_OK;
+}
+
 /* x op ANY/ALL (array), three-valued as for subqueries: ANY is TRUE if a comparison is, else NULL if one
  * is NULL, else FALSE (FALSE for an empty array); ALL the mirror; a NULL array gives NULL. */
 static int expr_any_array(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
@@ -738,6 +764,8 @@ int expr_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out
         return expr_array(ctx, e, in, n, out);
     case EXPR_ANY_ARRAY:
         return expr_any_array(ctx, e, in, n, out);
+    case EXPR_SUBSCRIPT:
+        return expr_subscript(ctx, e, in, n, out);
     case EXPR_AGGREF:
     case EXPR_WINREF:
         break;

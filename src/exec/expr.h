@@ -49,6 +49,7 @@ typedef enum ExprKind {
     EXPR_OUTER,       /* a column of an enclosing query's row: u.outer (correlated subqueries) */
     EXPR_SUBLINK,     /* a subquery in an expression: u.sub; args[0] is the tested value for ANY/ALL */
     EXPR_ARRAY,       /* ARRAY[args...]: a one-dimensional array of the args (all of the element type) */
+    EXPR_SUBSCRIPT,   /* args[0][args[1]]: an array's element (1-based; NULL out of range) */
     EXPR_ANY_ARRAY,   /* args[0] op ANY/ALL (args[1], an array): args[2] is the comparison over the row
                        * (x, element); u.cmp.negated set for ALL */
 } ExprKind;

@@ -32,9 +32,9 @@ import pgtest
 import weirtest
 
 TARGET = os.environ.get("PGCLIENT_TARGET", "weir")
-# Off by default inside `make test` / `make e2e` until the SQL engine passes these tests (the lead switches
-# them on); `make sql-e2e` sets E2E_SQL=1. While off, every test prints SKIP with the reason.
-ENABLED = os.environ.get("E2E_SQL", "0") not in ("", "0")
+# On by default (`make test` runs them); E2E_SQL=0 turns them off, and then every test prints SKIP with
+# the reason.
+ENABLED = os.environ.get("E2E_SQL", "1") not in ("", "0")
 PRELOAD = 500
 BATCH = 50
 STATUSES = [200, 200, 200, 404, 500, 301]
@@ -136,8 +136,7 @@ class Backend:
                 self.skip_reason = "weir only (TARGET=kinesalite has no SQL)"
                 return self
             if not ENABLED:
-                self.skip_reason = ("PostgreSQL client tests are off until the SQL engine passes them: "
-                                    "make sql-e2e (or E2E_SQL=1) runs them")
+                self.skip_reason = "PostgreSQL client tests are off (E2E_SQL=0)"
                 return self
             self.w, self.skip_reason = pgtest.start_weir_sql(name="pg-clients")
             if self.skip_reason:

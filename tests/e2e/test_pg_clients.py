@@ -3,8 +3,8 @@
 # psycopg2 (types, parameters, transactions, consistency of counts with the writer's progress, cancel,
 # a server-side cursor) and JDBC (tests/e2e/pgjdbc/PgJdbcTest.java, compiled here with javac against
 # Debian's /usr/share/java/postgresql.jar).
-# While weir cannot answer SQL every test prints SKIP with the reason (not a failure); until the engine
-# passes them they are also skipped unless E2E_SQL=1 (`make sql-e2e` sets it).
+# While weir cannot answer SQL every test prints SKIP with the reason (not a failure); E2E_SQL=0 turns
+# them off.
 # PGCLIENT_TARGET=postgres runs the same tests against a private PostgreSQL 15 with an ordinary table, to
 # validate the tests themselves.
 import datetime

@@ -239,6 +239,23 @@ static void test_functions_in_from(void **state)
     assert_string_equal(run(sess, "SELECT * FROM unnest(1)"), "ERROR 42883 15: function unnest(integer) does not exist");
 }
 
+/* Arrays: constructors, subscripts, op ANY/ALL (array), ARRAY(subquery) */
+static void test_arrays(void **state)
+{
+    UNUSED(state);
+    assert_string_equal(run(sess, "SELECT ARRAY[1, 2, NULL], ARRAY['a b', 'NULL', '', 'q\"'], ARRAY[1, 2.5]"),
+                        "{1,2,NULL}|{\"a b\",\"NULL\",\"\",\"q\\\"\"}|{1,2.5}\n");
+    assert_string_equal(run(sess, "SELECT (ARRAY[10, 20, 30])[2], (ARRAY[10])[5], (ARRAY['x', 'y'])[1]"), "20||x\n");
+    assert_string_equal(run(sess, "SELECT 2 = ANY (ARRAY[1, 2]), 3 = ANY (ARRAY[1, NULL]), 3 <> ALL (ARRAY[1, 2]), "
+                                  "1 = ANY ('{}'::int[]), 'b' = ANY ('{a,b}')"),
+                        "t||t|f|t\n");
+    assert_string_equal(run(sess, "SELECT ARRAY(SELECT x FROM (VALUES (3), (1), (NULL::int)) v(x) ORDER BY x), "
+                                  "ARRAY(SELECT 1 WHERE false)"),
+                        "{1,3,NULL}|{}\n");
+    assert_string_equal(run(sess, "SELECT (1)[1]"), "ERROR 42804 9: cannot subscript type integer because it does not "
+                                                    "support subscripting");
+}
+
 static void test_settings(void **state)
 {
     UNUSED(state);
@@ -371,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_subqueries_ctes_setops),
         cmocka_unit_test(test_cursors),
         cmocka_unit_test(test_functions_in_from),
+        cmocka_unit_test(test_arrays),
         cmocka_unit_test(test_settings),
     };
     const struct CMUnitTest stream_tests[] = {
