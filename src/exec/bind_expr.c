@@ -7,6 +7,15 @@
  * that), a literal with a decimal point or exponent is numeric, a quoted string is "unknown" until the
  * context gives it a type (then it is parsed at bind time, so a bad literal is reported at its own
  * position), and an unknown still untyped in a SELECT list becomes text.
+ *
+ * A numeric literal that weir's 38-digit numeric cannot hold (1e300, 1e-50, 45 digits) is valid SQL
+ * whose value PostgreSQL keeps exactly; what it can still become here is a float. So bind_const keeps
+ * such a literal's text, as a numeric-typed cast of a text constant (a "deferred numeric literal": the
+ * only way a cast of a constant survives binding, since casts of constants are folded), and bind_coerce
+ * parses that text straight into float4/float8 when the context asks for one (1e300::float8, x > 1e308
+ * with x float8), which gives PostgreSQL's value: its numeric -> float conversion also reads the
+ * decimal text. Coerced to anything else it fails at bind time with 22003 "value overflows numeric
+ * format"; left numeric (SELECT 1e300) it fails with that error when evaluated.
  */
 #include "exec/bind_int.h"
 
@@ -17,6 +26,7 @@
 #include <strings.h>
 
 #include "exec/catalog.h"
+#include "sql/fn_catalog.h"
 #include "sql/numeric.h"
 
 /* ------------------------------------------------------------------------------------------------
@@ -120,6 +130,13 @@ static int is_unknown_literal(const Expr *e)
     return e->type.id == SQL_UNKNOWN && (e->kind == EXPR_CONST || e->kind == EXPR_PARAM);
 }
 
+/* A numeric literal too long for weir's numeric, kept as text (see the file comment and bind_const). */
+static int is_deferred_numeric_literal(const Expr *e)
+{
+    return e->kind == EXPR_CAST && e->type.id == SQL_NUMERIC && e->n_args == 1 && e->args[0]->kind == EXPR_CONST &&
+           e->args[0]->type.id == SQL_TEXT;
+}
+
 /* Make e of type t. explicit_ allows every cast sql_value_cast knows (CAST, ::); otherwise only the
  * implicit ones. Unknown literals are parsed now; untyped parameters take the type. */
 int bind_coerce(BindCtx *ctx, Expr **ep, SqlType t, int explicit_, int location)
@@ -153,6 +170,27 @@ int bind_coerce(BindCtx *ctx, Expr **ep, SqlType t, int explicit_, int location)
         char a[64], b[64];
         return BIND_ERR(ctx, "42804", location, "cannot cast type %s to %s implicitly",
                         bind_type_str(e->type, a, sizeof(a)), bind_type_str(t, b, sizeof(b)));
+    }
+    if (is_deferred_numeric_literal(e)) {
+        /* the literal's text read as the float type; as numeric again (any other target) it fails with
+         * the 22003 it was deferred for */
+        const Expr *lit = e->args[0];
+        SqlType as = t.id == SQL_FLOAT4 || t.id == SQL_FLOAT8 ? t : SQL_TYPE(SQL_NUMERIC);
+        SqlValue v;
+        memset(&v, 0, sizeof(v));
+        const Slice s = lit->u.cval.u.s;
+        if (sql_value_from_text(as, (const char *)s.p, s.n, &ctx->sess->fmt, ctx->arena, &v, ctx->err)) {
+            if (ctx->err->position == 0)
+                ctx->err->position = bind_pos(ctx, lit->location);
+            return WEIR_ERROR;
+        }
+        Expr *c = bind_expr_new(ctx, EXPR_CONST, as, lit->location, 0);
+        if (!c)
+            return bind_oom(ctx);
+        v.type = as;
+        c->u.cval = v;
+        *ep = c;
+        return WEIR_OK;
     }
     Expr *c = bind_expr_new(ctx, EXPR_CAST, t, location >= 0 ? location : e->location, 1);
     if (!c)
@@ -426,6 +464,22 @@ const char *bind_qualified_last(PgQuery__Node **names, size_t n)
     return n ? bind_node_str(names[n - 1]) : NULL;
 }
 
+/* A numeric literal past weir's 38 digits: numeric(text), resolved by bind_coerce (file comment). */
+static Expr *bind_deferred_numeric_literal(BindCtx *ctx, const char *s, int location)
+{
+    Expr *lit = bind_expr_new(ctx, EXPR_CONST, SQL_TYPE(SQL_TEXT), location, 0);
+    Expr *e = bind_expr_new(ctx, EXPR_CAST, SQL_TYPE(SQL_NUMERIC), location, 1);
+    char *copy = arena_try_strndup(ctx->arena, s, strlen(s));
+    if (!lit || !e || !copy) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    lit->u.cval.type = lit->type;
+    lit->u.cval.u.s = (Slice){(const uint8_t *)copy, strlen(copy)};
+    e->args[0] = lit;
+    return e;
+}
+
 static Expr *bind_const(BindCtx *ctx, PgQuery__AConst *c)
 {
     Expr *e = bind_expr_new(ctx, EXPR_CONST, SQL_TYPE(SQL_UNKNOWN), c->location, 0);
@@ -462,7 +516,12 @@ static Expr *bind_const(BindCtx *ctx, PgQuery__AConst *c)
                 break;
             }
         }
-        if (sql_value_from_text(t, s, strlen(s), &ctx->sess->fmt, ctx->arena, v, ctx->err)) {
+        SqlError perr;
+        memset(&perr, 0, sizeof(perr));
+        if (sql_value_from_text(t, s, strlen(s), &ctx->sess->fmt, ctx->arena, v, &perr)) {
+            if (strcmp(perr.sqlstate, "22003") == 0)
+                return bind_deferred_numeric_literal(ctx, s, c->location);
+            *ctx->err = perr;
             if (ctx->err->position == 0)
                 ctx->err->position = bind_pos(ctx, c->location);
             return NULL;
@@ -570,6 +629,133 @@ int bind_type_name(BindCtx *ctx, PgQuery__TypeName *tn, SqlType *out)
 }
 
 
+/* ------------------------------------------------------------------------------------------------
+ * Named notation: f(a, b => x, c := y)
+ *
+ * PostgreSQL matches named arguments to the function's parameter names (pg_proc.proargnames) and fills
+ * parameters left out from their defaults (proargdefaults). The function library keeps both for the
+ * functions PostgreSQL names (sql/fn_catalog.h: sql_fn_params_lookup); a call in named or mixed
+ * notation is rewritten into positional form (defaults as constants of the parameter's type) and then
+ * resolved as usual. Overloads of one name are tried in the library's order and the first whose names
+ * fit is taken. A call that fits none is 42883 "function f(a => type) does not exist" in PostgreSQL's
+ * words.
+ * ---------------------------------------------------------------------------------------------- */
+
+/* The location of a parse node for error positions (fallback when it has none we know). */
+static int bind_node_location(const PgQuery__Node *n, int fallback)
+{
+    switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_A_CONST: return n->a_const->location;
+    case PG_QUERY__NODE__NODE_COLUMN_REF: return n->column_ref->location;
+    case PG_QUERY__NODE__NODE_FUNC_CALL: return n->func_call->location;
+    case PG_QUERY__NODE__NODE_A_EXPR: return n->a_expr->location;
+    case PG_QUERY__NODE__NODE_TYPE_CAST: return n->type_cast->location;
+    case PG_QUERY__NODE__NODE_NAMED_ARG_EXPR: return n->named_arg_expr->location;
+    default: return fallback;
+    }
+}
+
+/* Put the call's arguments into e's parameter slots: positional ones first, named ones by name, the
+ * rest from defaults. 1 when they fit, 0 when not (a name e lacks, a parameter given twice, a required
+ * one missing), -1 on error. */
+static int fn_params_fit(BindCtx *ctx, const SqlFnParams *e, const char *fn, PgQuery__FuncCall *fc, Expr **args,
+                         uint32_t n, uint32_t n_pos, Expr **slots)
+{
+    if (n_pos > e->n)
+        return 0;
+    for (uint32_t k = 0; k < e->n; k++)
+        slots[k] = k < n_pos ? args[k] : NULL;
+    for (uint32_t i = n_pos; i < n; i++) {
+        const char *nm = fc->args[i]->named_arg_expr->name;
+        uint32_t k = 0;
+        while (k < e->n && strcmp(e->names[k], nm) != 0)
+            k++;
+        if (k == e->n || slots[k])
+            return 0;
+        slots[k] = args[i];
+    }
+    const SqlFnDef *const *defs = NULL;
+    size_t n_defs = sql_fn_lookup(fn, &defs);
+    const SqlFnDef *def = NULL;
+    for (size_t d = 0; d < n_defs && !def; d++)
+        if (defs[d]->n_args == e->n && !defs[d]->is_variadic)
+            def = defs[d];
+    for (uint32_t k = 0; k < e->n; k++) {
+        if (slots[k])
+            continue;
+        if (!e->defaults[k] || !def)
+            return 0;
+        Expr *c = bind_expr_new(ctx, EXPR_CONST, SQL_TYPE(def->args[k]), fc->location, 0);
+        if (!c)
+            return bind_oom(ctx);
+        if (sql_value_from_text(c->type, e->defaults[k], strlen(e->defaults[k]), &ctx->sess->fmt, ctx->arena,
+                                &c->u.cval, ctx->err))
+            return -1;
+        c->u.cval.type = c->type;
+        slots[k] = c;
+    }
+    return 1;
+}
+
+/* 42883 in PostgreSQL's words for a call in named notation: "function f(integer, days => numeric) does
+ * not exist" (replacing the positional signature when resolution already failed). */
+static Expr *named_call_not_found(BindCtx *ctx, PgQuery__FuncCall *fc, const char *fn, Expr **args, uint32_t n,
+                                  uint32_t n_pos)
+{
+    char sig[384];
+    size_t len = (size_t)snprintf(sig, sizeof(sig), "%s(", fn);
+    for (uint32_t i = 0; i < n && len < sizeof(sig); i++) {
+        char t[64];
+        sql_type_format(args[i]->type, t, sizeof(t));
+        len += (size_t)snprintf(sig + len, sizeof(sig) - len, "%s%s%s%s", i ? ", " : "",
+                                i >= n_pos ? fc->args[i]->named_arg_expr->name : "", i >= n_pos ? " => " : "", t);
+    }
+    if (len < sizeof(sig))
+        snprintf(sig + len, sizeof(sig) - len, ")");
+    memset(ctx->err, 0, sizeof(*ctx->err));
+    sql_error_set(ctx->err, "42883", bind_pos(ctx, fc->location), "function %s does not exist", sig);
+    snprintf(ctx->err->hint, sizeof(ctx->err->hint),
+             "No function matches the given name and argument types. You might need to add explicit type casts.");
+    return NULL;
+}
+
+/* A call with n_pos positional arguments followed by named ones (already bound, in args). */
+static Expr *bind_named_call(BindCtx *ctx, PgQuery__FuncCall *fc, const char *fn, Expr **args, uint32_t n,
+                             uint32_t n_pos)
+{
+    for (uint32_t i = n_pos; i < n; i++)
+        for (uint32_t j = n_pos; j < i; j++)
+            if (strcmp(fc->args[i]->named_arg_expr->name, fc->args[j]->named_arg_expr->name) == 0) {
+                BIND_ERR(ctx, "42601", fc->args[i]->named_arg_expr->location, "argument name \"%s\" used more than once",
+                         fc->args[i]->named_arg_expr->name);
+                return NULL;
+            }
+    Expr *slots[SQL_FN_PARAMS_MAX];
+    const SqlFnParams *params;
+    size_t n_params = sql_fn_params_lookup(fn, &params);
+    for (size_t e = 0; e < n_params; e++) {
+        const SqlFnParams *pn = &params[e];
+        if (pn->is_variadic)
+            continue; /* VARIADIC in named notation: not offered */
+        int fit = fn_params_fit(ctx, pn, fn, fc, args, n, n_pos, slots);
+        if (fit < 0)
+            return NULL;
+        if (!fit)
+            continue;
+        Expr **pos = ARENA_NEW(ctx->arena, Expr *, pn->n);
+        if (!pos) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        memcpy(pos, slots, pn->n * sizeof(*pos));
+        Expr *call = bind_call(ctx, fn, 0, pos, pn->n, fc->location);
+        if (!call && strcmp(ctx->err->sqlstate, "42883") == 0)
+            return named_call_not_found(ctx, fc, fn, args, n, n_pos);
+        return call;
+    }
+    return named_call_not_found(ctx, fc, fn, args, n, n_pos);
+}
+
 static Expr *bind_func_call(BindCtx *ctx, PgQuery__FuncCall *fc)
 {
     const char *name = bind_qualified_last(fc->funcname, fc->n_funcname);
@@ -599,18 +785,90 @@ static Expr *bind_func_call(BindCtx *ctx, PgQuery__FuncCall *fc)
         bind_oom(ctx);
         return NULL;
     }
-    for (uint32_t i = 0; i < n; i++)
-        if (!(args[i] = bind_expr(ctx, fc->args[i])))
+    uint32_t n_named = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        PgQuery__Node *a = fc->args[i];
+        if (a->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+            n_named++;
+            a = a->named_arg_expr->arg;
+        } else if (n_named) {
+            BIND_ERR(ctx, "42601", bind_node_location(a, fc->location), "positional argument cannot follow named argument");
             return NULL;
+        }
+        if (!(args[i] = bind_expr(ctx, a)))
+            return NULL;
+    }
     char lname[128];
     bind_lower_copy(name, lname, sizeof(lname));
+    if (n_named)
+        return bind_named_call(ctx, fc, lname, args, n, n - n_named);
     return bind_call(ctx, lname, 0, args, n, fc->location);
+}
+
+/* Replace the call *ep by its value when it is an immutable function of constants, as PostgreSQL's
+ * planner does (eval_const_expressions): used for SIMILAR TO, so the regex operator sees a constant
+ * pattern, compiled once per call site, and EXPLAIN shows the regular expression as PostgreSQL's does.
+ * An error the call raises is raised now, at the call's position. */
+static int bind_fold_const_call(BindCtx *ctx, Expr **ep)
+{
+    Expr *e = *ep;
+    if (e->kind != EXPR_FUNC || e->u.fn.def->volatility != SQL_FN_IMMUTABLE)
+        return WEIR_OK;
+    for (uint32_t i = 0; i < e->n_args; i++)
+        if (e->args[i]->kind != EXPR_CONST)
+            return WEIR_OK;
+    /* evaluation takes whole batch vectors: a scratch arena keeps them out of the plan */
+    Arena *scratch = arena_create(ctx->arena, ARENA_UNLIMITED);
+    if (!scratch)
+        return bind_oom(ctx);
+    ExprCtx ec = {.arena = scratch,
+                  .fmt = &ctx->sess->fmt,
+                  .stmt_time_usec = ctx->stmt_time_usec,
+                  .err = ctx->err,
+                  .query = ctx->query};
+    Vec v;
+    SqlValue val;
+    int rc = expr_eval(&ec, e, NULL, 1, &v);
+    if (rc == WEIR_OK) {
+        vec_get(&v, 0, &val);
+        val.type = e->type;
+        if (sql_value_keep(ctx->arena, &val))
+            rc = bind_oom(ctx);
+    } else if (ctx->err->position == 0) {
+        ctx->err->position = bind_pos(ctx, e->location);
+    }
+    arena_destroy(&scratch);
+    if (rc)
+        return WEIR_ERROR;
+    e->kind = EXPR_CONST;
+    e->n_args = 0;
+    e->u.cval = val;
+    return WEIR_OK;
 }
 
 static Expr *bind_aexpr(BindCtx *ctx, PgQuery__AExpr *a)
 {
     const char *op = bind_qualified_last(a->name, a->n_name);
     switch (a->kind) {
+    case PG_QUERY__A__EXPR__KIND__AEXPR_SIMILAR: {
+        /* The grammar gives x SIMILAR TO p [ESCAPE e] as x ~ similar_to_escape(p[, e]) (NOT SIMILAR TO:
+         * !~), as PostgreSQL's parser does; the translation to a regular expression is folded when the
+         * pattern is constant. */
+        if (!op || !a->lexpr || !a->rexpr) {
+            BIND_ERR(ctx, "42601", a->location, "syntax error at SIMILAR TO");
+            return NULL;
+        }
+        Expr **args = ARENA_NEW(ctx->arena, Expr *, 2);
+        if (!args) {
+            bind_oom(ctx);
+            return NULL;
+        }
+        if (!(args[0] = bind_expr(ctx, a->lexpr)) || !(args[1] = bind_expr(ctx, a->rexpr)))
+            return NULL;
+        if (bind_fold_const_call(ctx, &args[1]))
+            return NULL;
+        return bind_call(ctx, op, 1, args, 2, a->location);
+    }
     case PG_QUERY__A__EXPR__KIND__AEXPR_OP:
     case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
     case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE: {

@@ -4,7 +4,9 @@
  * and the OP_WINDOW that computes the calls (exec/window.h).
  *
  * Life of one SELECT's calls (bind_select.c drives it):
- *   bind_window_begin   the SELECT's WINDOW clause is checked (duplicate names) and kept for lookups
+ *   bind_window_begin   the SELECT's WINDOW clause is checked (duplicate names, references to other
+ *                       windows, used or not) and kept for lookups; an entry's expressions are bound
+ *                       where a call uses it
  *   bind_window_call    per FuncCall with OVER (from bind_expr.c): arguments, PARTITION BY and ORDER BY
  *                       are bound over the current scope -- with ctx->agg still collecting, so
  *                       `rank() OVER (ORDER BY sum(x))` aggregates first -- and kept as "extras"; the
@@ -17,9 +19,11 @@
  *
  * Aggregates used as window functions are resolved by the aggregate binder (bind_agg_call, with a private
  * AggBind so the call is not added to the SELECT's aggregation). When the argument itself contains an
- * aggregate (`sum(sum(x)) OVER ()`), the argument must be bound with the SELECT's aggregation collecting,
- * so it is bound first and bind_agg_call resolves the call over a one-column stand-in scope whose column
- * is then replaced by the bound argument.
+ * aggregate (`sum(sum(x)) OVER ()`), the arguments must be bound with the SELECT's aggregation
+ * collecting, so they are bound first and bind_agg_call resolves the call over a stand-in scope of one
+ * column per argument, whose columns are then replaced by the bound arguments (the FILTER is then bound
+ * here, over the real scope). Frame offsets are bound with no aggregation collecting and must not read
+ * the query's columns (42P10).
  *
  * Errors are PostgreSQL's: 42P20 (windowing errors: nested calls, calls where they are not allowed,
  * overriding a named window's clauses, GROUPS without ORDER BY, RANGE offsets without exactly one ORDER

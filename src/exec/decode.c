@@ -50,6 +50,7 @@
 #include "base/ascii.h"
 #include "base/utf8.h"
 #include "sql/typeio.h"
+#include "sql/datetime.h"
 #include "sql/tz.h"
 
 #define JNODE_NONE UINT32_MAX
@@ -90,12 +91,26 @@ typedef struct JNode {
 } JNode;
 
 typedef struct JCap {
-    uint32_t gen;  /* == Decoder.gen when captured in this record */
-    uint8_t kind;  /* JK_* */
-    uint8_t flag;  /* JK_STR: has escapes; JK_NUM: is an integer (no fraction or exponent) */
-    uint32_t off;  /* JK_STR: first byte after the opening quote; others: first byte of the value */
-    uint32_t len;  /* JK_STR: bytes between the quotes */
+    uint32_t gen;    /* == Decoder.gen when captured in this record */
+    uint8_t kind;    /* JK_* */
+    uint8_t flag;    /* JK_STR: has escapes; JK_NUM: is an integer (no fraction or exponent) */
+    uint8_t ival_ok; /* JK_NUM integer of at most 18 digits, its value in ival (the flat scanner) */
+    uint32_t off;    /* JK_STR: first byte after the opening quote; others: first byte of the value */
+    uint32_t len;    /* JK_STR: bytes between the quotes */
+    int64_t ival;
 } JCap;
+
+/* The flat scanner's memory of one key position of the last record: the bytes `"key":` exactly as
+ * they appeared there (a key without escapes) and the key's capture slot. Records of one stream are
+ * nearly always written by the same code, so the k-th key is nearly always the same: one word
+ * compare then replaces finding the key's end, the colon and the table lookup. */
+#define DEC_SHAPE_KEYS 32
+#define DEC_SHAPE_BYTES 40
+typedef struct JShape {
+    uint8_t len; /* bytes of `"key":`; 0: nothing remembered */
+    int32_t slot;
+    uint8_t bytes[DEC_SHAPE_BYTES];
+} JShape;
 
 typedef struct JFrame {
     uint32_t node;
@@ -142,6 +157,12 @@ struct Decoder {
     uint32_t n_caps;
     uint32_t gen;
     JFrame *stack;
+    /* json, flat fast path (dec_json_flat): every needed path is one top-level key */
+    int is_flat;
+    uint16_t ftab[1024];  /* dec_flat_bucket(key) -> first candidate node, 0 = none */
+    uint16_t *fnext;      /* next candidate node in the same bucket, 0 = none (by node index) */
+    uint8_t *skip_stack;  /* dec_json_skip: 1 for an array level */
+    JShape shape[DEC_SHAPE_KEYS];
     /* csv */
     CsvField *fields;
     uint32_t n_fields_cap;
@@ -157,6 +178,8 @@ struct Decoder {
 };
 
 /* ============================================================================= building a decoder */
+
+static void dec_flat_build(Decoder *d);
 
 static int dec_kind(const TableDef *td, const TableColumn *tc)
 {
@@ -474,6 +497,7 @@ int decoder_create(const TableDef *td, const int32_t *cols, uint32_t n_cols, con
             d->caps = arena_alloc(d->arena, sizeof(JCap) * (d->n_caps ? d->n_caps : 1));
             memset(d->caps, 0, sizeof(JCap) * (d->n_caps ? d->n_caps : 1));
             d->stack = arena_alloc(d->arena, sizeof(JFrame) * DEC_JSON_DEPTH);
+            dec_flat_build(d);
             break;
         }
         case TABLE_FMT_CSV: rc = dec_csv_resolve(d, header, err); break;
@@ -768,6 +792,68 @@ static int dec_put_slow(Decoder *d, const DCol *c, Vec *v, uint32_t row, const u
     return vec_put(v, row, &val, a) ? DEC_NOMEM : DEC_OK;
 }
 
+/* The one shape of ISO 8601 that records nearly always carry, read with fixed offsets:
+ * YYYY-MM-DD('T'|'t'|' ')HH:MM:SS, then .f (1 to 6 digits), then Z, +hh, +hh:mm or +hhmm (or nothing,
+ * when the zone is UTC itself). Returns 0 with the instant in *out, or -1 for anything else, which
+ * then goes to sql_time_parse: this is a subset of what it accepts, with the same result (the
+ * fields are range-checked the same way and combined as sql_tm2timestamp combines them; a leap
+ * second, 24:00, more fraction digits, spaces, year 0000 are all left to it). */
+static int dec_iso_fast(const uint8_t *p, size_t n, const SqlTz *tz, int64_t *out)
+{
+#define DEC_D(k) ((unsigned)(p[k] - '0'))
+    if (n < 19 || DEC_D(0) > 9 || DEC_D(1) > 9 || DEC_D(2) > 9 || DEC_D(3) > 9 || p[4] != '-' || DEC_D(5) > 9 ||
+        DEC_D(6) > 9 || p[7] != '-' || DEC_D(8) > 9 || DEC_D(9) > 9 || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') ||
+        DEC_D(11) > 9 || DEC_D(12) > 9 || p[13] != ':' || DEC_D(14) > 9 || DEC_D(15) > 9 || p[16] != ':' ||
+        DEC_D(17) > 9 || DEC_D(18) > 9)
+        return -1;
+    int year = (int)(DEC_D(0) * 1000 + DEC_D(1) * 100 + DEC_D(2) * 10 + DEC_D(3));
+    int mon = (int)(DEC_D(5) * 10 + DEC_D(6)), mday = (int)(DEC_D(8) * 10 + DEC_D(9));
+    int hour = (int)(DEC_D(11) * 10 + DEC_D(12)), min = (int)(DEC_D(14) * 10 + DEC_D(15));
+    int sec = (int)(DEC_D(17) * 10 + DEC_D(18));
+    if (year < 1 || mon < 1 || mon > 12 || mday < 1 || mday > sql_days_in_month(year, mon) || hour > 23 ||
+        min > 59 || sec > 59)
+        return -1;
+    size_t i = 19;
+    int64_t usec = 0;
+    if (i < n && p[i] == '.') {
+        size_t f = ++i;
+        while (i < n && DEC_D(i) <= 9 && i - f < 7)
+            usec = usec * 10 + DEC_D(i++);
+        size_t nf = i - f;
+        if (nf == 0 || nf > 6)
+            return -1;
+        static const int64_t scale[7] = {1, 100000, 10000, 1000, 100, 10, 1};
+        usec *= scale[nf];
+    }
+    int64_t east = 0;
+    if (i == n) {
+        if (tz != sql_tz_utc())
+            return -1; /* zone-less: the zone's rules decide */
+    } else if ((p[i] == 'Z' || p[i] == 'z') && i + 1 == n) {
+        east = 0;
+    } else if ((p[i] == '+' || p[i] == '-') && n - i >= 3 && DEC_D(i + 1) <= 9 && DEC_D(i + 2) <= 9) {
+        int neg = p[i] == '-';
+        int h = (int)(DEC_D(i + 1) * 10 + DEC_D(i + 2)), m = 0;
+        size_t j = i + 3;
+        if (j < n && p[j] == ':')
+            j++;
+        if (j != n) {
+            if (n - j != 2 || DEC_D(j) > 9 || DEC_D(j + 1) > 9)
+                return -1;
+            m = (int)(DEC_D(j) * 10 + DEC_D(j + 1));
+        }
+        if (h > 15 || m > 59)
+            return -1;
+        east = (int64_t)(h * 3600 + m * 60) * (neg ? -1 : 1);
+    } else {
+        return -1;
+    }
+#undef DEC_D
+    int64_t date = (int64_t)sql_date2j(year, mon, mday) - SQL_POSTGRES_EPOCH_JDATE;
+    *out = date * SQL_USEC_PER_DAY + (((int64_t)hour * 60 + min) * 60 + sec - east) * SQL_USEC_PER_SEC + usec;
+    return 0;
+}
+
 /* A date/time column with sql_time_parse. Zone-less text is read in the table's zone for timestamptz
  * and as UTC wall-clock time for the zone-less types. */
 static int dec_put_time(Decoder *d, const DCol *c, Vec *v, uint32_t row, const uint8_t *p, size_t n, char *why)
@@ -776,7 +862,9 @@ static int dec_put_time(Decoder *d, const DCol *c, Vec *v, uint32_t row, const u
     const SqlTz *tz = t == SQL_TIMESTAMPTZ ? d->tz : sql_tz_utc();
     int64_t us;
     int r;
-    if (c->tc->time_format) {
+    if ((!c->tc->time_format || c->tc->time_fmt.kind == SQL_TIMEFMT_ISO8601) && dec_iso_fast(p, n, tz, &us) == 0) {
+        r = 0;
+    } else if (c->tc->time_format) {
         r = sql_time_parse(&c->tc->time_fmt, (const char *)p, n, tz, &us);
     } else {
         /* No format: whatever timestamptz_in accepts. Records nearly always carry ISO 8601, which the
@@ -1112,6 +1200,7 @@ static inline void dec_capture(Decoder *d, uint32_t node, uint8_t kind, uint8_t 
     c->gen = d->gen;
     c->kind = kind;
     c->flag = flag;
+    c->ival_ok = 0;
     c->off = (uint32_t)off;
     c->len = (uint32_t)len;
 }
@@ -1248,6 +1337,374 @@ bad:
     return -1;
 }
 
+/* ---- the flat fast path ----
+ *
+ * Nearly every table over a stream reads top-level keys of one JSON object per record. For such a
+ * decoder (every needed path is a single key: Decoder.is_flat) dec_json_flat does the work of
+ * dec_json_scan in one tight forward pass with no frame stack and no trie walk: a key is looked up by
+ * its length and first letter in a small table (dec_flat_bucket: usually one candidate, compared
+ * with word loads instead of memcmp), values nobody needs are skipped without being looked at twice
+ * (nested objects and arrays by dec_json_skip, which checks them as strictly), and integers are
+ * accumulated while their digits are checked, so an integer column needs no second parse.
+ *
+ * It is an accelerator, never a second opinion: it either finishes with exactly the captures
+ * dec_json_scan would have made, or gives up (-1) and the record goes through dec_json_scan, which
+ * is authoritative for everything unusual -- a root that is not an object, escapes inside a key, a
+ * malformed record (whose error names the byte offset dec_json_scan finds), nesting near the depth
+ * limit. Duplicate keys need nothing special: with single-key paths every target is a leaf, so a
+ * later value simply overwrites the capture, which is what dec_visit does for a leaf. */
+
+static inline uint32_t dec_flat_bucket(const uint8_t *k, size_t n)
+{
+    return (uint32_t)((n & 31) << 5) | (n ? dec_lower(k[0]) & 31u : 0u);
+}
+
+static inline uint64_t dec_load64(const void *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint32_t dec_load32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline uint16_t dec_load16(const void *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+/* a[0..n) == b[0..n) for the short strings keys are, with overlapping word loads and no call */
+static inline int dec_bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 <= n; i += 8)
+            if (dec_load64(a + i) != dec_load64(b + i))
+                return 0;
+        return dec_load64(a + n - 8) == dec_load64(b + n - 8);
+    }
+    if (n >= 4)
+        return dec_load32(a) == dec_load32(b) && dec_load32(a + n - 4) == dec_load32(b + n - 4);
+    if (n >= 2)
+        return dec_load16(a) == dec_load16(b) && dec_load16(a + n - 2) == dec_load16(b + n - 2);
+    return n == 0 || a[0] == b[0];
+}
+
+/* Build the bucket table over the root's children (in child-list order within a bucket, so the first
+ * match is the one dec_child_key would find). Leaves is_flat 0 when the fast path does not apply. */
+static void dec_flat_build(Decoder *d)
+{
+    d->is_flat = 0;
+    if (d->n_nodes > UINT16_MAX)
+        return;
+    for (uint32_t c = 0; c < d->n_dc; c++)
+        if (d->dc[c].tc->n_path != 1)
+            return;
+    memset(d->ftab, 0, sizeof(d->ftab));
+    d->fnext = arena_alloc(d->arena, sizeof(uint16_t) * d->n_nodes);
+    memset(d->fnext, 0, sizeof(uint16_t) * d->n_nodes);
+    /* prepend in reverse child order, so each bucket lists its nodes in child order */
+    uint32_t n_kids = 0;
+    for (uint32_t c = d->nodes[0].child; c != JNODE_NONE; c = d->nodes[c].next)
+        n_kids++;
+    uint32_t *kids = arena_alloc(d->arena, sizeof(uint32_t) * (n_kids ? n_kids : 1));
+    n_kids = 0;
+    for (uint32_t c = d->nodes[0].child; c != JNODE_NONE; c = d->nodes[c].next)
+        kids[n_kids++] = c;
+    for (uint32_t k = n_kids; k-- > 0;) {
+        JNode *nd = &d->nodes[kids[k]];
+        if (nd->slot < 0 || nd->child != JNODE_NONE)
+            return; /* cannot happen with single-key paths; be safe */
+        uint32_t h = dec_flat_bucket((const uint8_t *)nd->key, nd->key_len);
+        d->fnext[kids[k]] = d->ftab[h];
+        d->ftab[h] = (uint16_t)kids[k];
+    }
+    d->skip_stack = arena_alloc(d->arena, DEC_JSON_DEPTH);
+    d->is_flat = 1;
+}
+
+/* The capture slot of top-level key k[0..n) (no escapes), or -1. */
+/* The number of leading decimal digits in the 8 bytes of w (little-endian: p[0] is the low byte) and,
+ * when that is below 8, their value in *v. A byte is a digit when its high nibble is 3 and its low
+ * nibble plus 6 stays below 16 (neither test carries into the next byte); the value comes from the
+ * digits moved to the top of the word, with '0's below them, by the usual three multiply steps. */
+static inline size_t dec_digits8(uint64_t w, uint64_t *v)
+{
+    uint64_t nondigit = ((w & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull) |
+                        (((w & 0x0F0F0F0F0F0F0F0Full) + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull);
+    if (!nondigit)
+        return 8;
+    size_t nd = (size_t)__builtin_ctzll(nondigit) >> 3;
+    if (nd == 0)
+        return 0;
+    uint64_t x = (w << (8 * (8 - nd))) | (0x3030303030303030ull >> (8 * nd));
+    x -= 0x3030303030303030ull;
+    x = (x * 10 + (x >> 8)) & 0x00FF00FF00FF00FFull;
+    x = (x * 100 + (x >> 16)) & 0x0000FFFF0000FFFFull;
+    x = (x * 10000 + (x >> 32)) & 0x00000000FFFFFFFFull;
+    *v = x;
+    return nd;
+}
+
+static inline int32_t dec_flat_slot(const Decoder *d, const uint8_t *k, size_t n)
+{
+    for (uint32_t c = d->ftab[dec_flat_bucket(k, n)]; c; c = d->fnext[c]) {
+        const JNode *nd = &d->nodes[c];
+        if (nd->key_len != n)
+            continue;
+        if (dec_bytes_eq((const uint8_t *)nd->key, k, n) || (nd->ci && dec_key_eq(nd, k, n)))
+            return nd->slot;
+    }
+    return -1;
+}
+
+/* Skip the object or array that starts at p[i], checking it as dec_json_scan would. Returns the index
+ * after it, or 0: malformed, or nested deeper than depth0 + the levels dec_json_scan allows (either
+ * way the caller falls back to dec_json_scan, which decides). depth0: frames already open. */
+static size_t dec_json_skip(Decoder *d, const uint8_t *p, size_t i, size_t n, int depth0)
+{
+    uint8_t *arr = d->skip_stack;
+    int depth = 0;
+    uint8_t c, flag;
+open:
+    if (depth0 + depth >= DEC_JSON_DEPTH - 1)
+        return 0;
+    arr[depth++] = p[i] == '[';
+    i = dec_skip_ws(p, i + 1, n);
+    if (i >= n)
+        return 0;
+    if (p[i] == (arr[depth - 1] ? ']' : '}')) {
+        i++;
+        goto close;
+    }
+    if (!arr[depth - 1])
+        goto key;
+value:
+    i = dec_skip_ws(p, i, n);
+    if (i >= n)
+        return 0;
+    c = p[i];
+    if (c == '{' || c == '[')
+        goto open;
+    if (c == '"') {
+        if (!(i = dec_json_string(p, i, n, &flag)))
+            return 0;
+    } else if (c == '-' || (unsigned)(c - '0') <= 9) {
+        if (!(i = dec_json_number(p, i, n, &flag)))
+            return 0;
+    } else if (c == 't' && n - i >= 4 && memcmp(p + i, "true", 4) == 0) {
+        i += 4;
+    } else if (c == 'f' && n - i >= 5 && memcmp(p + i, "false", 5) == 0) {
+        i += 5;
+    } else if (c == 'n' && n - i >= 4 && memcmp(p + i, "null", 4) == 0) {
+        i += 4;
+    } else {
+        return 0;
+    }
+after:
+    i = dec_skip_ws(p, i, n);
+    if (i >= n)
+        return 0;
+    c = p[i++];
+    if (arr[depth - 1]) {
+        if (c == ',')
+            goto value;
+        if (c == ']')
+            goto close;
+        return 0;
+    }
+    if (c == ',')
+        goto key;
+    if (c == '}')
+        goto close;
+    return 0;
+key:
+    i = dec_skip_ws(p, i, n);
+    if (i >= n || p[i] != '"' || !(i = dec_json_string(p, i, n, &flag)))
+        return 0;
+    i = dec_skip_ws(p, i, n);
+    if (i >= n || p[i] != ':')
+        return 0;
+    i++;
+    goto value;
+close:
+    if (--depth == 0)
+        return i;
+    goto after;
+}
+
+static inline void dec_flat_capture(Decoder *d, int32_t slot, uint8_t kind, uint8_t flag, size_t off, size_t len)
+{
+    JCap *c = &d->caps[slot];
+    c->gen = d->gen;
+    c->kind = kind;
+    c->flag = flag;
+    c->ival_ok = 0;
+    c->off = (uint32_t)off;
+    c->len = (uint32_t)len;
+}
+
+/* dec_json_scan for a flat decoder. Returns 0 with the captures made, or -1: use dec_json_scan. */
+static int dec_json_flat(Decoder *d, const uint8_t *p, size_t n)
+{
+    if (n > UINT32_MAX)
+        return -1;
+    size_t i = dec_skip_ws(p, 0, n);
+    if (i >= n || p[i] != '{')
+        return -1;
+    i = dec_skip_ws(p, i + 1, n);
+    if (i >= n)
+        return -1;
+    if (p[i] == '}') {
+        i++;
+        goto done;
+    }
+    for (uint32_t k = 0;; k++) {
+        /* the key: a plain string (escapes: the general scanner) */
+        if (p[i] != '"')
+            return -1;
+        int32_t slot;
+        JShape *sk = k < DEC_SHAPE_KEYS ? &d->shape[k] : NULL;
+        if (sk && sk->len && n - i >= sk->len && dec_bytes_eq(p + i, sk->bytes, sk->len)) {
+            /* the same `"key":` as at this position last time: the same key, so the same slot */
+            slot = sk->slot;
+            i += sk->len;
+        } else {
+            size_t ks = i + 1, ke = dec_plain_end(p, ks, n);
+            if (ke >= n || p[ke] != '"')
+                return -1;
+            slot = dec_flat_slot(d, p + ks, ke - ks);
+            if (sk && ke + 1 < n && p[ke + 1] == ':' && ke + 2 - i <= DEC_SHAPE_BYTES) {
+                sk->len = (uint8_t)(ke + 2 - i);
+                sk->slot = slot;
+                memcpy(sk->bytes, p + i, sk->len);
+            }
+            i = ke + 1;
+            if (i < n && p[i] != ':')
+                i = dec_skip_ws(p, i, n);
+            if (i >= n || p[i] != ':')
+                return -1;
+            i++;
+        }
+        if (i < n && dec_ws[p[i]])
+            i = dec_skip_ws(p, i, n);
+        if (i >= n)
+            return -1;
+        uint8_t c = p[i];
+        if (c == '"') {
+            size_t s = i + 1, e = dec_plain_end(p, s, n);
+            uint8_t esc = 0;
+            if (e < n && p[e] == '\\') {
+                size_t end = dec_json_string(p, i, n, &esc);
+                if (!end)
+                    return -1;
+                e = end - 1;
+            } else if (e >= n || p[e] != '"') {
+                return -1;
+            }
+            if (slot >= 0)
+                dec_flat_capture(d, slot, JK_STR, esc, s, e - s);
+            i = e + 1;
+        } else if (c == '-' || (unsigned)(c - '0') <= 9) {
+            /* the JSON number grammar (dec_json_number), accumulating an integer on the way */
+            size_t s = i;
+            int neg = c == '-';
+            i += (size_t)neg;
+            if (i >= n)
+                return -1;
+            uint64_t v = 0;
+            size_t digits0 = i, nd;
+            if (n - i >= 8 && (nd = dec_digits8(dec_load64(p + i), &v)) < 8) {
+                /* up to 7 digits in one word, without a branch per digit */
+                if (nd == 0 || (p[i] == '0' && nd > 1))
+                    return -1; /* no digit, or a leading zero: dec_json_scan reports it */
+                i += nd;
+            } else {
+                v = 0;
+                if (p[i] == '0') {
+                    i++;
+                } else if ((unsigned)(p[i] - '1') <= 8) {
+                    while (i < n && (unsigned)(p[i] - '0') <= 9)
+                        v = v * 10 + (unsigned)(p[i++] - '0');
+                } else {
+                    return -1;
+                }
+                nd = i - digits0;
+            }
+            uint8_t is_int = 1;
+            if (i < n && p[i] == '.') {
+                i++;
+                if (i >= n || (unsigned)(p[i] - '0') > 9)
+                    return -1;
+                while (i < n && (unsigned)(p[i] - '0') <= 9)
+                    i++;
+                is_int = 0;
+            }
+            if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+                i++;
+                if (i < n && (p[i] == '+' || p[i] == '-'))
+                    i++;
+                if (i >= n || (unsigned)(p[i] - '0') > 9)
+                    return -1;
+                while (i < n && (unsigned)(p[i] - '0') <= 9)
+                    i++;
+                is_int = 0;
+            }
+            if (slot >= 0) {
+                dec_flat_capture(d, slot, JK_NUM, is_int, s, i - s);
+                if (is_int && nd <= 18) { /* 18 digits cannot overflow */
+                    d->caps[slot].ival_ok = 1;
+                    d->caps[slot].ival = neg ? -(int64_t)v : (int64_t)v;
+                }
+            }
+        } else if (c == '{' || c == '[') {
+            size_t e = dec_json_skip(d, p, i, n, 1);
+            if (!e)
+                return -1;
+            if (slot >= 0)
+                dec_flat_capture(d, slot, c == '{' ? JK_OBJ : JK_ARR, 0, i, e - i);
+            i = e;
+        } else {
+            uint8_t kind;
+            size_t len;
+            if (c == 't' && n - i >= 4 && memcmp(p + i, "true", 4) == 0)
+                kind = JK_TRUE, len = 4;
+            else if (c == 'f' && n - i >= 5 && memcmp(p + i, "false", 5) == 0)
+                kind = JK_FALSE, len = 5;
+            else if (c == 'n' && n - i >= 4 && memcmp(p + i, "null", 4) == 0)
+                kind = JK_NULL, len = 4;
+            else
+                return -1;
+            if (slot >= 0)
+                dec_flat_capture(d, slot, kind, 0, i, len);
+            i += len;
+        }
+        if (i < n && dec_ws[p[i]])
+            i = dec_skip_ws(p, i, n);
+        if (i >= n)
+            return -1;
+        if (p[i] == ',') {
+            i = dec_skip_ws(p, i + 1, n);
+            if (i >= n)
+                return -1;
+            continue;
+        }
+        if (p[i] != '}')
+            return -1;
+        i++;
+        break;
+    }
+done:
+    i = dec_skip_ws(p, i, n);
+    return i == n ? 0 : -1;
+}
+
 /* One JSON column from its capture. */
 static int dec_json_col(Decoder *d, const DCol *c, Vec *v, uint32_t row, const uint8_t *rec, const JCap *cap,
                         Arena *a, char *why)
@@ -1277,6 +1734,10 @@ static int dec_json_col(Decoder *d, const DCol *c, Vec *v, uint32_t row, const u
         }
         return dec_put_text(d, c, v, row, p, n, a, why);
     case JK_NUM:
+        if (c->kind == DK_INT && cap->ival_ok && cap->ival >= c->lo && cap->ival <= c->hi) {
+            v->u.i[row] = cap->ival; /* parsed by the flat scanner; out of range: the message below */
+            return DEC_OK;
+        }
         if (c->kind == DK_INT && !cap->flag) {
             /* a JSON number with a fraction or exponent into an integer column rounds, as numeric ->
              * integer casts do; integers take the exact path below */
@@ -1541,6 +2002,18 @@ static int dec_row(Decoder *d, const uint8_t *rec, Slice payload, int malformed,
     return n_bad;
 }
 
+/* A new record generation: captures and visits stamped with older ones stop counting. */
+static void dec_gen_next(Decoder *d)
+{
+    d->gen++;
+    if (d->gen == 0) { /* wrapped: old stamps could look current */
+        memset(d->caps, 0, sizeof(JCap) * d->n_caps);
+        for (uint32_t k = 0; k < d->n_nodes; k++)
+            d->nodes[k].seen = 0;
+        d->gen = 1;
+    }
+}
+
 static int dec_nomem(SqlError *err)
 {
     sql_error_set(err, "53200", 0, "out of memory: the query's memory budget is exhausted while decoding records");
@@ -1590,13 +2063,11 @@ int decoder_run(Decoder *d, const DecodeRecord *recs, uint32_t n, Arena *a, Deco
             switch (td->format) {
             case TABLE_FMT_JSON: {
                 size_t at = 0;
-                d->gen++;
-                if (d->gen == 0) { /* wrapped: old stamps could look current */
-                    memset(d->caps, 0, sizeof(JCap) * d->n_caps);
-                    for (uint32_t k = 0; k < d->n_nodes; k++)
-                        d->nodes[k].seen = 0;
-                    d->gen = 1;
-                }
+                dec_gen_next(d);
+                if (d->is_flat && dec_json_flat(d, payload.p, payload.n) == 0)
+                    break;
+                if (d->is_flat)
+                    dec_gen_next(d); /* forget what the fast path captured before it gave up */
                 if (dec_json_scan(d, payload.p, payload.n, &at) != 0) {
                     malformed = 1;
                     snprintf(why, sizeof(why), "invalid JSON at byte %zu", at);

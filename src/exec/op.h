@@ -209,6 +209,20 @@ typedef struct AggSpec {
     uint32_t n_aggs;
 } AggSpec;
 
+/* One aggregate's running state outside OP_AGG, for aggregates used as window functions (op_window.c):
+ * the same functions and results as OP_AGG. Not for DISTINCT, ORDER BY inside the call or ordered-set
+ * aggregates (0A000). create: state in arena a (53200 over its budget); add: one row, args holding the
+ * values of c's arguments (c->n_args of them; ignored for count(*)) -- FILTER is the caller's;
+ * final: the aggregate of the rows added since the last reset into *out, strings copied into a, the
+ * state unchanged (more rows may follow); reset: back to no rows; destroy: frees the malloc'd scratch
+ * (the rest lives in the arena). Errors are PostgreSQL's (22003 overflow, 22023 JSON keys). */
+typedef struct AggAcc AggAcc;
+int agg_acc_create(const AggCall *c, Arena *a, AggAcc **out, SqlError *err) WEIR_WARN_UNUSED;
+int agg_acc_add(AggAcc *acc, ExecCtx *ctx, const SqlValue *args) WEIR_WARN_UNUSED;
+int agg_acc_final(AggAcc *acc, ExecCtx *ctx, Arena *a, SqlValue *out) WEIR_WARN_UNUSED;
+void agg_acc_reset(AggAcc *acc);
+void agg_acc_destroy(AggAcc **acc);
+
 int op_agg_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
 int op_agg_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
 void op_agg_close(Op *op);

@@ -481,6 +481,12 @@ static const char *ex_column_name(Ex *ex, const char *rel, const char *col)
     return s;
 }
 
+static const char *ex_funcscan_name(const Op *op)
+{
+    const FuncScanSpec *sp = op->spec;
+    return sp && sp->kind == FUNCSCAN_UNNEST ? "unnest" : "generate_series";
+}
+
 static const char *ex_scan_rel(const Op *op)
 {
     if (op->rel_alias)
@@ -489,6 +495,8 @@ static const char *ex_scan_rel(const Op *op)
         return ((const ScanSpec *)op->spec)->table->def->name;
     if (op->kind == OP_SYSTAB && op->spec)
         return ((const SysTabSpec *)op->spec)->def->name;
+    if (op->kind == OP_FUNCSCAN)
+        return ex_funcscan_name(op);
     return NULL;
 }
 
@@ -604,7 +612,7 @@ static int ex_names_build(Ex *ex, const Op *op, ExNames *nm)
         return WEIR_ERROR;
     ExScope sc = {cn, ex->cur_outer};
     if (op->col_names) {
-        int rel = op->kind == OP_SCAN || op->kind == OP_SYSTAB;
+        int rel = op->kind == OP_SCAN || op->kind == OP_SYSTAB || op->kind == OP_FUNCSCAN;
         if (ex_names_alloc(ex, nm, op->n_cols))
             return WEIR_ERROR;
         for (uint32_t i = 0; i < op->n_cols; i++) {
@@ -655,6 +663,16 @@ static int ex_names_build(Ex *ex, const Op *op, ExNames *nm)
         if (ex_names_alloc(ex, nm, op->n_cols))
             return WEIR_ERROR;
         return ex_names_exprs(ex, op->exprs, op->n_cols, &sc, nm, 0);
+    case OP_FUNCSCAN:
+        /* one column, named after the function unless the binder named it (col_names) */
+        if (ex_names_alloc(ex, nm, op->n_cols))
+            return WEIR_ERROR;
+        for (uint32_t i = 0; i < op->n_cols; i++) {
+            if (!(nm->name[i] = ex_column_name(ex, ex_scan_rel(op), ex_funcscan_name(op))))
+                return WEIR_ERROR;
+            nm->simple[i] = 1;
+        }
+        return WEIR_OK;
     case OP_AGG: {
         const AggSpec *sp = op->spec;
         if (ex_names_alloc(ex, nm, op->n_cols) || ex_names_exprs(ex, sp->keys, sp->n_keys, &sc, nm, 0))
@@ -791,6 +809,13 @@ static int ex_op_exprs(Ex *ex, const Op *op, ExExprFn fn, void *arg)
                 return WEIR_ERROR;
         return sp && sp->residual ? fn(ex, op, sp->residual, EX_IN_BOTH, arg) : WEIR_OK;
     }
+    case OP_FUNCSCAN: {
+        const FuncScanSpec *sp = op->spec;
+        for (uint32_t i = 0; sp && i < sp->n_args; i++)
+            if (fn(ex, op, sp->args[i], EX_IN_NONE, arg))
+                return WEIR_ERROR;
+        return WEIR_OK;
+    }
     case OP_WINDOW: {
         const WindowSpec *ws = op->spec;
         for (uint32_t i = 0; ws && i < ws->n_extra; i++)
@@ -897,7 +922,7 @@ static int ex_count_rels(Ex *ex, const Op *op, uint32_t *n)
 {
     if (!op)
         return WEIR_OK;
-    *n += op->kind == OP_SCAN || op->kind == OP_SYSTAB;
+    *n += op->kind == OP_SCAN || op->kind == OP_SYSTAB || op->kind == OP_FUNCSCAN;
     if (ex_op_exprs(ex, op, ex_count_fn, n))
         return WEIR_ERROR;
     return ex_count_rels(ex, op->child, n) || ex_count_rels(ex, op->right, n) ? WEIR_ERROR : WEIR_OK;
@@ -984,6 +1009,15 @@ static int ex_title(Ex *ex, const Op *base, Buf *b, char *scan_rest, size_t scan
     }
     case OP_SORT: return buf_append_cstr(b, "Sort");
     case OP_UNIQUE: return buf_append_cstr(b, "Unique");
+    case OP_FUNCSCAN: {
+        /* "Function Scan on generate_series g", as PostgreSQL */
+        const char *fn = ex_funcscan_name(base);
+        if (buf_printf(b, "Function Scan on %s", fn))
+            return WEIR_ELIMIT;
+        if (base->rel_alias && strcmp(base->rel_alias, fn) != 0)
+            return buf_append_byte(b, ' ') || ex_ident(b, base->rel_alias);
+        return WEIR_OK;
+    }
     case OP_LIMIT: return buf_append_cstr(b, "Limit");
     case OP_JOIN: return buf_append_cstr(b, ex_join_title(base->spec));
     case OP_APPEND: return buf_append_cstr(b, "Append");

@@ -20,11 +20,12 @@
  *     (scan_ckpt_commit) only when the whole query has completed. Shards with nothing saved (new child
  *     shards after a reshard, a new checkpoint name) start at their beginning.
  *
- * Producing a batch (scan_produce): read up to VEC_BATCH records of one shard (store_read copies
- * nothing: the callback copies each record into the batch's arena, as the store's views live only
- * during the callback), fill the hidden columns that are needed, decode the data columns that are
- * needed, write records the table's policy rejects to the dead-letter stream, then apply
- * ScanSpec.filter. Records of one shard always come out in shard order.
+ * Producing a batch (scan_produce): read up to VEC_BATCH records of one shard through the shard's
+ * store cursor (store_cursor_next: views into the mapped segment files, nothing copied; the pin that
+ * keeps them mapped is released when the batch's arena is reset, by an arena_on_reset callback), fill
+ * the hidden columns that are needed, decode the data columns that are needed, write records the
+ * table's policy rejects to the dead-letter stream, then apply ScanSpec.filter. Records of one shard
+ * always come out in shard order.
  *
  * A table over a file (TableDef.file) is not a stream: open/next/close hand such a scan to reftable.c.
  *
@@ -72,7 +73,7 @@
 #include "exec/op.h"
 #include "exec/reftable.h"
 
-#define SCAN_READ_BYTES ((size_t)2 << 20)   /* per store_read (at least one record is always returned) */
+#define SCAN_READ_BYTES ((size_t)2 << 20)   /* payload bytes per read (at least one record is always read) */
 #define SCAN_SLOT_BUDGET ((size_t)32 << 20) /* a parallel slot: a read, copies, columns, filter */
 #define SCAN_MAX_WORKERS 16
 #define SCAN_WAIT_MS 20         /* the consumer re-checks the cancel flag this often */
@@ -87,6 +88,7 @@ typedef struct ScanShard {
     uint32_t index;
     uint64_t pos, end; /* what is left to read: [pos, end) */
     uint64_t snap_end; /* LATEST at open: where a checkpoint continues */
+    StoreCursor *cursor; /* open while the shard is being read (by one thread at a time) */
     char id[STORE_SHARD_ID_LEN + 1];
 } ScanShard;
 
@@ -103,12 +105,9 @@ typedef struct ScanWorker {
     pthread_t thread;
     int is_started;
     uint64_t n_records, n_bad, n_dead;
-    /* one read's records, before decoding (slices into the batch arena) */
+    /* one read's records, before decoding (views into the store's mapped segments) */
     uint32_t n;
-    uint64_t seq[VEC_BATCH];
-    int64_t arrival_ms[VEC_BATCH];
-    Slice key[VEC_BATCH];
-    Slice data[VEC_BATCH];
+    StoreRecordView views[VEC_BATCH];
     DecodeRecord recs[VEC_BATCH];
 } ScanWorker;
 
@@ -174,40 +173,9 @@ static int scan_oom(SqlError *err)
  * Producing one batch (any thread)
  * ---------------------------------------------------------------------------------------------- */
 
-typedef struct ScanFill {
-    ScanWorker *w;
-    Arena *a;
-    uint64_t end;
-    int copy_data, copy_key;
-    int oom;
-    int reached_end;
-} ScanFill;
-
-static int scan_record(void *arg, const StoreRecordView *r)
+static void scan_pin_release(void *pin)
 {
-    ScanFill *f = arg;
-    ScanWorker *w = f->w;
-    if (r->seq >= f->end) {
-        f->reached_end = 1;
-        return 1;
-    }
-    uint32_t i = w->n;
-    size_t kn = f->copy_key ? r->key.n : 0, dn = f->copy_data ? r->data.n : 0;
-    uint8_t *k = NULL;
-    if (kn + dn) {
-        if (!(k = arena_try_alloc(f->a, kn + dn))) {
-            f->oom = 1;
-            return 1;
-        }
-        memcpy(k, r->key.p, kn);
-        memcpy(k + kn, r->data.p, dn);
-    }
-    w->seq[i] = r->seq;
-    w->arrival_ms[i] = r->arrival_ms;
-    w->key[i] = f->copy_key ? (Slice){k, kn} : (Slice){NULL, 0};
-    w->data[i] = f->copy_data ? (Slice){k ? k + kn : (const uint8_t *)"", dn} : (Slice){NULL, 0};
-    w->n = i + 1;
-    return w->n == VEC_BATCH;
+    store_pin_release(pin);
 }
 
 /* Copy the records the policy rejected to the dead-letter stream (payload and partition key as they
@@ -274,16 +242,17 @@ static int scan_build(ScanState *st, ScanWorker *w, ScanShard *sh, Arena *a, Bat
         Slice shard_id = {(const uint8_t *)sh->id, strlen(sh->id)};
         for (uint32_t i = 0; i < w->n; i++) {
             DecodeRecord *r = &w->recs[i];
-            r->data = w->data[i];
-            r->partition_key = w->key[i];
+            const StoreRecordView *v = &w->views[i];
+            r->data = v->data;
+            r->partition_key = st->need_key ? v->key : (Slice){NULL, 0};
             r->shard_id = shard_id;
-            r->arrival_usec = w->arrival_ms[i] * 1000 - SQL_PG_EPOCH_UNIX * SQL_USEC_PER_SEC;
+            r->arrival_usec = v->arrival_ms * 1000 - SQL_PG_EPOCH_UNIX * SQL_USEC_PER_SEC;
             r->seq = (Slice){NULL, 0};
             if (st->need_seq_text) {
                 char *t = arena_try_alloc(a, STORE_SEQ_STR_LEN);
                 if (!t)
                     return scan_oom(err);
-                memcpy(t, store_seq_fmt(&w->seqfmt, st->uid, w->seq[i], sh->index), STORE_SEQ_STR_LEN);
+                memcpy(t, store_seq_fmt(&w->seqfmt, st->uid, v->seq, sh->index), STORE_SEQ_STR_LEN);
                 r->seq = (Slice){(const uint8_t *)t, STORE_SEQ_STR_LEN};
             }
         }
@@ -346,6 +315,7 @@ static int scan_shrink(ScanWorker *w, ScanShard *sh, uint64_t start, Arena *a, S
     w->limit /= 2;
     w->n_records -= w->n;
     sh->pos = start;
+    store_cursor_close(&sh->cursor); /* reopened at start */
     memset(err, 0, sizeof(*err));
     arena_reset(a);
     return 1;
@@ -365,24 +335,31 @@ static int scan_produce(ScanState *st, ScanWorker *w, ScanShard *sh, Arena *a, B
             return SCAN_STOPPED;
         if (st->cancel && atomic_load(st->cancel))
             return sql_error_set(err, "57014", 0, "canceling statement due to user request");
-        ScanFill f = {.w = w, .a = a, .end = sh->end, .copy_data = w->dec != NULL, .copy_key = st->need_key};
         w->n = 0;
-        StoreReadResult res;
         Err e;
         err_clear(&e);
-        if (store_read(st->sp->store, td->stream, sh->index, sh->pos, w->limit, SCAN_READ_BYTES, scan_record,
-                       &f, &res, &e))
+        if (!sh->cursor && store_cursor_open(st->sp->store, td->stream, sh->index, sh->pos, sh->end, &sh->cursor, &e))
             return sql_error_set(err, "58030", 0, "reading stream \"%s\": %s", td->stream, e.msg);
-        sh->pos = f.reached_end || res.n_records == 0 ? sh->end : res.next_pos;
-        w->n_records += w->n;
-        if (f.oom) {
+        size_t n = 0;
+        StorePin *pin = NULL;
+        if (store_cursor_next(sh->cursor, w->limit, SCAN_READ_BYTES, w->views, &n, &pin, &e))
+            return sql_error_set(err, "58030", 0, "reading stream \"%s\": %s", td->stream, e.msg);
+        if (n == 0) {
+            sh->pos = sh->end;
+            store_cursor_close(&sh->cursor);
+            continue;
+        }
+        /* the views stay mapped until this batch's arena is reset */
+        if (arena_on_reset(a, scan_pin_release, pin)) {
+            store_pin_release(pin);
             scan_oom(err);
             if (scan_shrink(w, sh, start, a, err))
                 continue;
             return WEIR_ERROR;
         }
-        if (w->n == 0)
-            continue;
+        sh->pos = store_cursor_pos(sh->cursor);
+        w->n = (uint32_t)n;
+        w->n_records += w->n;
         if (scan_build(st, w, sh, a, out, err)) {
             if (scan_shrink(w, sh, start, a, err))
                 continue;
@@ -997,6 +974,8 @@ void op_scan_close(Op *op)
     }
     for (uint32_t i = 0; i < st->n_slots; i++)
         arena_destroy(&st->slots[i].arena);
+    for (uint32_t i = 0; i < st->n_shards; i++)
+        store_cursor_close(&st->shards[i].cursor); /* a scan stopped early (LIMIT, error) */
     if (st->is_sync_init) {
         pthread_cond_destroy(&st->cv_free);
         pthread_cond_destroy(&st->cv_ready);

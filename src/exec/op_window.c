@@ -51,8 +51,9 @@ typedef struct WinRun {
     uint8_t *range_checked;        /* per call: RANGE offsets' sign checked */
     /* per-sort scratch (positions in perm) */
     uint32_t *gs, *ge, *gidx, *gfirst;
-    struct WinAcc **acc;  /* per call: WIN_AGG's accumulator */
-    struct WinSortRef *refs; /* sorting scratch, n_rows */
+    AggAcc **acc;         /* per call: WIN_AGG's accumulator */
+    struct WinSortRef *refs; /* the current sort's rows in order (perm[i] == refs[i].id) */
+    uint32_t n_enc;          /* keys encoded in refs */
     uint64_t n_acc_steps; /* rows added to accumulators (tests check running aggregates are O(n)) */
 } WinRun;
 
@@ -311,20 +312,35 @@ static void win_sort_encode(const WinRun *r, const WinSort *s, uint32_t j, uint3
     out->k[j] = desc ? ~k : k;
 }
 
-static int win_same_partition(const WinRun *r, const WinSort *s, uint32_t a, uint32_t b)
+/* Whether the rows at sorted positions pa and pb are equal on keys [from, to) of the sort (NULLs equal),
+ * from their encoded keys where those decide. */
+static int win_keys_equal(const WinRun *r, const WinSort *s, uint32_t pa, uint32_t pb, uint32_t from, uint32_t to)
 {
-    for (uint32_t k = 0; k < s->n_part; k++)
-        if (win_cmp_col(r, s->part[k], a, b, 0))
+    for (uint32_t k = from; k < to; k++) {
+        if (k < r->n_enc) {
+            const WinSortRef *x = &r->refs[pa], *y = &r->refs[pb];
+            if (x->nrank[k] != y->nrank[k] || x->k[k] != y->k[k])
+                return 0;
+            if (x->nrank[k] != 1 || x->exact[k])
+                continue;
+        }
+        uint32_t col;
+        int desc, nf;
+        win_sort_key(s, k, &col, &desc, &nf);
+        if (win_cmp_col(r, col, r->perm[pa], r->perm[pb], 0))
             return 0;
+    }
     return 1;
 }
 
-static int win_peers(const WinRun *r, const WinSort *s, uint32_t a, uint32_t b)
+static int win_same_partition(const WinRun *r, const WinSort *s, uint32_t pa, uint32_t pb)
 {
-    for (uint32_t k = 0; k < s->n_order; k++)
-        if (win_cmp_col(r, s->order[k].col, a, b, 0))
-            return 0;
-    return 1;
+    return win_keys_equal(r, s, pa, pb, 0, s->n_part);
+}
+
+static int win_peers(const WinRun *r, const WinSort *s, uint32_t pa, uint32_t pb)
+{
+    return win_keys_equal(r, s, pa, pb, s->n_part, s->n_part + s->n_order);
 }
 
 /* One partition: positions [ps, pe) of perm, its peer groups in r->gs/ge/gidx (per position) and
@@ -338,7 +354,7 @@ static void win_part_groups(WinRun *r, const WinSort *s, WinPart *p)
 {
     uint32_t g = 0, start = p->ps;
     for (uint32_t i = p->ps; i < p->pe; i++) {
-        if (i > p->ps && !win_peers(r, s, r->perm[i - 1], r->perm[i])) {
+        if (i > p->ps && !win_peers(r, s, i - 1, i)) {
             for (uint32_t j = start; j < i; j++)
                 r->ge[j] = i;
             start = i;
@@ -633,32 +649,34 @@ static uint32_t win_segments(const WinRun *r, const WinCall *c, uint32_t i, uint
  * Aggregates
  * ---------------------------------------------------------------------------------------------- */
 
-/* The adapter over op_agg.c's accumulators (pending its interface). acc is the call's state; rows are
- * added with their extras' values; win_acc_final writes the aggregate of the rows added since the last
- * reset into *out (strings copied into the state arena). */
-typedef struct WinAcc WinAcc;
+/* op_agg.c's accumulators (AggAcc, exec/op.h): the state of one aggregate over the rows added since its
+ * last reset. They live in the state arena; final copies result strings there too, so results outlive
+ * the next reset. */
+typedef AggAcc WinAcc;
 
 static int win_acc_create(WinRun *r, ExecCtx *ctx, const WinCall *c, WinAcc **out)
 {
-    (void)r, (void)c, (void)out;
-    return sql_error_set(ctx->err, "0A000", 0, "aggregates as window functions are not supported yet");
+    return agg_acc_create(&c->agg, r->state, out, ctx->err);
 }
 
 static void win_acc_reset(WinAcc *acc)
 {
-    (void)acc;
+    agg_acc_reset(acc);
 }
 
+/* Add row id: its argument values come from the call's extras. */
 static int win_acc_add(WinRun *r, ExecCtx *ctx, const WinCall *c, WinAcc *acc, uint32_t id)
 {
-    (void)r, (void)ctx, (void)c, (void)acc, (void)id;
-    return WEIR_OK;
+    SqlValue args[3];
+    for (uint32_t k = 0; k < c->n_args; k++)
+        win_get(r, c->args[k], id, &args[k]);
+    return agg_acc_add(acc, ctx, args);
 }
 
 static int win_acc_final(WinRun *r, ExecCtx *ctx, const WinCall *c, WinAcc *acc, SqlValue *out)
 {
-    (void)r, (void)ctx, (void)c, (void)acc, (void)out;
-    return WEIR_OK;
+    UNUSED(c);
+    return agg_acc_final(acc, ctx, r->state, out);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -919,6 +937,7 @@ static int win_compute_sort(Op *op, WinRun *r, ExecCtx *ctx, uint32_t si)
             return win_oom(ctx);
         WinSortRef *refs = r->refs;
         WinSortCtx sc = {r, s, s->n_part + s->n_order < WIN_ENC_KEYS ? s->n_part + s->n_order : WIN_ENC_KEYS};
+        r->n_enc = sc.n_enc;
         for (uint32_t i = 0; i < r->n_rows; i++) {
             refs[i].id = i;
             for (uint32_t j = 0; j < sc.n_enc; j++)
@@ -928,6 +947,7 @@ static int win_compute_sort(Op *op, WinRun *r, ExecCtx *ctx, uint32_t si)
         for (uint32_t i = 0; i < r->n_rows; i++)
             r->perm[i] = refs[i].id;
     } else {
+        r->n_enc = 0;
         for (uint32_t i = 0; i < r->n_rows; i++)
             r->perm[i] = i;
     }
@@ -937,7 +957,7 @@ static int win_compute_sort(Op *op, WinRun *r, ExecCtx *ctx, uint32_t si)
     uint32_t since_check = 0;
     for (p.ps = 0; p.ps < r->n_rows; p.ps = p.pe) {
         p.pe = p.ps + 1;
-        while (p.pe < r->n_rows && win_same_partition(r, s, r->perm[p.ps], r->perm[p.pe]))
+        while (p.pe < r->n_rows && win_same_partition(r, s, p.ps, p.pe))
             p.pe++;
         win_part_groups(r, s, &p);
         for (uint32_t ci = 0; ci < sp->n_calls; ci++) {
@@ -1073,7 +1093,10 @@ int op_window_open(Op *op, ExecCtx *ctx)
 
 void op_window_close(Op *op)
 {
+    const WindowSpec *sp = op->spec;
     WinRun *r = op->state;
+    for (uint32_t c = 0; r && r->acc && c < sp->n_calls; c++)
+        agg_acc_destroy(&r->acc[c]);
     if (r)
         arena_destroy(&r->state);
     op->state = NULL;
@@ -1108,7 +1131,7 @@ static int win_run(Op *op, WinRun *r, ExecCtx *ctx)
             if (vec_init(&r->res[c][k], sp->calls[c].type, r->state))
                 return win_oom(ctx);
     }
-    if (!(r->acc = ARENA_NEW(r->state, struct WinAcc *, sp->n_calls ? sp->n_calls : 1)))
+    if (!(r->acc = ARENA_NEW(r->state, AggAcc *, sp->n_calls ? sp->n_calls : 1)))
         return win_oom(ctx);
     for (uint32_t c = 0; c < sp->n_calls; c++)
         if (sp->calls[c].fn == WIN_AGG && win_acc_create(r, ctx, &sp->calls[c], &r->acc[c]))

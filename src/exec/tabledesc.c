@@ -80,7 +80,7 @@ static int td_list(const char *dir, char ***out, size_t *n_out, Err *e)
     return WEIR_OK;
 }
 
-/* Does the catalog's definition t say the same as def? */
+/* Do two definitions say the same (their catalog forms are equal)? */
 static int td_same(const TableDef *a, const TableDef *b)
 {
     char *ja = tabledef_to_json(a), *jb = tabledef_to_json(b);

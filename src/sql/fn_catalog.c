@@ -199,17 +199,78 @@ void sql_format_type_oid(uint32_t oid, int32_t typmod, char *out, size_t cap)
         snprintf(out, cap, "???");
 }
 
-void sql_fn_format_args(const SqlFnDef *d, char *out, size_t cap)
+/* PostgreSQL 15's names and defaults (pg_get_function_arguments), grouped by name; for overloads that
+ * differ in arity, the one with fewer parameters first (named notation takes the first that fits). */
+static const SqlFnParams fn_params[] = {
+    {"json_array_element", 2, 0, {"from_json", "element_index"}, {NULL}},
+    {"json_array_element_text", 2, 0, {"from_json", "element_index"}, {NULL}},
+    {"json_extract_path", 2, 1, {"from_json", "path_elems"}, {NULL}},
+    {"json_extract_path_text", 2, 1, {"from_json", "path_elems"}, {NULL}},
+    {"json_object_field", 2, 0, {"from_json", "field_name"}, {NULL}},
+    {"json_object_field_text", 2, 0, {"from_json", "field_name"}, {NULL}},
+    {"jsonb_array_element", 2, 0, {"from_json", "element_index"}, {NULL}},
+    {"jsonb_array_element_text", 2, 0, {"from_json", "element_index"}, {NULL}},
+    {"jsonb_extract_path", 2, 1, {"from_json", "path_elems"}, {NULL}},
+    {"jsonb_extract_path_text", 2, 1, {"from_json", "path_elems"}, {NULL}},
+    {"jsonb_object_field", 2, 0, {"from_json", "field_name"}, {NULL}},
+    {"jsonb_object_field_text", 2, 0, {"from_json", "field_name"}, {NULL}},
+    {"make_date", 3, 0, {"year", "month", "day"}, {NULL}},
+    {"make_interval", 7, 0, {"years", "months", "weeks", "days", "hours", "mins", "secs"},
+     {"0", "0", "0", "0", "0", "0", "0.0"}},
+    {"make_time", 3, 0, {"hour", "min", "sec"}, {NULL}},
+    {"make_timestamp", 6, 0, {"year", "month", "mday", "hour", "min", "sec"}, {NULL}},
+    {"make_timestamptz", 6, 0, {"year", "month", "mday", "hour", "min", "sec"}, {NULL}},
+    {"make_timestamptz", 7, 0, {"year", "month", "mday", "hour", "min", "sec", "timezone"}, {NULL}},
+};
+#define N_FN_PARAMS (sizeof(fn_params) / sizeof(fn_params[0]))
+
+size_t sql_fn_params_lookup(const char *name, const SqlFnParams **first)
 {
+    size_t i = 0, n = 0;
+    while (i < N_FN_PARAMS && strcmp(fn_params[i].fn, name) != 0)
+        i++;
+    while (i + n < N_FN_PARAMS && strcmp(fn_params[i + n].fn, name) == 0)
+        n++;
+    *first = n ? &fn_params[i] : NULL;
+    return n;
+}
+
+/* The names of d's parameters, or NULL. */
+static const SqlFnParams *fn_params_of(const SqlFnDef *d)
+{
+    const SqlFnParams *p;
+    size_t n = sql_fn_params_lookup(d->name, &p);
+    for (size_t i = 0; i < n; i++)
+        if (p[i].n == d->n_args)
+            return &p[i];
+    return NULL;
+}
+
+static void format_args(const SqlFnDef *d, int with_defaults, char *out, size_t cap)
+{
+    const SqlFnParams *names = fn_params_of(d);
     size_t len = 0;
     out[0] = '\0';
     for (uint32_t i = 0; i < d->n_args && len < cap; i++) {
         char t[80];
         sql_format_type_oid(sql_fn_arg_oid(d, i), -1, t, sizeof(t));
         int variadic = d->is_variadic && i + 1 == d->n_args;
-        int w = snprintf(out + len, cap - len, "%s%s%s", i ? ", " : "", variadic ? "VARIADIC " : "", t);
+        const char *dflt = names && with_defaults ? names->defaults[i] : NULL;
+        int w = snprintf(out + len, cap - len, "%s%s%s%s%s%s%s", i ? ", " : "", variadic ? "VARIADIC " : "",
+                         names ? names->names[i] : "", names ? " " : "", t, dflt ? " DEFAULT " : "",
+                         dflt ? dflt : "");
         len += w > 0 ? (size_t)w : 0;
     }
+}
+
+void sql_fn_format_args(const SqlFnDef *d, char *out, size_t cap)
+{
+    format_args(d, 1, out, cap);
+}
+
+void sql_fn_format_identity_args(const SqlFnDef *d, char *out, size_t cap)
+{
+    format_args(d, 0, out, cap);
 }
 
 void sql_fn_format_result(const SqlFnDef *d, char *out, size_t cap)
@@ -358,6 +419,8 @@ static int fn_describe_proc(SqlFnCtx *ctx, const Vec *args, Vec *out, int what)
         char buf[512];
         if (what == FN_RESULT)
             sql_fn_format_result(d, buf, sizeof(buf));
+        else if (what == FN_IDENTITY_ARGS)
+            sql_fn_format_identity_args(d, buf, sizeof(buf));
         else
             sql_fn_format_args(d, buf, sizeof(buf));
         if (put_cstr(&w, out, i, buf))

@@ -44,10 +44,28 @@ const char *sql_proc_name(uint32_t oid);
  * "more than one function named"). */
 int sql_proc_find(const char *name, uint32_t *oid);
 
-/* The argument list of d as pg_get_function_arguments prints it ("text, integer", "VARIADIC \"any\"")
- * and its result type as pg_get_function_result does, NUL-terminated in out[0..cap). */
+/* The argument list of d as pg_get_function_arguments prints it ("text, integer", "VARIADIC \"any\"",
+ * "years integer DEFAULT 0, ..." for a function with parameter names), as
+ * pg_get_function_identity_arguments prints it (names, no defaults), and its result type as
+ * pg_get_function_result does, NUL-terminated in out[0..cap). */
 void sql_fn_format_args(const SqlFnDef *d, char *out, size_t cap);
+void sql_fn_format_identity_args(const SqlFnDef *d, char *out, size_t cap);
 void sql_fn_format_result(const SqlFnDef *d, char *out, size_t cap);
+
+/* PostgreSQL's parameter names and defaults (pg_proc.proargnames, proargdefaults) of the library's
+ * functions that have them: calls in named notation (exec/bind_expr.c: make_interval(days => 3)) and
+ * pg_get_function_arguments read them. One entry per overload of a name that has names. */
+#define SQL_FN_PARAMS_MAX 7
+typedef struct SqlFnParams {
+    const char *fn;                          /* function name */
+    uint8_t n;                               /* parameters: the n_args of the SqlFnDef it describes */
+    uint8_t is_variadic;                     /* the last one is VARIADIC (named notation is not offered) */
+    const char *names[SQL_FN_PARAMS_MAX];
+    const char *defaults[SQL_FN_PARAMS_MAX]; /* the default as PostgreSQL prints it ("0", "0.0"); NULL: none */
+} SqlFnParams;
+
+/* The entries for name, contiguous from *first; returns how many (0: the function has no names). */
+size_t sql_fn_params_lookup(const char *name, const SqlFnParams **first);
 
 /* format_type(oid, typmod) for a type oid: weir's types, their arrays and the pseudo-types; "???" for
  * others, as PostgreSQL prints an unknown oid. */

@@ -5,11 +5,16 @@
  * weir carries arrays (sql/types.h).
  *
  * The database encoding is UTF-8 and the collation "C" throughout: character positions count UTF-8
- * sequences, case mapping touches ASCII letters only (PostgreSQL with LC_CTYPE=C does the same).
+ * sequences and comparisons are bytewise. Case mapping (upper, lower, initcap, ILIKE) is the C.UTF-8
+ * locale's, as in the PostgreSQL cluster weir answers like (initdb --locale=C.UTF-8): Unicode's simple
+ * one-to-one case mapping of every letter, not only ASCII (fn_utf8_case_map below).
  */
+#include <locale.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include <wctype.h>
 
 #include "sql/fn_int.h"
 #include "sql/typeio.h"
@@ -87,6 +92,79 @@ uint32_t fn_utf8_decode(const uint8_t *p, size_t n, size_t *len)
         v = v << 6 | (p[i] & 0x3F);
     *len = l;
     return v;
+}
+
+/* --- Case mapping ------------------------------------------------------------------------------------
+ * PostgreSQL's str_toupper/str_tolower/str_initcap in a UTF-8 database whose LC_CTYPE is C.UTF-8 map
+ * each character with towupper/towlower and find words with iswalnum, in that locale. We ask glibc for
+ * the same locale object explicitly (newlocale, once per process) rather than use the process locale,
+ * which the server never sets and a library could change under us. The table behind it is glibc's
+ * C.UTF-8 LC_CTYPE, the very one PostgreSQL on the same machine uses, so the answers agree letter for
+ * letter (including the odd ones: dotless i upper-cases to ASCII 'I', the Kelvin sign lowers to 'k',
+ * sharp s has no single-character upper case and stays). ASCII takes the plain arithmetic path, which
+ * is what C.UTF-8 does for it (no Turkish dotted/dotless i rules). Should the locale be missing (glibc
+ * ships C.UTF-8 in libc-bin, an essential package), non-ASCII characters are left as they are. */
+
+static locale_t fn_cutf8;
+static pthread_once_t fn_cutf8_once = PTHREAD_ONCE_INIT;
+
+static void fn_cutf8_open(void)
+{
+    fn_cutf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static locale_t fn_cutf8_get(void)
+{
+    pthread_once(&fn_cutf8_once, fn_cutf8_open);
+    return fn_cutf8;
+}
+
+/* The mappings with the locale already fetched (l may be NULL: then non-ASCII stays as it is). */
+static inline uint32_t wc_upper(uint32_t c, locale_t l)
+{
+    if (c < 0x80)
+        return c >= 'a' && c <= 'z' ? c - 32 : c;
+    return l ? (uint32_t)towupper_l((wint_t)c, l) : c;
+}
+
+static inline uint32_t wc_lower(uint32_t c, locale_t l)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    return l ? (uint32_t)towlower_l((wint_t)c, l) : c;
+}
+
+static inline int wc_isalnum(uint32_t c, locale_t l)
+{
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return l && iswalnum_l((wint_t)c, l);
+}
+
+size_t fn_utf8_case_map(const uint8_t *p, size_t n, uint8_t *d, int mode)
+{
+    locale_t l = fn_cutf8_get();
+    size_t o = 0;
+    int was_alnum = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t c = p[i];
+        size_t len = 1;
+        if (c >= 0x80)
+            c = fn_utf8_decode(p + i, n - i, &len);
+        if (mode == FN_CASE_INITCAP) {
+            /* PostgreSQL tests the mapped character for the next word boundary */
+            c = was_alnum ? wc_lower(c, l) : wc_upper(c, l);
+            was_alnum = wc_isalnum(c, l);
+        } else {
+            c = mode == FN_CASE_UPPER ? wc_upper(c, l) : wc_lower(c, l);
+        }
+        if (c < 0x80)
+            d[o++] = (uint8_t)c;
+        else
+            o += fn_utf8_encode(c, d + o);
+        i += len;
+    }
+    return o;
 }
 
 size_t fn_utf8_encode(uint32_t c, uint8_t *out)

@@ -115,6 +115,17 @@ uint32_t fn_utf8_decode(const uint8_t *p, size_t n, size_t *len);
 /* Encode code point c; returns bytes written to out (1..4). */
 size_t fn_utf8_encode(uint32_t c, uint8_t *out);
 
+enum { FN_CASE_LOWER = 0, FN_CASE_UPPER = 1, FN_CASE_INITCAP = 2 };
+
+/* Map valid UTF-8 p[0..n) to lower case, upper case or initcap (mode: FN_CASE_*) into d, which has room
+ * for FN_CASE_MAP_CAP(n) bytes; returns the bytes written. The mapping is C.UTF-8's, Unicode's simple
+ * case mapping (towupper/towlower, and iswalnum for initcap's words, as PostgreSQL in a C.UTF-8
+ * cluster; see fn_common.c), whatever the process locale is. Thread-safe. The length can change either way (dotless
+ * i, 2 bytes, upper-cases to 'I'; U+023A, 2 bytes, lower-cases to U+2C65, 3 bytes), but ASCII maps to
+ * ASCII and a longer character at most doubles, hence the bound. */
+#define FN_CASE_MAP_CAP(n) ((n) * 2)
+size_t fn_utf8_case_map(const uint8_t *p, size_t n, uint8_t *d, int mode);
+
 /* The text form of a value of any type (typeio's output function, with fast paths for text and
  * integers) appended to b. WEIR_OK or WEIR_ERROR with ctx->err. */
 int fn_value_text(SqlFnCtx *ctx, const Vec *v, uint32_t row, Buf *b);

@@ -7,8 +7,10 @@
  * rest matches, '_' takes one UTF-8 character, '\' makes the next character literal, a pattern ending
  * in '\' fails with 22025 when matching reaches it). A constant pattern is analysed once per call site
  * (fn_like_init) into one of the shapes queries mostly use -- exact, 'abc%', '%abc', '%abc%', '%' --
- * which run as memcmp/memmem, and falls back to MatchText otherwise. ILIKE folds ASCII letters only
- * (collation "C"), as PostgreSQL does in a C-collation UTF-8 database.
+ * which run as memcmp/memmem, and falls back to MatchText otherwise. ILIKE is PostgreSQL's for a UTF-8
+ * database: lower(text) LIKE lower(pattern), lower being C.UTF-8's case mapping (fn_utf8_case_map), so
+ * 'CAFÉ' matches 'café'. Lowering can change a string's byte length, so text with non-ASCII bytes is
+ * lowered into scratch before matching; ASCII text is folded on the fly by the fast shapes.
  *
  * Regular expressions: Debian's PCRE2 (JIT-compiled when available), after translating PostgreSQL's
  * ARE syntax where the two differ (re_translate): \m \M \y \Y word boundaries, [[:<:]] [[:>:]], \Z,
@@ -17,8 +19,10 @@
  * '.' matches a newline (DOTALL), '$' matches only at the very end (DOLLAR_ENDONLY); the 'n' flag gives
  * newline-sensitive matching (MULTILINE, no DOTALL, and [^...] excludes newline as in PostgreSQL).
  * Known differences: PCRE2 picks the first alternative that matches where PostgreSQL's ARE engine
- * prefers the longest ('abcd' ~ 'a|ab' matches 'a', not 'ab'), and case-insensitive matching also
- * folds non-ASCII letters.
+ * prefers the longest ('abcd' ~ 'a|ab' matches 'a', not 'ab'); case-insensitive matching (~*, the 'i'
+ * flag) uses PCRE2's Unicode case folding, which agrees with PostgreSQL's towupper/towlower in C.UTF-8
+ * on letters with one upper and one lower form but also joins the rare extra forms (the Kelvin sign
+ * matches 'k', final sigma matches capital sigma) that PostgreSQL keeps apart.
  *
  * A constant pattern (and constant flags) is compiled once per call site in the init hook; its compile
  * error is kept and raised by the kernel when it first sees a row (so an empty input does not fail, as
@@ -175,42 +179,56 @@ static inline int lit_eq(const uint8_t *s, const uint8_t *lit, size_t n, int ci)
     return 1;
 }
 
-/* Fold t into scratch (grown as needed) for ILIKE's general and contains shapes. */
-static const uint8_t *fold_into(Buf *scratch, const uint8_t *t, size_t n)
+/* lower(t) into scratch (grown as needed) for ILIKE; sets *out_n. NULL when out of memory. */
+static const uint8_t *fold_into(Buf *scratch, const uint8_t *t, size_t n, size_t *out_n)
 {
     buf_reset(scratch);
-    if (buf_reserve(scratch, n))
+    if (buf_reserve(scratch, FN_CASE_MAP_CAP(n) + 1))
         return NULL;
-    for (size_t k = 0; k < n; k++)
-        scratch->p[k] = fold(t[k]);
-    scratch->len = n;
+    *out_n = scratch->len = fn_utf8_case_map(t, n, scratch->p, FN_CASE_LOWER);
     return scratch->p;
+}
+
+static int is_ascii(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    uint64_t acc = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= p[i];
+    return (acc & 0x8080808080808080ull) == 0;
 }
 
 /* One row: LIKE_TRUE / LIKE_FALSE, or LIKE_ERROR (pattern ends with the escape), LIKE_TOO_DEEP, -3 out of
  * memory. */
 static int like_row(const LikePlan *lp, Slice t, Buf *scratch)
 {
+    int ci = lp->ci;
+    if (ci && (lp->shape == SHAPE_CONTAINS || lp->shape == SHAPE_GENERAL || !is_ascii(t.p, t.n))) {
+        size_t n;
+        const uint8_t *s = fold_into(scratch, t.p, t.n, &n);
+        if (!s)
+            return -3;
+        t = (Slice){s, n};
+        ci = 0;
+    }
     switch (lp->shape) {
     case SHAPE_ANY:
         return LIKE_TRUE;
     case SHAPE_EXACT:
-        return t.n == lp->lit_n && lit_eq(t.p, lp->lit, t.n, lp->ci);
+        return t.n == lp->lit_n && lit_eq(t.p, lp->lit, t.n, ci);
     case SHAPE_PREFIX:
-        return t.n >= lp->lit_n && lit_eq(t.p, lp->lit, lp->lit_n, lp->ci);
+        return t.n >= lp->lit_n && lit_eq(t.p, lp->lit, lp->lit_n, ci);
     case SHAPE_SUFFIX:
-        return t.n >= lp->lit_n && lit_eq(t.p + t.n - lp->lit_n, lp->lit, lp->lit_n, lp->ci);
-    case SHAPE_CONTAINS: {
-        const uint8_t *s = t.p;
-        if (lp->ci && !(s = fold_into(scratch, t.p, t.n)))
-            return -3;
-        return t.n >= lp->lit_n && memmem(s, t.n, lp->lit, lp->lit_n) != NULL;
-    }
+        return t.n >= lp->lit_n && lit_eq(t.p + t.n - lp->lit_n, lp->lit, lp->lit_n, ci);
+    case SHAPE_CONTAINS:
+        return t.n >= lp->lit_n && memmem(t.p, t.n, lp->lit, lp->lit_n) != NULL;
     default: {
-        const uint8_t *s = t.p;
-        if (lp->ci && !(s = fold_into(scratch, t.p, t.n)))
-            return -3;
-        int m = like_match(s, t.n, lp->pat, lp->pat_n, 0);
+        int m = like_match(t.p, t.n, lp->pat, lp->pat_n, 0);
         return m == LIKE_ERROR || m == LIKE_TOO_DEEP ? m : m == LIKE_TRUE;
     }
     }
@@ -224,12 +242,15 @@ static int like_init_common(Arena *plan_arena, const SqlValue *const *consts, ui
         return WEIR_OK;
     Slice pat = consts[1]->u.s;
     LikePlan *lp = ARENA_NEW(plan_arena, LikePlan, 1);
-    uint8_t *copy = arena_try_alloc(plan_arena, pat.n + 1);
+    uint8_t *copy = arena_try_alloc(plan_arena, FN_CASE_MAP_CAP(pat.n) + 1);
     if (!lp || !copy)
         return WEIR_OK; /* no plan: the kernel works per row */
-    for (size_t k = 0; k < pat.n; k++)
-        copy[k] = ci ? fold(pat.p[k]) : pat.p[k];
-    like_plan_build(lp, copy, pat.n, ci);
+    size_t n = pat.n;
+    if (ci)
+        n = fn_utf8_case_map(pat.p, pat.n, copy, FN_CASE_LOWER);
+    else if (n)
+        memcpy(copy, pat.p, n);
+    like_plan_build(lp, copy, n, ci);
     *state = lp;
     return WEIR_OK;
 }
@@ -262,11 +283,12 @@ static int like_kernel(SqlFnCtx *ctx, const Vec *args, Vec *out, int ci, int neg
         const LikePlan *lp = constant;
         if (!lp) {
             const uint8_t *pp = pat[i].p;
-            if (ci && !(pp = fold_into(&pscratch, pat[i].p, pat[i].n))) {
+            size_t pn = pat[i].n;
+            if (ci && !(pp = fold_into(&pscratch, pat[i].p, pat[i].n, &pn))) {
                 rc = fn_error_oom(ctx);
                 break;
             }
-            like_plan_build(&row_plan, pp, pat[i].n, ci);
+            like_plan_build(&row_plan, pp, pn, ci);
             lp = &row_plan;
         }
         int m = like_row(lp, t[i], &scratch);

@@ -1,8 +1,9 @@
 /*
  * fn_math.c: mathematical functions with PostgreSQL 15's results and errors: abs, sign, ceil/ceiling,
  * floor, round, trunc (float8 and numeric, with digits for numeric), sqrt, cbrt, power, exp, ln, log,
- * log10, mod, div, gcd, lcm, pi, random, degrees, radians and the trigonometric functions (radians and
- * degrees variants), plus the numeric arithmetic operators (numeric.c does the arithmetic).
+ * log10, mod, div, gcd, lcm, factorial, width_bucket, scale, min_scale, trim_scale, pi, random, degrees,
+ * radians, the trigonometric functions (radians and degrees variants) and the hyperbolic ones, plus the
+ * numeric arithmetic operators (numeric.c does the arithmetic).
  *
  * float8 functions follow float.c: round() is rint() (half to even: round(2.5) = 2), domain errors are
  * 2201F ("cannot take square root of a negative number", "zero raised to a negative power is
@@ -123,6 +124,11 @@ FLOAT_FN(fn_float_atan, atan(x), 0, NULL)
 FLOAT_FN(fn_float_sinh, sinh(x), 0, NULL)
 FLOAT_FN(fn_float_cosh, cosh(x), 0, NULL)
 FLOAT_FN(fn_float_tanh, tanh(x), 0, NULL)
+FLOAT_FN(fn_float_asinh, asinh(x), 0, NULL)
+/* acosh is defined from 1 up, atanh on [-1, 1] (infinite at the ends); NaN passes through */
+FLOAT_FN(fn_float_acosh, x < 1.0 ? 0 : acosh(x), x < 1.0, x < 1.0 ? "input is out of range" : NULL)
+FLOAT_FN(fn_float_atanh, fabs(x) > 1 ? 0 : x == 1.0 ? INFINITY : x == -1.0 ? -INFINITY : atanh(x), fabs(x) > 1,
+         chk_unit(x))
 
 /* The degree-based functions return exact values at the "nice" angles (sind(30) = 0.5, cosd(60) = 0.5,
  * tand(45) = 1), as float.c does: the argument is reduced to the first quadrant by symmetry, and the
@@ -304,6 +310,157 @@ SQL_FN_KERNEL(fn_random)
 }
 
 /* ------------------------------------------------------------------------------------------------
+ * width_bucket: the bucket (1..count) of an equal-width histogram over [bound1, bound2) an operand falls
+ * in; 0 below the range, count + 1 at or above its end. bound1 > bound2 mirrors the histogram. Errors
+ * are PostgreSQL's 2201G for a bad count, NaN or infinite bounds and equal bounds; the operand may be
+ * infinite.
+ * ---------------------------------------------------------------------------------------------- */
+
+static int wb_err(SqlFnCtx *ctx, const char *msg)
+{
+    return math_err(ctx, "2201G", msg);
+}
+
+static int wb_count_plus_one(SqlFnCtx *ctx, int64_t count, int64_t *r)
+{
+    if (count >= INT32_MAX)
+        return math_err(ctx, "22003", "integer out of range");
+    *r = count + 1;
+    return WEIR_OK;
+}
+
+/* float8 -> int32 as PostgreSQL 15's C cast compiles on x86-64 (cvttsd2si): truncation, and INT32_MIN
+ * for NaN and out-of-range values -- which width_bucket shows for ranges wider than DBL_MAX (inf / inf)
+ * instead of the UB a plain cast would be here. */
+static int64_t f8_to_i32_x86(double v)
+{
+    return v >= -2147483648.0 && v < 2147483648.0 ? (int64_t)v : INT32_MIN;
+}
+
+/* width_bucket(float8, float8, float8, int4), as PostgreSQL 15's float.c: count * (operand - lo) /
+ * (hi - lo) + 1, in that order of operations, truncated. */
+SQL_FN_KERNEL(fn_float_width_bucket)
+{
+    UNUSED(n_args);
+    const double *op = args[0].u.f, *b1 = args[1].u.f, *b2 = args[2].u.f;
+    const int64_t *cnt = args[3].u.i;
+    int64_t *r = out->u.i;
+    for (uint32_t i = 0; i < ctx->n; i++) {
+        if (fn_skip(out, i))
+            continue;
+        double x = op[i], lo = b1[i], hi = b2[i];
+        int64_t count = cnt[i];
+        if (count <= 0)
+            return wb_err(ctx, "count must be greater than zero");
+        if (isnan(x) || isnan(lo) || isnan(hi))
+            return wb_err(ctx, "operand, lower bound, and upper bound cannot be NaN");
+        if (isinf(lo) || isinf(hi))
+            return wb_err(ctx, "lower and upper bounds must be finite");
+        if (lo == hi)
+            return wb_err(ctx, "lower bound cannot equal upper bound");
+        int rev = lo > hi;
+        if (rev ? x > lo : x < lo) {
+            r[i] = 0;
+            continue;
+        }
+        if (rev ? x <= hi : x >= hi) {
+            if (wb_count_plus_one(ctx, count, &r[i]))
+                return WEIR_ERROR;
+            continue;
+        }
+        double num = rev ? lo - x : x - lo, den = rev ? lo - hi : hi - lo;
+        r[i] = f8_to_i32_x86((double)count * num / den + 1);
+    }
+    return WEIR_OK;
+}
+
+/* floor(x * c / w) for 0 <= x < w (so the result is below c), without overflowing 128 bits: long
+ * multiplication of x by c's bits, keeping the running remainder below w. */
+static uint64_t muldiv_floor(unsigned __int128 x, uint32_t c, unsigned __int128 w)
+{
+    uint64_t q = 0;
+    unsigned __int128 r = 0;
+    for (int bit = 31; bit >= 0; bit--) {
+        q <<= 1;
+        if (r >= w - r) {
+            r -= w - r;
+            q++;
+        } else {
+            r += r;
+        }
+        if ((c >> bit) & 1) {
+            if (r >= w - x) {
+                r -= w - x;
+                q++;
+            } else {
+                r += x;
+            }
+        }
+    }
+    return q;
+}
+
+static __int128 pow10_128(int k);
+
+/* |a| at scale s (s >= a's scale) as an unsigned 128-bit integer; 0 when it does not fit. */
+static int num_abs_at_scale(const SqlNumeric *a, int s, unsigned __int128 *out)
+{
+    unsigned __int128 v = a->v < 0 ? (unsigned __int128)0 - (unsigned __int128)a->v : (unsigned __int128)a->v;
+    for (int k = a->scale; k < s; k++) {
+        if (v > ~(unsigned __int128)0 / 10)
+            return 0;
+        v *= 10;
+    }
+    *out = v;
+    return 1;
+}
+
+/* width_bucket(numeric, numeric, numeric, int4), as numeric.c's: exact, (operand - bound1) * count /
+ * (bound2 - bound1) truncated, plus one. */
+SQL_FN_KERNEL(fn_numeric_width_bucket)
+{
+    UNUSED(n_args);
+    const SqlNumeric *op = args[0].u.num, *b1 = args[1].u.num, *b2 = args[2].u.num;
+    const int64_t *cnt = args[3].u.i;
+    int64_t *r = out->u.i;
+    for (uint32_t i = 0; i < ctx->n; i++) {
+        if (fn_skip(out, i))
+            continue;
+        int64_t count = cnt[i];
+        if (count <= 0)
+            return wb_err(ctx, "count must be greater than zero");
+        if (op[i].kind == SQL_NUM_NAN || b1[i].kind == SQL_NUM_NAN || b2[i].kind == SQL_NUM_NAN)
+            return wb_err(ctx, "operand, lower bound, and upper bound cannot be NaN");
+        if (b1[i].kind || b2[i].kind)
+            return wb_err(ctx, "lower and upper bounds must be finite");
+        int c = sql_numeric_cmp(&b1[i], &b2[i]);
+        if (c == 0)
+            return wb_err(ctx, "lower bound cannot equal upper bound");
+        const SqlNumeric *lo = &b1[i], *hi = &b2[i], *x = &op[i];
+        if (c < 0 ? sql_numeric_cmp(x, lo) < 0 : sql_numeric_cmp(x, lo) > 0) {
+            r[i] = 0;
+            continue;
+        }
+        if (c < 0 ? sql_numeric_cmp(x, hi) >= 0 : sql_numeric_cmp(x, hi) <= 0) {
+            if (wb_count_plus_one(ctx, count, &r[i]))
+                return WEIR_ERROR;
+            continue;
+        }
+        /* here lo < x < hi (or mirrored), all finite: both differences are positive */
+        SqlNumeric num, den;
+        if (c < 0 ? sql_numeric_sub(x, lo, &num, ctx->err) || sql_numeric_sub(hi, lo, &den, ctx->err)
+                  : sql_numeric_sub(lo, x, &num, ctx->err) || sql_numeric_sub(lo, hi, &den, ctx->err))
+            return WEIR_ERROR;
+        int s = num.scale > den.scale ? num.scale : den.scale;
+        unsigned __int128 un, ud;
+        if (!num_abs_at_scale(&num, s, &un) || !num_abs_at_scale(&den, s, &ud))
+            return math_err(ctx, "22003", "value overflows numeric format");
+        r[i] = (int64_t)muldiv_floor(un, (uint32_t)count, ud) + 1;
+    }
+    return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
  * Integer functions: gcd, lcm (mod and div share the operator kernels)
  * ---------------------------------------------------------------------------------------------- */
 
@@ -456,6 +613,96 @@ SQL_FN_KERNEL(fn_numeric_round)
 SQL_FN_KERNEL(fn_numeric_trunc)
 {
     return num_round_kernel(ctx, args, n_args, out, 1);
+}
+
+/* factorial(int8) -> numeric: 1 for 0 and 1; negative input is an error (PostgreSQL 14+); 34! and up
+ * pass weir's 38 digits (PostgreSQL's own limit is 32177!) and fail with 22003. */
+SQL_FN_KERNEL(fn_numeric_factorial)
+{
+    UNUSED(n_args);
+    const int64_t *a = args[0].u.i;
+    SqlNumeric *r = out->u.num;
+    for (uint32_t i = 0; i < ctx->n; i++) {
+        if (fn_skip(out, i))
+            continue;
+        int64_t n = a[i];
+        if (n < 0)
+            return math_err(ctx, "22003", "factorial of a negative number is undefined");
+        __int128 f = 1;
+        for (int64_t k = 2; k <= n; k++)
+            if (__builtin_mul_overflow(f, (__int128)k, &f) || f >= pow10_128(38))
+                return math_err(ctx, "22003", "value overflows numeric format");
+        r[i] = sql_numeric_make(f, 0);
+    }
+    return WEIR_OK;
+}
+
+/* scale(numeric): the display scale; NULL for NaN and the infinities. */
+SQL_FN_KERNEL(fn_numeric_scale)
+{
+    UNUSED(n_args);
+    const SqlNumeric *a = args[0].u.num;
+    for (uint32_t i = 0; i < ctx->n; i++) {
+        if (fn_skip(out, i))
+            continue;
+        if (a[i].kind) {
+            if (fn_set_null(ctx, out, i))
+                return WEIR_ERROR;
+            continue;
+        }
+        out->u.i[i] = a[i].scale;
+    }
+    return WEIR_OK;
+}
+
+/* The scale without trailing fractional zeros (0 for zero). */
+static int num_min_scale(const SqlNumeric *a)
+{
+    int s = a->scale;
+    __int128 v = a->v;
+    if (v == 0)
+        return 0;
+    while (s > 0 && v % 10 == 0) {
+        v /= 10;
+        s--;
+    }
+    return s;
+}
+
+/* min_scale(numeric): the smallest scale that represents the value exactly; NULL for specials. */
+SQL_FN_KERNEL(fn_numeric_min_scale)
+{
+    UNUSED(n_args);
+    const SqlNumeric *a = args[0].u.num;
+    for (uint32_t i = 0; i < ctx->n; i++) {
+        if (fn_skip(out, i))
+            continue;
+        if (a[i].kind) {
+            if (fn_set_null(ctx, out, i))
+                return WEIR_ERROR;
+            continue;
+        }
+        out->u.i[i] = num_min_scale(&a[i]);
+    }
+    return WEIR_OK;
+}
+
+/* trim_scale(numeric): the value at min_scale (trailing zeros dropped); specials unchanged. */
+SQL_FN_KERNEL(fn_numeric_trim_scale)
+{
+    UNUSED(n_args);
+    const SqlNumeric *a = args[0].u.num;
+    SqlNumeric *r = out->u.num;
+    for (uint32_t i = 0; i < ctx->n; i++) {
+        if (fn_skip(out, i))
+            continue;
+        r[i] = a[i];
+        if (a[i].kind)
+            continue;
+        int s = num_min_scale(&a[i]);
+        r[i] = sql_numeric_make(a[i].v / pow10_128(a[i].scale - s), s);
+    }
+    return WEIR_OK;
 }
 
 /* gcd/lcm of numerics: integers only in practice; done on the 128-bit values at a common scale. */

@@ -1,9 +1,9 @@
 /*
  * fn_str.c: string functions (length, lower/upper/initcap, substr, strpos, replace, split_part, the
  * trims, the pads, left/right, reverse, repeat, concat, concat_ws, ||, md5, starts_with, to_hex, chr,
- * ascii, format, quote_*, translate, overlay, string_to_array) as vectorized kernels with PostgreSQL 15's
- * results and errors, in a UTF-8 database with collation "C". LIKE and regular expressions are in
- * fn_like.c.
+ * ascii, format, quote_*, translate, overlay, string_to_array, encode/decode) as vectorized kernels with PostgreSQL 15's
+ * results and errors, in a UTF-8 database with collation "C" and LC_CTYPE C.UTF-8 (case mapping of every
+ * letter, fn_utf8_case_map in fn_common.c). LIKE and regular expressions are in fn_like.c.
  *
  * Memory: a result that is a piece of an argument (substr, btrim, left, split_part, lower of a string
  * without upper-case letters...) is returned as a Slice into the argument, which lives at least as
@@ -29,19 +29,6 @@ static int too_large_error(SqlFnCtx *ctx)
 static int buf_error(SqlFnCtx *ctx, int rc)
 {
     return rc == WEIR_ELIMIT ? too_large_error(ctx) : fn_error_oom(ctx);
-}
-
-static inline int ascii_isalnum(uint8_t c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-static inline uint8_t ascii_lower(uint8_t c)
-{
-    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-static inline uint8_t ascii_upper(uint8_t c)
-{
-    return c >= 'a' && c <= 'z' ? (uint8_t)(c - 32) : c;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -96,12 +83,14 @@ SQL_FN_KERNEL(fn_octetlen)
 }
 
 /* ------------------------------------------------------------------------------------------------
- * Case mapping (ASCII letters only: collation "C")
+ * Case mapping: C.UTF-8's simple case mapping of every letter (fn_utf8_case_map in fn_common.c), as
+ * PostgreSQL's str_toupper/str_tolower/str_initcap in a C.UTF-8 cluster
  * ---------------------------------------------------------------------------------------------- */
 
-/* lower/upper return the argument itself when it has no letter to change, which is common (already
- * lower-case keys) and saves the copy. */
-static int case_map(SqlFnCtx *ctx, const Vec *args, Vec *out, uint8_t lo, uint8_t hi)
+/* lower/upper return the argument itself when it is ASCII with no letter to change, which is common
+ * (already lower-case keys) and saves the copy; ASCII text is mapped byte by byte, anything else
+ * character by character. */
+static int case_map(SqlFnCtx *ctx, const Vec *args, Vec *out, uint8_t lo, uint8_t hi, int mode)
 {
     const Slice *a = args[0].u.s;
     Slice *r = out->u.s;
@@ -112,21 +101,21 @@ static int case_map(SqlFnCtx *ctx, const Vec *args, Vec *out, uint8_t lo, uint8_
             continue;
         const uint8_t *p = a[i].p;
         size_t n = a[i].n, k = 0;
-        while (k < n && (uint8_t)(p[k] - lo) > (uint8_t)(hi - lo))
+        while (k < n && p[k] < 0x80 && (uint8_t)(p[k] - lo) > (uint8_t)(hi - lo))
             k++;
         if (k == n) {
             r[i] = a[i];
             continue;
         }
-        uint8_t *d = fn_str_reserve(&w, n);
+        uint8_t *d = fn_str_reserve(&w, FN_CASE_MAP_CAP(n));
         if (!d)
             return WEIR_ERROR;
         memcpy(d, p, k);
-        for (; k < n; k++) {
+        for (; k < n && p[k] < 0x80; k++) {
             uint8_t c = p[k];
             d[k] = (uint8_t)(c - lo) <= (uint8_t)(hi - lo) ? (uint8_t)(c ^ 0x20) : c;
         }
-        r[i] = fn_str_take(&w, n);
+        r[i] = fn_str_take(&w, k + fn_utf8_case_map(p + k, n - k, d + k, mode));
     }
     return WEIR_OK;
 }
@@ -134,17 +123,17 @@ static int case_map(SqlFnCtx *ctx, const Vec *args, Vec *out, uint8_t lo, uint8_
 SQL_FN_KERNEL(fn_lower)
 {
     UNUSED(n_args);
-    return case_map(ctx, args, out, 'A', 'Z');
+    return case_map(ctx, args, out, 'A', 'Z', FN_CASE_LOWER);
 }
 
 SQL_FN_KERNEL(fn_upper)
 {
     UNUSED(n_args);
-    return case_map(ctx, args, out, 'a', 'z');
+    return case_map(ctx, args, out, 'a', 'z', FN_CASE_UPPER);
 }
 
-/* initcap: upper-case the first letter of each run of ASCII letters and digits, lower-case the rest;
- * any other byte (including every byte of a non-ASCII character) separates words. */
+/* initcap: upper-case the first letter or digit of each run of letters and digits (iswalnum in
+ * C.UTF-8, so 'ł' and 'é' continue a word), lower-case the rest. */
 SQL_FN_KERNEL(fn_initcap)
 {
     UNUSED(n_args);
@@ -155,16 +144,10 @@ SQL_FN_KERNEL(fn_initcap)
     for (uint32_t i = 0; i < ctx->n; i++) {
         if (fn_skip(out, i))
             continue;
-        uint8_t *d = fn_str_reserve(&w, a[i].n);
+        uint8_t *d = fn_str_reserve(&w, FN_CASE_MAP_CAP(a[i].n));
         if (!d)
             return WEIR_ERROR;
-        int in_word = 0;
-        for (size_t k = 0; k < a[i].n; k++) {
-            uint8_t c = a[i].p[k];
-            d[k] = in_word ? ascii_lower(c) : ascii_upper(c);
-            in_word = ascii_isalnum(c);
-        }
-        r[i] = fn_str_take(&w, a[i].n);
+        r[i] = fn_str_take(&w, fn_utf8_case_map(a[i].p, a[i].n, d, FN_CASE_INITCAP));
     }
     return WEIR_OK;
 }
@@ -850,6 +833,251 @@ SQL_FN_KERNEL(fn_to_hex64)
 {
     UNUSED(n_args);
     return to_hex_kernel(ctx, args, out, ~0ull);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * encode(bytea, format) / decode(text, format): PostgreSQL's encode.c formats, named case-insensitively:
+ *   hex     two lower-case digits per byte; decoding takes either case and skips blanks between pairs
+ *   base64  RFC 2045 with a newline after every 76 characters, as PostgreSQL writes it; decoding skips
+ *           blanks and newlines, and '=' is accepted only as padding
+ *   escape  bytes 0 and 0x80-0xFF as \ooo, a backslash doubled, other bytes as themselves
+ * Errors are PostgreSQL's: 22023 for an unknown format and malformed hex/base64, 22P02 for escape.
+ * ---------------------------------------------------------------------------------------------- */
+
+enum { CODEC_HEX, CODEC_BASE64, CODEC_ESCAPE };
+
+static int codec_find(SqlFnCtx *ctx, Slice name, int *codec)
+{
+    static const char *const names[] = {"hex", "base64", "escape"};
+    for (int k = 0; k < 3; k++)
+        if (name.n == strlen(names[k]) && strncasecmp((const char *)name.p, names[k], name.n) == 0) {
+            *codec = k;
+            return WEIR_OK;
+        }
+    return sql_error_set(ctx->err, "22023", 0, "unrecognized encoding: \"%.*s\"", (int)(name.n > 64 ? 64 : name.n),
+                         (const char *)name.p);
+}
+
+static const char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Room for the encoded form of n bytes. */
+static size_t codec_encoded_max(int codec, size_t n)
+{
+    if (codec == CODEC_HEX)
+        return 2 * n;
+    if (codec == CODEC_BASE64)
+        return (n + 2) / 3 * 4 + (n + 2) / 3 * 4 / 76 + 1;
+    return 4 * n;
+}
+
+static size_t codec_encode(int codec, const uint8_t *s, size_t n, uint8_t *d)
+{
+    size_t o = 0;
+    if (codec == CODEC_HEX) {
+        for (size_t i = 0; i < n; i++) {
+            d[o++] = (uint8_t)hex_digits[s[i] >> 4];
+            d[o++] = (uint8_t)hex_digits[s[i] & 15];
+        }
+        return o;
+    }
+    if (codec == CODEC_ESCAPE) {
+        for (size_t i = 0; i < n; i++) {
+            uint8_t c = s[i];
+            if (c == 0 || c >= 0x80) {
+                d[o++] = '\\';
+                d[o++] = (uint8_t)('0' + (c >> 6));
+                d[o++] = (uint8_t)('0' + ((c >> 3) & 7));
+                d[o++] = (uint8_t)('0' + (c & 7));
+            } else if (c == '\\') {
+                d[o++] = '\\';
+                d[o++] = '\\';
+            } else {
+                d[o++] = c;
+            }
+        }
+        return o;
+    }
+    /* base64: the line break is checked after every input byte, so 57 bytes end with a newline too */
+    uint32_t buf = 0;
+    int pos = 2;
+    size_t line_end = 76;
+    for (size_t i = 0; i < n; i++) {
+        buf |= (uint32_t)s[i] << (pos * 8);
+        if (--pos < 0) {
+            d[o++] = (uint8_t)b64_chars[(buf >> 18) & 63];
+            d[o++] = (uint8_t)b64_chars[(buf >> 12) & 63];
+            d[o++] = (uint8_t)b64_chars[(buf >> 6) & 63];
+            d[o++] = (uint8_t)b64_chars[buf & 63];
+            pos = 2;
+            buf = 0;
+        }
+        if (o >= line_end) {
+            d[o++] = '\n';
+            line_end = o + 76;
+        }
+    }
+    if (pos != 2) {
+        d[o++] = (uint8_t)b64_chars[(buf >> 18) & 63];
+        d[o++] = (uint8_t)b64_chars[(buf >> 12) & 63];
+        d[o++] = pos == 0 ? (uint8_t)b64_chars[(buf >> 6) & 63] : '=';
+        d[o++] = '=';
+    }
+    return o;
+}
+
+SQL_FN_KERNEL(fn_encode)
+{
+    UNUSED(n_args);
+    const Slice *s = args[0].u.s, *fmt = args[1].u.s;
+    Slice *r = out->u.s;
+    FnStr w;
+    fn_str_init(&w, ctx);
+    for (uint32_t i = 0; i < ctx->n; i++) {
+        if (fn_skip(out, i))
+            continue;
+        int codec;
+        if (codec_find(ctx, fmt[i], &codec))
+            return WEIR_ERROR;
+        size_t max = codec_encoded_max(codec, s[i].n);
+        if (max > FN_MAX_STRING)
+            return too_large_error(ctx);
+        uint8_t *d = fn_str_reserve(&w, max);
+        if (!d)
+            return WEIR_ERROR;
+        r[i] = fn_str_take(&w, codec_encode(codec, s[i].p, s[i].n, d));
+    }
+    return WEIR_OK;
+}
+
+static int hex_value(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int is_codec_blank(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The character at p (a whole UTF-8 sequence) for error messages. */
+static int bad_symbol_error(SqlFnCtx *ctx, const char *before, const uint8_t *p, const uint8_t *end, const char *after)
+{
+    size_t len = fn_utf8_len(*p);
+    if (len > (size_t)(end - p))
+        len = (size_t)(end - p);
+    return sql_error_set(ctx->err, "22023", 0, "%s\"%.*s\"%s", before, (int)len, (const char *)p, after);
+}
+
+/* Decode s into d (room for s.n bytes); sets *n. WEIR_ERROR with PostgreSQL's error. */
+static int codec_decode(SqlFnCtx *ctx, int codec, Slice s, uint8_t *d, size_t *n)
+{
+    const uint8_t *p = s.p, *end = s.p + s.n;
+    size_t o = 0;
+    if (codec == CODEC_HEX) {
+        while (p < end) {
+            if (is_codec_blank(*p)) {
+                p++;
+                continue;
+            }
+            int hi = hex_value(*p);
+            if (hi < 0)
+                return bad_symbol_error(ctx, "invalid hexadecimal digit: ", p, end, "");
+            if (++p >= end)
+                return sql_error_set(ctx->err, "22023", 0, "invalid hexadecimal data: odd number of digits");
+            int lo = hex_value(*p);
+            if (lo < 0)
+                return bad_symbol_error(ctx, "invalid hexadecimal digit: ", p, end, "");
+            p++;
+            d[o++] = (uint8_t)(hi << 4 | lo);
+        }
+    } else if (codec == CODEC_ESCAPE) {
+        while (p < end) {
+            if (*p != '\\') {
+                d[o++] = *p++;
+            } else if (end - p > 3 && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' &&
+                       p[3] <= '7') {
+                d[o++] = (uint8_t)((p[1] - '0') << 6 | (p[2] - '0') << 3 | (p[3] - '0'));
+                p += 4;
+            } else if (end - p > 1 && p[1] == '\\') {
+                d[o++] = '\\';
+                p += 2;
+            } else {
+                return sql_error_set(ctx->err, "22P02", 0, "invalid input syntax for type bytea");
+            }
+        }
+    } else {
+        /* once padding was seen, the rest of the groups keep it (PostgreSQL's 'end' is sticky) */
+        uint32_t buf = 0;
+        int pos = 0, pad = 0;
+        for (; p < end; p++) {
+            uint8_t c = *p;
+            int b;
+            if (is_codec_blank(c))
+                continue;
+            if (c == '=') {
+                if (!pad) {
+                    if (pos == 2)
+                        pad = 1;
+                    else if (pos == 3)
+                        pad = 2;
+                    else
+                        return sql_error_set(ctx->err, "22023", 0, "unexpected \"=\" while decoding base64 sequence");
+                }
+                b = 0;
+            } else {
+                const char *k = c > 0 && c < 127 ? strchr(b64_chars, c) : NULL;
+                if (!k)
+                    return bad_symbol_error(ctx, "invalid symbol ", p, end, " found while decoding base64 sequence");
+                b = (int)(k - b64_chars);
+            }
+            buf = buf << 6 | (uint32_t)b;
+            if (++pos == 4) {
+                d[o++] = (uint8_t)(buf >> 16);
+                if (pad == 0 || pad > 1)
+                    d[o++] = (uint8_t)(buf >> 8);
+                if (pad == 0 || pad > 2)
+                    d[o++] = (uint8_t)buf;
+                buf = 0;
+                pos = 0;
+            }
+        }
+        if (pos != 0) {
+            sql_error_set(ctx->err, "22023", 0, "invalid base64 end sequence");
+            snprintf(ctx->err->hint, sizeof(ctx->err->hint),
+                     "Input data is missing padding, is truncated, or is otherwise corrupted.");
+            return WEIR_ERROR;
+        }
+    }
+    *n = o;
+    return WEIR_OK;
+}
+
+SQL_FN_KERNEL(fn_decode)
+{
+    UNUSED(n_args);
+    const Slice *s = args[0].u.s, *fmt = args[1].u.s;
+    Slice *r = out->u.s;
+    FnStr w;
+    fn_str_init(&w, ctx);
+    for (uint32_t i = 0; i < ctx->n; i++) {
+        if (fn_skip(out, i))
+            continue;
+        int codec;
+        if (codec_find(ctx, fmt[i], &codec))
+            return WEIR_ERROR;
+        uint8_t *d = fn_str_reserve(&w, s[i].n);
+        size_t n = 0;
+        if (!d || codec_decode(ctx, codec, s[i], d, &n))
+            return WEIR_ERROR;
+        r[i] = fn_str_take(&w, n);
+    }
+    return WEIR_OK;
 }
 
 SQL_FN_KERNEL(fn_chr)

@@ -2,7 +2,7 @@
  * fn_sys.c: the catalog and session functions PostgreSQL clients call while they connect and describe
  * tables (psql's \d, JDBC's DatabaseMetaData, psycopg2, BI tools): version(), current_database(),
  * current_schema(), current_schemas(), current_user / session_user, pg_get_userbyid, the
- * pg_*_is_visible tests, format_type, shobj_description, pg_encoding_to_char, getdatabaseencoding /
+ * pg_*_is_visible tests, format_type, pg_typeof, shobj_description, pg_encoding_to_char, getdatabaseencoding /
  * pg_client_encoding, and has_*_privilege. (The functions that need the session's catalog, such as
  * to_regclass and obj_description, are in fn_catalog.c.)
  *
@@ -122,6 +122,17 @@ SQL_FN_KERNEL(fn_null_text)
     for (uint32_t i = 0; i < ctx->n; i++)
         if (fn_set_null(ctx, out, i))
             return WEIR_ERROR;
+    return WEIR_OK;
+}
+
+/* pg_typeof(any): the argument's type as regtype, for NULLs too (not strict); typmods are not part of it
+ * (varchar(3) is "character varying"). */
+SQL_FN_KERNEL(fn_pg_typeof)
+{
+    UNUSED(n_args);
+    int64_t oid = sql_type_oid(args[0].type.id);
+    for (uint32_t i = 0; i < ctx->n; i++)
+        out->u.i[i] = oid;
     return WEIR_OK;
 }
 

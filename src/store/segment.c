@@ -120,9 +120,7 @@ int segment_batch_decode(const uint8_t *p, SegmentBatch *b, const char **why)
     return WEIR_OK;
 }
 
-/* Read an unsigned LEB128 varint from [*pp, end). Returns 0 and advances, or -1 if truncated or
- * longer than 64 bits. */
-static int segment_varint_get(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+int segment_varint_get__slow(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 {
     const uint8_t *p = *pp;
     uint64_t x = 0;
@@ -150,28 +148,14 @@ void segment_record_iter_init(SegmentRecordIter *it, const uint8_t *batch, const
     it->left = b->n_records;
 }
 
-int segment_record_next(SegmentRecordIter *it, SegmentRecord *r)
+int segment_batch_crc_ok(const uint8_t *p, const SegmentBatch *b)
 {
-    if (it->left == 0)
-        return 0;
-    uint64_t delta, klen, dlen;
-    if (segment_varint_get(&it->p, it->end, &delta) || segment_varint_get(&it->p, it->end, &klen) ||
-        segment_varint_get(&it->p, it->end, &dlen))
-        return -1;
-    if (klen > SEGMENT_RECORD_MAX || dlen > SEGMENT_RECORD_MAX || klen + dlen > SEGMENT_RECORD_MAX ||
-        klen + dlen > (uint64_t)(it->end - it->p) || delta > UINT64_MAX - it->first_seq)
-        return -1;
-    r->seq = it->first_seq + delta;
-    r->key = (Slice){it->p, (size_t)klen};
-    r->data = (Slice){it->p + klen, (size_t)dlen};
-    it->p += klen + dlen;
-    it->left--;
-    return 1;
+    return crc32c(p + 12, SEGMENT_BATCH_HDR_LEN - 12 + (size_t)b->payload_len) == b->crc;
 }
 
 int segment_batch_verify(const uint8_t *p, const SegmentBatch *b, const char **why)
 {
-    if (crc32c(p + 12, SEGMENT_BATCH_HDR_LEN - 12 + (size_t)b->payload_len) != b->crc) {
+    if (!segment_batch_crc_ok(p, b)) {
         *why = "batch CRC mismatch";
         return WEIR_ECORRUPT;
     }

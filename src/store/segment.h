@@ -167,10 +167,56 @@ int segment_batch_decode(const uint8_t *p, SegmentBatch *b, const char **why) WE
  * b->payload_len long): CRC, record encoding, seq order. Returns WEIR_OK or WEIR_ECORRUPT + *why. */
 int segment_batch_verify(const uint8_t *p, const SegmentBatch *b, const char **why) WEIR_WARN_UNUSED;
 
+/* Only the CRC part of segment_batch_verify: nonzero when the batch's bytes are the ones written. A
+ * reader that walks the records itself (shard.c's cursor checks the record encoding in the same walk
+ * that hands the records out) uses it instead of walking them twice. */
+int segment_batch_crc_ok(const uint8_t *p, const SegmentBatch *b);
+
 /* Iterate the records of a verified batch at p. */
 void segment_record_iter_init(SegmentRecordIter *it, const uint8_t *batch, const SegmentBatch *b);
-/* Returns 1 with *r filled, 0 at the end, -1 on a malformed record (only for unverified input). */
-int segment_record_next(SegmentRecordIter *it, SegmentRecord *r);
+
+/* The general varint reader (any length up to 10 bytes); segment_varint_get inlines the short ones. */
+int segment_varint_get__slow(const uint8_t **pp, const uint8_t *end, uint64_t *v);
+
+/* Read an unsigned LEB128 varint from [*pp, end). Returns 0 and advances, or -1 if truncated or
+ * longer than 64 bits. Inline because it runs three times per record on every read: nearly all
+ * varints of a payload (key and data lengths, seq deltas within a batch) are one or two bytes. */
+static inline int segment_varint_get(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+    const uint8_t *p = *pp;
+    if (p < end && p[0] < 0x80) {
+        *v = p[0];
+        *pp = p + 1;
+        return 0;
+    }
+    if (end - p >= 2 && p[1] < 0x80) {
+        *v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+        *pp = p + 2;
+        return 0;
+    }
+    return segment_varint_get__slow(pp, end, v);
+}
+
+/* Returns 1 with *r filled, 0 at the end, -1 on a malformed record (only for unverified input).
+ * Inline: readers call it once per record. */
+static inline int segment_record_next(SegmentRecordIter *it, SegmentRecord *r)
+{
+    if (it->left == 0)
+        return 0;
+    uint64_t delta, klen, dlen;
+    if (segment_varint_get(&it->p, it->end, &delta) || segment_varint_get(&it->p, it->end, &klen) ||
+        segment_varint_get(&it->p, it->end, &dlen))
+        return -1;
+    if (klen > SEGMENT_RECORD_MAX || dlen > SEGMENT_RECORD_MAX || klen + dlen > SEGMENT_RECORD_MAX ||
+        klen + dlen > (uint64_t)(it->end - it->p) || delta > UINT64_MAX - it->first_seq)
+        return -1;
+    r->seq = it->first_seq + delta;
+    r->key = (Slice){it->p, (size_t)klen};
+    r->data = (Slice){it->p + klen, (size_t)dlen};
+    it->p += klen + dlen;
+    it->left--;
+    return 1;
+}
 
 /* --- buffered reading ----------------------------------------------------------------------- */
 

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -815,7 +816,7 @@ int shard_read(Shard *sh, uint64_t pos, size_t max_records, size_t max_bytes, St
     if (max_bytes == 0)
         max_bytes = SIZE_MAX;
 
-    ShardSeg *snap_inline[SHARD_SNAP_INLINE];
+    ShardSeg *snap_inline[SHARD_SNAP_INLINE] = {0};
     uint64_t lim_inline[SHARD_SNAP_INLINE];
     ShardSeg **snap = snap_inline;
     uint64_t *lim = lim_inline;
@@ -973,6 +974,355 @@ int shard_read(Shard *sh, uint64_t pos, size_t max_records, size_t max_bytes, St
         res->millis_behind = behind > 0 ? behind : 0;
     }
     return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Cursors: bulk zero-copy reads for scans (store_cursor_*)
+ *
+ * A cursor snapshots, at open, the segments holding [pos, visible end) with refs and the byte limit
+ * of each (the same snapshot shard_read takes per call), then walks them batch by batch without the
+ * lock. Instead of pread-ing into a buffer and copying each record out through a callback, it maps
+ * a window of the segment file (SHARD_MAP_WINDOW bytes, or one whole batch if that is bigger) and
+ * hands out views into the mapping: the CPU reads the page cache directly, once. A window is a
+ * refcounted StorePin: the cursor holds one ref while it reads from it, and every store_cursor_next
+ * that returns records from it gives the caller another, so the mapping goes away when the last
+ * batch using it is released. One call returns records of one window only.
+ *
+ * Checks are store_read's: every batch's header, length, CRC and record encoding (walked once, as the
+ * views are filled) before any of its records is handed out. Bytes below the visible end never
+ * change and segment files are never truncated below it while the process runs, so a mapped window
+ * cannot shrink under a reader (a file deleted by retention stays mapped until unmapped). A batch is
+ * returned whole when it fits the caller's limits; when it does not (the first batch is bigger than
+ * max_records, or pos starts inside it) the rest of it is returned by the next call without checking
+ * its CRC again.
+ * ------------------------------------------------------------------------------------------------ */
+
+#define SHARD_MAP_WINDOW ((size_t)8 << 20)
+
+struct StorePin {
+    atomic_int refs;
+    void *base;
+    size_t len;
+    uint64_t off; /* file offset of base */
+};
+
+struct StoreCursor {
+    Shard *sh;
+    ShardSeg **segs; /* snapshot (refs held) */
+    uint64_t *lim;   /* visible byte limit of each */
+    uint32_t n_segs;
+    uint32_t cur;    /* segment being read */
+    int fd;          /* of segs[cur], or -1 */
+    uint64_t off;    /* next batch in segs[cur] */
+    uint64_t pos;    /* next counter wanted */
+    uint64_t end;    /* exclusive */
+    StorePin *map;   /* window of segs[cur] (the cursor's ref), or NULL */
+    int has_verified; /* the batch at off was checked (a partial read stopped inside it) */
+    int is_done;
+    int err_rc; /* sticky error, with err */
+    Err err;
+};
+
+void store_pin_release(StorePin *pin)
+{
+    if (!pin)
+        return;
+    int old = atomic_fetch_sub(&pin->refs, 1);
+    if (old > 1)
+        return;
+    if (NEVER(old < 1))
+        weir_panic("store pin refcount below zero");
+    munmap(pin->base, pin->len);
+    free(pin);
+}
+
+int shard_cursor_open(Shard *sh, uint64_t pos, uint64_t end, StoreCursor **out, Err *e)
+{
+    *out = NULL;
+    StoreCursor *c = xcalloc(1, sizeof(*c));
+    c->fd = -1;
+    c->off = SEGMENT_HDR_LEN;
+    c->end = end;
+    pthread_mutex_lock(&sh->mu);
+    if (sh->is_deleted) {
+        pthread_mutex_unlock(&sh->mu);
+        free(c);
+        return err_set(e, WEIR_ENOTFOUND, "shard %u was deleted", sh->info.index);
+    }
+    if (pos < sh->trim_seq)
+        pos = sh->trim_seq;
+    if (pos < sh->info.start_seq)
+        pos = sh->info.start_seq;
+    c->pos = pos;
+    ShardEnd vis = sh->visible;
+    if (pos < end && vis.seg && vis.has_rec && vis.last_seq >= pos) {
+        int64_t vi = shard_seg_pos(sh, vis.seg);
+        if (ALWAYS(vi >= 0)) {
+            uint32_t k = shard_seg_find(sh, (uint32_t)vi + 1, pos);
+            if (k <= (uint32_t)vi) {
+                c->n_segs = (uint32_t)vi - k + 1;
+                c->segs = xmalloc(c->n_segs * sizeof(*c->segs));
+                c->lim = xmalloc(c->n_segs * sizeof(*c->lim));
+                for (uint32_t i = 0; i < c->n_segs; i++) {
+                    ShardSeg *g = sh->segs[k + i];
+                    shard_seg_ref(g);
+                    c->segs[i] = g;
+                    c->lim[i] = g == vis.seg ? vis.off : g->meta.size;
+                }
+                c->off = shard_seg_index_seek_seq(c->segs[0], pos);
+            }
+        }
+    }
+    pthread_mutex_unlock(&sh->mu);
+    shard_ref(sh);
+    c->sh = sh;
+    c->is_done = c->n_segs == 0;
+    *out = c;
+    return WEIR_OK;
+}
+
+static void shard_cursor_drop_map(StoreCursor *c)
+{
+    store_pin_release(c->map);
+    c->map = NULL;
+}
+
+/* Leave the current segment for the next one. */
+static void shard_cursor_next_seg(StoreCursor *c)
+{
+    shard_cursor_drop_map(c);
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->cur++;
+    c->off = SEGMENT_HDR_LEN;
+    c->has_verified = 0;
+    if (c->cur >= c->n_segs)
+        c->is_done = 1;
+}
+
+/* Map a window of segs[cur] starting at the page holding off and covering at least [off, off + need).
+ * Returns WEIR_OK, 1 when the segment was deleted before it could be opened (skip it), or WEIR_EIO. */
+static int shard_cursor_map(StoreCursor *c, uint64_t need, Err *e)
+{
+    static size_t page;
+    if (!page) {
+        long ps = sysconf(_SC_PAGESIZE);
+        page = ps > 0 ? (size_t)ps : 4096;
+    }
+    ShardSeg *seg = c->segs[c->cur];
+    uint64_t lim = c->lim[c->cur];
+    if (c->fd < 0) {
+        c->fd = open(seg->path, O_RDONLY | O_CLOEXEC);
+        if (c->fd < 0) {
+            if (errno == ENOENT && atomic_load(&seg->is_deleted))
+                return 1; /* deleted by retention before we got to it: its records are gone */
+            return err_set(e, WEIR_EIO, "open %s: %s", seg->path, strerror(errno));
+        }
+    }
+    shard_cursor_drop_map(c);
+    uint64_t start = c->off - c->off % page;
+    uint64_t want = c->off - start + (need > SHARD_MAP_WINDOW ? need : SHARD_MAP_WINDOW);
+    if (want > lim - start)
+        want = lim - start; /* never map whole pages past the visible end: they may not exist yet */
+    /* MAP_POPULATE: one call maps the whole window (the pages are in the page cache after the append
+     * or are read ahead now) instead of a fault per few pages as the scan touches them. */
+    void *p = mmap(NULL, (size_t)want, PROT_READ, MAP_SHARED | MAP_POPULATE, c->fd, (off_t)start);
+    if (p == MAP_FAILED)
+        return err_set(e, WEIR_EIO, "mmap %s: %s", seg->path, strerror(errno));
+    StorePin *m = xmalloc(sizeof(*m));
+    atomic_init(&m->refs, 1);
+    m->base = p;
+    m->len = (size_t)want;
+    m->off = start;
+    c->map = m;
+    return WEIR_OK;
+}
+
+/* Is [off, off + n) inside the current window? */
+static int shard_cursor_mapped(const StoreCursor *c, uint64_t off, uint64_t n)
+{
+    return c->map && off >= c->map->off && off + n <= c->map->off + c->map->len;
+}
+
+/* Make the error in err sticky (every later call returns it). */
+static int shard_cursor_fail(StoreCursor *c, const Err *err)
+{
+    c->err_rc = err->code ? err->code : WEIR_EIO;
+    c->err = *err;
+    c->is_done = 1;
+    return c->err_rc;
+}
+
+int store_cursor_next(StoreCursor *c, size_t max_records, size_t max_bytes, StoreRecordView *v, size_t *n_out,
+                      StorePin **pin, Err *e)
+{
+    *n_out = 0;
+    *pin = NULL;
+    if (c->err_rc) {
+        *e = c->err;
+        return c->err_rc;
+    }
+    if (max_records == 0)
+        max_records = 1;
+    if (max_bytes == 0)
+        max_bytes = SIZE_MAX;
+    Shard *sh = c->sh;
+    size_t n = 0, bytes = 0;
+    Err err;
+    err_clear(&err);
+    while (!c->is_done) {
+        ShardSeg *seg = c->segs[c->cur];
+        uint64_t lim = c->lim[c->cur];
+        const char *why = NULL;
+        if (c->off >= lim) {
+            if (n)
+                break; /* one window per call */
+            shard_cursor_next_seg(c);
+            continue;
+        }
+        if (lim - c->off < SEGMENT_BATCH_HDR_LEN) {
+            why = "visible data ends inside a batch header";
+            goto bad;
+        }
+        if (!shard_cursor_mapped(c, c->off, SEGMENT_BATCH_HDR_LEN)) {
+            if (n)
+                break;
+            int rc = shard_cursor_map(c, SEGMENT_BATCH_HDR_LEN, &err);
+            if (rc == 1) {
+                shard_cursor_next_seg(c);
+                continue;
+            }
+            if (rc)
+                goto failed;
+        }
+        const uint8_t *p = (const uint8_t *)c->map->base + (c->off - c->map->off);
+        SegmentBatch b;
+        if (segment_batch_decode(p, &b, &why) != WEIR_OK)
+            goto bad;
+        uint64_t total = SEGMENT_BATCH_HDR_LEN + (uint64_t)b.payload_len;
+        if (total > lim - c->off) {
+            why = "batch length past the visible end";
+            goto bad;
+        }
+        if (b.last_seq < c->pos) {
+            c->off += total;
+            c->has_verified = 0;
+            continue;
+        }
+        if (b.first_seq >= c->end) {
+            c->is_done = 1;
+            break;
+        }
+        /* a batch that does not fit what is left of this call is left whole for the next one */
+        if (n && (n + b.n_records > max_records || bytes + b.payload_len > max_bytes))
+            break;
+        if (!shard_cursor_mapped(c, c->off, total)) {
+            if (n)
+                break;
+            int rc = shard_cursor_map(c, total, &err);
+            if (rc == 1) {
+                shard_cursor_next_seg(c);
+                continue;
+            }
+            if (rc)
+                goto failed;
+            p = (const uint8_t *)c->map->base + (c->off - c->map->off);
+        }
+        if (!c->has_verified && !segment_batch_crc_ok(p, &b)) {
+            why = "batch CRC mismatch";
+            goto bad;
+        }
+        /* One walk checks the record encoding (as segment_batch_verify does) and fills the views; the
+         * views of this batch count only if the whole batch checks out. */
+        SegmentRecordIter it;
+        SegmentRecord r;
+        segment_record_iter_init(&it, p, &b);
+        size_t n0 = n, bytes0 = bytes;
+        uint64_t prev = 0;
+        uint32_t i = 0;
+        int rc, partial = 0, past_end = 0;
+        while ((rc = segment_record_next(&it, &r)) == 1) {
+            if ((i == 0 && r.seq != b.first_seq) || (i > 0 && r.seq <= prev) || r.seq > b.last_seq) {
+                rc = -2;
+                break;
+            }
+            prev = r.seq;
+            i++;
+            if (r.seq < c->pos || partial || past_end)
+                continue;
+            if (r.seq >= c->end) {
+                past_end = 1;
+                continue;
+            }
+            size_t nb = r.key.n + r.data.n;
+            if (n == max_records || (n && (bytes >= max_bytes || nb > max_bytes - bytes))) {
+                partial = 1;
+                continue;
+            }
+            v[n++] = (StoreRecordView){r.seq, b.arrival_ms, r.key, r.data};
+            bytes += nb;
+        }
+        if (rc == -2 || rc < 0 || it.p != it.end || prev != b.last_seq) {
+            n = n0;
+            bytes = bytes0;
+            why = rc == -2 ? "batch record sequence out of order"
+                  : rc < 0 ? "bad record encoding"
+                           : "batch records do not fill the payload";
+            goto bad;
+        }
+        if (n > n0)
+            c->pos = v[n - 1].seq + 1;
+        if (past_end) {
+            c->is_done = 1;
+            break;
+        }
+        if (partial) {
+            c->has_verified = 1; /* the rest of this batch comes with the next call */
+            break;
+        }
+        c->off += total;
+        c->has_verified = 0;
+        continue;
+    bad:
+        shard_corrupt(&err, sh, seg, c->off, why);
+    failed:
+        /* records read before the bad batch are handed out first; the error comes with the next call */
+        shard_cursor_fail(c, &err);
+        if (!n) {
+            *e = err;
+            return c->err_rc;
+        }
+        break;
+    }
+    if (n) {
+        atomic_fetch_add(&c->map->refs, 1);
+        *pin = c->map;
+    }
+    *n_out = n;
+    return WEIR_OK;
+}
+
+uint64_t store_cursor_pos(const StoreCursor *c)
+{
+    return c->pos;
+}
+
+void store_cursor_close(StoreCursor **cp)
+{
+    if (!cp || !*cp)
+        return;
+    StoreCursor *c = *cp;
+    shard_cursor_drop_map(c);
+    if (c->fd >= 0)
+        close(c->fd);
+    for (uint32_t i = 0; i < c->n_segs; i++)
+        shard_seg_unref(c->segs[i]);
+    free(c->segs);
+    free(c->lim);
+    shard_unref(c->sh);
+    free(c);
+    *cp = NULL;
 }
 
 /* AT_TIMESTAMP: the seq of the first visible batch with arrival >= ts, or the tip. */

@@ -1610,6 +1610,21 @@ int store_read(Store *s, const char *name, uint32_t index, uint64_t pos, size_t 
     return rc;
 }
 
+int store_cursor_open(Store *s, const char *name, uint32_t index, uint64_t pos, uint64_t end, StoreCursor **out,
+                      Err *e)
+{
+    Stream *st;
+    Shard *sh;
+    *out = NULL;
+    int rc = store_shard_get(s, name, index, &st, &sh, e);
+    if (rc)
+        return rc;
+    rc = shard_cursor_open(sh, pos, end, out, e);
+    shard_unref(sh);
+    stream_unref(st);
+    return rc;
+}
+
 int store_shard_wait(Store *s, const char *name, uint32_t index, uint64_t pos, int timeout_ms, Err *e)
 {
     Stream *st;

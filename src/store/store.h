@@ -32,6 +32,7 @@
  *   store_shard_split, store_shard_merge, store_stream_update_shard_count   resharding
  *   store_append, store_sync_wait, store_dispatch   writing and group commit
  *   store_shard_seek, store_read, store_shard_wait  reading
+ *   store_cursor_open/_next/_pos/_close, store_pin_release   bulk zero-copy reading (scans)
  *   store_retention_run                  delete expired segments
  *   store_seq_format, store_seq_parse    sequence number text
  */
@@ -229,6 +230,41 @@ typedef struct StoreReadResult {
  * WEIR_ENOTFOUND (stream deleted, shard unknown), WEIR_ECORRUPT/WEIR_EIO (never returns bad bytes). */
 int store_read(Store *s, const char *name, uint32_t index, uint64_t pos, size_t max_records,
                size_t max_bytes, StoreReadFn fn, void *arg, StoreReadResult *res, Err *e) WEIR_WARN_UNUSED;
+
+/* Bulk reading for scans (SQL's table scans read whole shards): a cursor over one shard that hands
+ * out records in arrays, without a callback per record and without copying them. The record bytes
+ * are the segment files' own, mapped read-only (mmap) in windows of a few MiB and CRC-checked (with
+ * the record encoding) before they are handed out, exactly as store_read checks them. A window stays
+ * mapped while the cursor reads from it or a caller still holds a pin on it (StorePin), so a caller
+ * can keep the records of several reads alive at once (a scan keeps each batch's records until the
+ * batch is consumed) and release them in any order, from any thread. */
+typedef struct StoreCursor StoreCursor;
+typedef struct StorePin StorePin;
+
+/* A cursor over the records of shard `index` with counter in [pos, end) that were visible when it
+ * was opened (pos older than retention moves up to the oldest retained record, as in store_read).
+ * Caller owns *out: close with store_cursor_close. WEIR_ENOTFOUND (stream, shard). */
+int store_cursor_open(Store *s, const char *name, uint32_t index, uint64_t pos, uint64_t end, StoreCursor **out,
+                      Err *e) WEIR_WARN_UNUSED;
+
+/* The next records, in order, into views[0..*n_out): at most max_records (>= 1), and stopping before
+ * a record that would take the sum of key and data lengths past max_bytes (at least one record is
+ * returned if any is left). The views' key and data are borrowed: valid until store_pin_release(*pin),
+ * which the caller must call once (*pin is NULL when *n_out is 0). A call may return fewer records than
+ * asked without being at the end (at a window or segment boundary); *n_out == 0 means the cursor is
+ * exhausted. WEIR_ECORRUPT / WEIR_EIO: nothing bad is ever returned; records read before a bad batch
+ * are returned first and the error comes with the next call (and every call after it). */
+int store_cursor_next(StoreCursor *c, size_t max_records, size_t max_bytes, StoreRecordView *views,
+                      size_t *n_out, StorePin **pin, Err *e) WEIR_WARN_UNUSED;
+
+/* The position after the last record returned (the pos it was opened at before the first one). */
+uint64_t store_cursor_pos(const StoreCursor *c);
+
+/* Close a cursor (pins handed out stay valid until released). *c becomes NULL; NULL is a no-op. */
+void store_cursor_close(StoreCursor **c);
+
+/* Release a pin: the records of that read may no longer be used. Thread-safe; NULL is a no-op. */
+void store_pin_release(StorePin *pin);
 
 /* Block the calling (worker) thread until shard `index` has a visible record with counter >= pos, the
  * shard is closed and exhausted, or timeout_ms passes. Returns WEIR_OK (records or end), WEIR_EAGAIN

@@ -181,6 +181,8 @@ int shard_seek(Shard *sh, int type, uint64_t seq, int64_t ts_ms, uint64_t *pos, 
 int shard_read(Shard *sh, uint64_t pos, size_t max_records, size_t max_bytes, StoreReadFn fn, void *arg,
                StoreReadResult *res, Err *e) WEIR_WARN_UNUSED;
 int shard_wait(Shard *sh, uint64_t pos, int timeout_ms, Err *e) WEIR_WARN_UNUSED;
+/* store_cursor_open on a shard: the cursor takes its own ref on sh. */
+int shard_cursor_open(Shard *sh, uint64_t pos, uint64_t end, StoreCursor **out, Err *e) WEIR_WARN_UNUSED;
 /* Delete whole segments whose newest record arrived before cutoff_ms. Returns how many; *trim_changed
  * is set if the shard's trim_seq moved (the caller records it in the catalog). */
 int shard_retention(Shard *sh, int64_t cutoff_ms, int *trim_changed);

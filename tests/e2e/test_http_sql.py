@@ -4,7 +4,8 @@
 #   - errors: SQLSTATE, message, position, HTTP status (400, 405, 415, 429 with Retry-After, 503), bad JSON
 #     bodies, invalid UTF-8, params with several statements;
 #   - several statements (the last one answers; a failing one stops the request);
-#   - a stream written by boto3 and queried through urllib, requests and curl (HTTP/1.1 and HTTP/2);
+#   - a stream written by boto3 and queried through urllib, requests and curl (HTTP/1.1 and HTTP/2), and
+#     joined with a reference table from a CSV file (src/exec/reftable.c);
 #   - a large result streamed (chunked) and read whole; backpressure: a client that does not read keeps
 #     the query waiting (its thread stays) without stopping the Kinesis API; a client that disconnects
 #     cancels its query (the thread goes); a query failing after rows were streamed breaks the response
@@ -335,6 +336,31 @@ def test_stream_written_by_boto3():
                          env=dict(os.environ, PGCONNECT_TIMEOUT="10", PGSSLMODE="disable"))
     eq(out.stdout.strip(), "1000|%.2f" % (sum(round(r["total"] * 100) for r in rows) / 100), "psql: " + out.stderr)
     eq(query(srv2.port, "SELECT count(*) FROM orders")["rows"], [[1000]], "/sql next to the PostgreSQL port")
+
+
+@test(server=False, weir_only="POST /sql is weir's")
+def test_reference_file_join():
+    srv = start()
+    c = srv.client()
+    wt.create_stream(c, "hits", shards=2)
+    put_json_records(c, "hits", [{"url": u, "ms": ms} for u, ms in
+                                 [("/a", 10), ("/b", 20), ("/a", 30), ("/c", 40), ("/zzz", 50)]])
+    path = os.path.join(srv.data_dir, "pages.csv")
+    with open(path, "w") as f:
+        f.write("url,category\r\n/a,docs\r\n/b,shop\r\n\"/c\",shop\r\n")
+    query(srv.port, "CREATE TABLE hits (url text, ms int) WITH (stream = 'hits'); "
+                    "CREATE TABLE pages (url text, category text) WITH (file = '%s', format = 'csv', header = true)"
+          % path)
+    doc = query(srv.port, "SELECT p.category, count(*) AS n, sum(h.ms) AS ms FROM hits h JOIN pages p "
+                          "ON p.url = h.url GROUP BY 1 ORDER BY 1")
+    eq(doc["rows"], [["docs", 2, 40], ["shop", 2, 60]], "stream joined with a reference file")
+    # the file is read by each query; a missing one is PostgreSQL's 58P01, a server-side problem: 500
+    os.remove(path)
+    e = error(srv.port, "SELECT count(*) FROM pages", status=500)
+    eq(e, {"sqlstate": "58P01",
+           "message": 'could not open file "%s" for reading: No such file or directory' % path}, "missing file")
+    eq(error(srv.port, "CREATE TABLE rel (a int) WITH (file = 'pages.csv', format = 'csv')")["sqlstate"], "22023",
+       "relative path")
 
 
 @test(server=False, weir_only="POST /sql is weir's")

@@ -358,6 +358,16 @@ static void test_relations(void **state)
     one[0] = col(1, SQL_NAME);
     assert_string_equal(render(filter(project(c, 1, one), mk(EXPR_CONST, SQL_BOOL, 0)), NULL),
                         "Catalog Scan on pg_class c\n  Filter: false\n");
+    /* a set-returning function in FROM, named by the binder ("generate_series(1, 10) g") */
+    Op *fs = values(1);
+    fs->kind = OP_FUNCSCAN;
+    FuncScanSpec fss = {.kind = FUNCSCAN_SERIES_INT};
+    fs->spec = &fss;
+    const char *gn[] = {"g"};
+    fs->rel_alias = "g";
+    fs->col_names = gn;
+    assert_string_equal(render(filter(fs, call(&fn_gt, SQL_BOOL, col(0, SQL_INT4), int4(3))), NULL),
+                        "Function Scan on generate_series g\n  Filter: (g > 3)\n");
 }
 
 static Expr *sublink(SublinkKind k, int correlated, Op *plan)

@@ -333,6 +333,36 @@ static const struct {
      "ERROR 42704: window \"w2\" does not exist"},
     {"SELECT row_number() OVER (w2) FROM t WINDOW w AS (), w2 AS (w ORDER BY x)",
      "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n"},
+    {"SELECT s, x, last_value(x) OVER (ORDER BY x::numeric / 4 RANGE BETWEEN 0.5 PRECEDING AND 1.25 FOLLOWING), first_value(x) OVER (ORDER BY x::int8 DESC RANGE BETWEEN 5 PRECEDING AND 1 PRECEDING), last_value(x) OVER (ORDER BY x::int2 RANGE BETWEEN 1::int8 FOLLOWING AND '3' FOLLOWING) FROM t ORDER BY 1",
+     "a|10|10||\nb|20|20||\nc|20|20||\nd||||\ne|5|10|10|7\ng|7|10|10|10\nh|9|10|10|10\ni|1|5|5|2\nj|2|7|7|5\nk|100|100||\n|7|10|10|10\n"},
+    {"SELECT s, d, first_value(d) OVER (ORDER BY d::timestamptz RANGE BETWEEN '1 day' PRECEDING AND '12 hours' FOLLOWING), last_value(d) OVER (ORDER BY d::timestamp DESC RANGE BETWEEN '1 mon 1 day' PRECEDING AND '1 day 1 hour' FOLLOWING) FROM t ORDER BY 1",
+     "a|2024-01-01|2023-12-31|2023-12-31\nb|2024-01-03|2024-01-03|2024-01-03\nc|2024-01-03|2024-01-03|2024-01-03\nd|2024-01-10|2024-01-10|2024-01-10\ne|2024-02-01|2024-02-01|2024-02-01\ng|||\nh|2024-03-01|2024-02-29|2024-02-29\ni|2024-01-01|2023-12-31|2023-12-31\nj|2023-12-31|2023-12-31|2023-12-31\nk|2024-05-05|2024-05-05|2024-05-05\n|2024-02-29|2024-02-29|2024-02-29\n"},
+    {"SELECT s, x, first_value(x) OVER (ORDER BY x * interval '1 day' RANGE BETWEEN '2 days' PRECEDING AND CURRENT ROW), last_value(x) OVER (ORDER BY time '00:00' + x * interval '1 minute' RANGE BETWEEN CURRENT ROW AND '3 minutes' FOLLOWING) FROM t ORDER BY 1",
+     "a|10|9|10\nb|20|20|20\nc|20|20|20\nd|||\ne|5|5|7\ng|7|5|10\nh|9|7|10\ni|1|1|2\nj|2|1|5\nk|100|100|100\n|7|5|10\n"},
+    {"SELECT s, lag(x, g) OVER (ORDER BY s), nth_value(s, g) OVER (ORDER BY s ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING), ntile(CASE WHEN s > 'b' THEN 2 END) OVER (ORDER BY s), lead(f, 1, 'Infinity') OVER (ORDER BY s), lag(d, 3, date '1999-01-01') OVER (ORDER BY s) FROM t ORDER BY 1",
+     "a||a||2.5|1999-01-01\nb|10|a|||1999-01-01\nc|20|a|1|-1|1999-01-01\nd|20|a|1|0.25|2024-01-01\ne|20|b|1|3|2024-01-03\ng||b|1|NaN|2024-01-03\nh|5|b|1|2|2024-01-10\ni|||1|2|2024-02-01\nj|||2|10000000000|\nk|9|c|2|100|2024-03-01\n|2|b|2|Infinity|2024-01-01\n"},
+    {"SELECT g, count(*) FROM t GROUP BY g ORDER BY 1",
+     "1|4\n2|4\n3|1\n|2\n"},
+    {"SELECT g, sum(x), rank() OVER (ORDER BY sum(x) DESC), sum(sum(x)) OVER (), max(g) OVER (ORDER BY g ROWS 1 PRECEDING) FROM t GROUP BY g ORDER BY 1",
+     "1|50|2|181|1\n2|28|3|181|2\n3|100|1|181|3\n|3|4|181|3\n"},
+    {"SELECT s, sum(x) OVER w, count(*) OVER w, count(x) OVER w, avg(x) OVER w, min(s) OVER w, max(f) OVER w FROM t WINDOW w AS (PARTITION BY g ORDER BY s) ORDER BY 1",
+     "a|10|1|1|10.0000000000000000|a|1.5\nb|30|2|2|15.0000000000000000|a|2.5\nc|50|3|3|16.6666666666666667|a|2.5\nd|50|4|3|16.6666666666666667|a|2.5\ne|5|1|1|5.0000000000000000|e|0.25\ng|12|2|2|6.0000000000000000|e|3\nh|21|3|3|7.0000000000000000|e|NaN\ni|1|1|1|1.00000000000000000000|i|2\nj|3|2|2|1.5000000000000000|i|2\nk|100|1|1|100.0000000000000000|k|10000000000\n|28|4|4|7.0000000000000000|e|NaN\n"},
+    {"SELECT s, sum(x) OVER (ORDER BY s ROWS BETWEEN 2 PRECEDING AND CURRENT ROW), avg(f) OVER (ORDER BY s ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), min(x) OVER (ORDER BY s ROWS BETWEEN 1 FOLLOWING AND 3 FOLLOWING), max(s) OVER (ORDER BY s ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM t ORDER BY 1",
+     "a|10|2|20|k\nb|30|2|5|k\nc|50|0.75|5|k\nd|40|-0.375|5|k\ne|25|0.75|1|k\ng|12|NaN|1|k\nh|21|NaN|1|k\ni|17|NaN|2|k\nj|12|3333333334.6666665|7|k\nk|103|3333333367.3333335|7|k\n|109|5000000050||\n"},
+    {"SELECT s, x, count(*) OVER (ORDER BY x GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE TIES), sum(x) OVER (ORDER BY x RANGE BETWEEN 5 PRECEDING AND 5 FOLLOWING EXCLUDE GROUP), count(*) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW) FROM t ORDER BY 1",
+     "a|10|4|28|10\nb|20|3||10\nc|20|3||10\nd||2||10\ne|5|4|36|10\ng|7|3|26|10\nh|9|4|29|10\ni|1|2|7|10\nj|2|3|20|10\nk|100|4||10\n|7|3|26|10\n"},
+    {"SELECT s, count(*) FILTER (WHERE x > 5) OVER (PARTITION BY g), sum(x) FILTER (WHERE s < 'h') OVER (ORDER BY s), bool_and(x > 1) OVER (ORDER BY s), bool_or(f < 0) OVER (ORDER BY s DESC) FROM t ORDER BY 1",
+     "a|3|10|t|t\nb|3|30|t|t\nc|3|50|t|t\nd|3|50|t|t\ne|3|55|t|f\ng|3|62|t|f\nh|3|62|t|f\ni|0|62|f|f\nj|0|62|f|f\nk|1|62|f|f\n|3|62|f|f\n"},
+    {"SELECT s, string_agg(s, ',') OVER (ORDER BY s ROWS 2 PRECEDING), sum(f) OVER (ORDER BY s), avg(x) OVER (ORDER BY x RANGE BETWEEN 3 PRECEDING AND 3 FOLLOWING), stddev(x) OVER (PARTITION BY g) FROM t ORDER BY 1",
+     "a|a|1.5|8.2500000000000000|5.7735026918962576\nb|a,b|4|20.0000000000000000|5.7735026918962576\nc|a,b,c|4|20.0000000000000000|5.7735026918962576\nd|b,c,d|3||5.7735026918962576\ne|c,d,e|3.25|5.2500000000000000|1.6329931618554521\ng|d,e,g|6.25|7.6000000000000000|1.6329931618554521\nh|e,g,h|NaN|8.2500000000000000|1.6329931618554521\ni|g,h,i|NaN|1.5000000000000000|0.70710678118654752440\nj|h,i,j|NaN|2.6666666666666667|0.70710678118654752440\nk|i,j,k|NaN|100.0000000000000000|\n|j,k|NaN|7.6000000000000000|1.6329931618554521\n"},
+    {"SELECT sum(x) FILTER (WHERE sum(x) > 1) OVER () FROM t GROUP BY g",
+     "ERROR 42803: aggregate functions are not allowed in FILTER"},
+    {"SELECT g, sum(x) OVER () FROM t GROUP BY g",
+     "ERROR 42803: column \"t.x\" must appear in the GROUP BY clause or be used in an aggregate function"},
+    {"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) OVER () FROM t",
+     "ERROR 0A000: OVER is not supported for ordered-set aggregate percentile_cont"},
+    {"SELECT sum(x ORDER BY x) OVER () FROM t",
+     "ERROR 0A000: aggregate ORDER BY is not implemented for window functions"},
 };
 
 static void test_statements(void **state)
@@ -452,6 +482,59 @@ static void test_many_rows(void **state)
     arena_destroy(&a);
 }
 
+/* Running aggregates are O(n): over the default frame (and over whole partitions) each row enters the
+ * accumulator once; a sliding ROWS frame rebuilds from its start, so each row costs the frame's width. */
+static void test_running_aggregate_steps(void **state)
+{
+    UNUSED(state);
+    const uint32_t n = 30000;
+    static const WinBound ends[] = {WIN_BOUND_CURRENT_ROW, WIN_BOUND_UNBOUNDED_FOLLOWING, WIN_BOUND_CURRENT_ROW};
+    for (int variant = 0; variant < 3; variant++) {
+        Arena *a = arena_create(NULL, ARENA_UNLIMITED);
+        static const WinFn fns[] = {WIN_AGG};
+        Op *w = int_window(a, int_values(a, n), fns, 1);
+        WindowSpec *sp = w->spec;
+        WinCall *c = &sp->calls[0];
+        c->agg.fn = AGG_COUNT_STAR; /* count(*) */
+        c->agg.type = c->type = SQL_TYPE(SQL_INT8);
+        c->frame.end = ends[variant];
+        if (variant == 2) { /* ROWS BETWEEN 2 PRECEDING AND CURRENT ROW */
+            c->frame.mode = WIN_FRAME_ROWS;
+            c->frame.start = WIN_BOUND_PRECEDING;
+            Expr *two = arena_try_calloc(a, sizeof(*two));
+            two->kind = EXPR_CONST;
+            two->type = two->u.cval.type = SQL_TYPE(SQL_INT8);
+            two->u.cval.u.i = 2;
+            c->frame.start_off = two;
+        }
+        SqlError err;
+        memset(&err, 0, sizeof(err));
+        ExecCtx ec = {.arena = a, .fmt = &sess->fmt, .err = &err, .run_arena = a};
+        assert_int_equal(op_open(w, &ec), 0);
+        uint32_t seen = 0;
+        for (;;) {
+            Batch *b;
+            assert_int_equal(op_next(w, &ec, &b), 0);
+            if (!b)
+                break;
+            for (uint32_t r = 0; r < b->n; r++, seen++) {
+                int64_t i = b->cols[0].u.i[r], p = b->cols[1].u.i[r], k = i / 3 + 1;
+                int64_t part_size = (n - 1 - p) / 3 + 1;
+                int64_t want = variant == 0 ? k : variant == 1 ? part_size : (k < 3 ? k : 3);
+                assert_int_equal(b->cols[2].u.i[r], want);
+            }
+        }
+        assert_int_equal(seen, n);
+        const WinRun *run = w->state;
+        if (variant < 2)
+            assert_int_equal(run->n_acc_steps, n);
+        else
+            assert_true(run->n_acc_steps <= 3 * (uint64_t)n);
+        op_close(w);
+        arena_destroy(&a);
+    }
+}
+
 /* A window over more rows than the query's memory budget fails with 53200, not a crash. */
 static void test_memory_budget(void **state)
 {
@@ -501,6 +584,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_statements),
         cmocka_unit_test(test_many_rows),
+        cmocka_unit_test(test_running_aggregate_steps),
         cmocka_unit_test(test_memory_budget),
         cmocka_unit_test(test_empty_input),
     };

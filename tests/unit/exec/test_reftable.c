@@ -552,11 +552,7 @@ static void test_empty_file(void **state)
 
 /* ---------------------------------------------------------------------------- through the engine */
 
-/* These go through op_scan.c, which hands file tables to reftable_open/next/close with a three-line
- * dispatch at the top of op_scan_open/next/close. That file is being rewritten by its owner, who adds the
- * dispatch; until then a file table reaches the stream scan, so this part is built only with
- * -DWEIR_REFTABLE_DISPATCH (remove the guard together with adding the dispatch). */
-#ifdef WEIR_REFTABLE_DISPATCH
+/* These go through op_scan.c, which hands file tables to reftable_open/next/close, and the binder. */
 
 typedef struct Out {
     Buf text;
@@ -643,7 +639,6 @@ static void test_engine(void **state)
     sql_session_destroy(&s);
     sql_engine_destroy(&eng);
 }
-#endif
 
 int main(void)
 {
@@ -662,9 +657,7 @@ int main(void)
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_empty_file),
-#ifdef WEIR_REFTABLE_DISPATCH
         cmocka_unit_test(test_engine),
-#endif
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

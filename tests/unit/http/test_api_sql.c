@@ -74,7 +74,8 @@ static void test_utf8_messages(void **state)
     assert_string_equal(utf8_msg("SELECT 'é€😀'", strlen("SELECT 'é€😀'")), "ok");
     assert_string_equal(utf8_msg("a\xff", 2), "invalid byte sequence for encoding \"UTF8\": 0xff");
     assert_string_equal(utf8_msg("a\xc3\x28z", 4), "invalid byte sequence for encoding \"UTF8\": 0xc3 0x28");
-    assert_string_equal(utf8_msg("a\xe2\x82", 3), "incomplete multibyte character for encoding \"UTF8\": 0xe2 0x82");
+    assert_string_equal(utf8_msg("a\xe2\x82", 3),
+                        "incomplete multibyte character for encoding \"UTF8\": 0xe2 0x82");
     assert_string_equal(utf8_msg("a\0b", 3), "invalid byte sequence for encoding \"UTF8\": 0x00");
     assert_string_equal(utf8_msg("\xed\xa0\x80", 3), /* a surrogate */
                         "invalid byte sequence for encoding \"UTF8\": 0xed 0xa0 0x80");
@@ -107,11 +108,13 @@ static void test_param_text(void **state)
 {
     UNUSED(state);
     json_error_t je;
-    json_t *a = json_loads("[1, -9007199254740993, 0.1, 1e-7, 2.5e300, true, false, null, \"s\", {\"a\": [1]}, [\"x\"]]",
-                           0, &je);
+    json_t *a = json_loads(
+        "[1, -9007199254740993, 0.1, 1e-7, 2.5e300, true, false, null, \"s\", {\"a\": [1]}, [\"x\"]]", 0,
+        &je);
     assert_non_null(a);
-    static const char *const want[] = {"1", "-9007199254740993", "0.1", "1e-07", "2.5e+300", "true", "false",
-                                       NULL, "s", "{\"a\":[1]}", "[\"x\"]"};
+    static const char *const want[] = {
+        "1", "-9007199254740993", "0.1",    "1e-07", "2.5e+300", "true", "false", NULL,
+        "s", "{\"a\":[1]}",       "[\"x\"]"};
     for (size_t i = 0; i < json_array_size(a); i++) {
         char *t = param_text(json_array_get(a, i));
         if (!want[i])
@@ -199,24 +202,29 @@ static const char *sql_json(const char *sql)
 static void test_json_answers(void **state)
 {
     UNUSED(state);
-    assert_string_equal(sql_json("SELECT 1 AS a, 'x' AS b, NULL::int AS c, true AS d, 2.50::numeric AS e, "
-                                 "'-Infinity'::float8 AS f, '[1, 2]'::json AS g"),
-                        "{\"columns\":[{\"name\":\"a\",\"type\":\"integer\"},{\"name\":\"b\",\"type\":\"text\"},"
-                        "{\"name\":\"c\",\"type\":\"integer\"},{\"name\":\"d\",\"type\":\"boolean\"},"
-                        "{\"name\":\"e\",\"type\":\"numeric\"},{\"name\":\"f\",\"type\":\"double precision\"},"
-                        "{\"name\":\"g\",\"type\":\"json\"}],\"rows\":[\n"
-                        "[1,\"x\",null,true,2.50,\"-Infinity\",[1, 2]]\n],\"command\":\"SELECT 1\"}\n");
+    assert_string_equal(
+        sql_json("SELECT 1 AS a, 'x' AS b, NULL::int AS c, true AS d, 2.50::numeric AS e, "
+                 "'-Infinity'::float8 AS f, '[1, 2]'::json AS g"),
+        "{\"columns\":[{\"name\":\"a\",\"type\":\"integer\"},{\"name\":\"b\",\"type\":\"text\"},"
+        "{\"name\":\"c\",\"type\":\"integer\"},{\"name\":\"d\",\"type\":\"boolean\"},"
+        "{\"name\":\"e\",\"type\":\"numeric\"},{\"name\":\"f\",\"type\":\"double precision\"},"
+        "{\"name\":\"g\",\"type\":\"json\"}],\"rows\":[\n"
+        "[1,\"x\",null,true,2.50,\"-Infinity\",[1, 2]]\n],\"command\":\"SELECT 1\"}\n");
     assert_int_equal(A.status, 200);
-    assert_string_equal(sql_json("SELECT 1 AS a WHERE false"),
-                        "{\"columns\":[{\"name\":\"a\",\"type\":\"integer\"}],\"rows\":[],\"command\":\"SELECT 0\"}\n");
-    assert_string_equal(sql_json("SET TimeZone = 'UTC'"), "{\"columns\":[],\"rows\":[],\"command\":\"SET\"}\n");
-    assert_string_equal(sql_json("SELECT 1 AS x; SELECT 2 AS y, 3 AS z"),
-                        "{\"columns\":[{\"name\":\"y\",\"type\":\"integer\"},{\"name\":\"z\",\"type\":\"integer\"}],"
-                        "\"rows\":[\n[2,3]\n],\"command\":\"SELECT 1\"}\n");
-    assert_string_equal(sql_json("SELECT E'\\x01\"\\\\' AS s, '\\x00ff'::bytea AS b, ARRAY[1,2] AS a"),
-                        "{\"columns\":[{\"name\":\"s\",\"type\":\"text\"},{\"name\":\"b\",\"type\":\"bytea\"},"
-                        "{\"name\":\"a\",\"type\":\"integer[]\"}],\"rows\":[\n"
-                        "[\"\\u0001\\\"\\\\\",\"\\\\x00ff\",\"{1,2}\"]\n],\"command\":\"SELECT 1\"}\n");
+    assert_string_equal(
+        sql_json("SELECT 1 AS a WHERE false"),
+        "{\"columns\":[{\"name\":\"a\",\"type\":\"integer\"}],\"rows\":[],\"command\":\"SELECT 0\"}\n");
+    assert_string_equal(sql_json("SET TimeZone = 'UTC'"),
+                        "{\"columns\":[],\"rows\":[],\"command\":\"SET\"}\n");
+    assert_string_equal(
+        sql_json("SELECT 1 AS x; SELECT 2 AS y, 3 AS z"),
+        "{\"columns\":[{\"name\":\"y\",\"type\":\"integer\"},{\"name\":\"z\",\"type\":\"integer\"}],"
+        "\"rows\":[\n[2,3]\n],\"command\":\"SELECT 1\"}\n");
+    assert_string_equal(
+        sql_json("SELECT E'\\x01\"\\\\' AS s, '\\x00ff'::bytea AS b, ARRAY[1,2] AS a"),
+        "{\"columns\":[{\"name\":\"s\",\"type\":\"text\"},{\"name\":\"b\",\"type\":\"bytea\"},"
+        "{\"name\":\"a\",\"type\":\"integer[]\"}],\"rows\":[\n"
+        "[\"\\u0001\\\"\\\\\",\"\\\\x00ff\",\"{1,2}\"]\n],\"command\":\"SELECT 1\"}\n");
 }
 
 static void test_csv_answers(void **state)
@@ -229,8 +237,9 @@ static void test_csv_answers(void **state)
     assert_string_equal(A.body, want);
     ask(&A, "/sql", "application/sql", "text/csv", q, strlen(q));
     assert_string_equal(A.body, want);
-    static const char j[] = "{\"sql\": \"SELECT 1 AS \\\"a,b\\\", '' AS e, NULL AS n, 'x\\\"y' AS q, false AS f\", "
-                            "\"format\": \"csv\"}";
+    static const char j[] =
+        "{\"sql\": \"SELECT 1 AS \\\"a,b\\\", '' AS e, NULL AS n, 'x\\\"y' AS q, false AS f\", "
+        "\"format\": \"csv\"}";
     ask(&A, "/sql", "application/json; charset=utf-8", NULL, j, strlen(j));
     assert_string_equal(A.body, want);
 }
@@ -246,16 +255,18 @@ static void test_params(void **state)
     static const char two[] = "{\"sql\": \"SELECT $1; SELECT 1\", \"params\": [1]}";
     ask(&A, "/sql", "application/json", NULL, two, strlen(two));
     assert_int_equal(A.status, 400);
-    assert_string_equal(A.body, "{\"error\":{\"sqlstate\":\"42601\",\"message\":\"cannot insert multiple commands "
-                                "into a prepared statement\"}}\n");
+    assert_string_equal(A.body,
+                        "{\"error\":{\"sqlstate\":\"42601\",\"message\":\"cannot insert multiple commands "
+                        "into a prepared statement\"}}\n");
 }
 
 static void test_errors(void **state)
 {
     UNUSED(state);
-    assert_string_equal(sql_json("SELECT * FROM nope"),
-                        "{\"error\":{\"sqlstate\":\"42P01\",\"message\":\"relation \\\"nope\\\" does not exist\","
-                        "\"position\":15}}\n");
+    assert_string_equal(
+        sql_json("SELECT * FROM nope"),
+        "{\"error\":{\"sqlstate\":\"42P01\",\"message\":\"relation \\\"nope\\\" does not exist\","
+        "\"position\":15}}\n");
     assert_int_equal(A.status, 400);
     sql_json("SELECT 1; SELECT 1/0; SELECT 3");
     assert_int_equal(A.status, 400);
@@ -288,14 +299,17 @@ static void test_streamed(void **state)
     /* one row larger than a piece: the answer is streamed, and complete */
     sql_json("SELECT length(repeat('ab', 50000)) AS n, repeat('ab', 50000) AS s");
     assert_int_equal(A.status, 200);
-    assert_int_equal(A.len, strlen("{\"columns\":[{\"name\":\"n\",\"type\":\"integer\"},{\"name\":\"s\",\"type\":\"text\"}],"
-                                   "\"rows\":[\n[100000,\"\"]\n],\"command\":\"SELECT 1\"}\n") +
-                                100000);
+    assert_int_equal(
+        A.len,
+        strlen("{\"columns\":[{\"name\":\"n\",\"type\":\"integer\"},{\"name\":\"s\",\"type\":\"text\"}],"
+               "\"rows\":[\n[100000,\"\"]\n],\"command\":\"SELECT 1\"}\n") +
+            100000);
     assert_non_null(strstr(A.body, "\"]\n],\"command\":\"SELECT 1\"}\n"));
     /* failing after a streamed row: the rows, then the error instead of the command */
     sql_json("SELECT repeat('x', 70000) AS s UNION ALL SELECT (1/0)::text");
     assert_int_equal(A.status, 200); /* the status went out with the first piece */
-    static const char tail[] = "\"]\n],\"error\":{\"sqlstate\":\"22012\",\"message\":\"division by zero\"}}\n";
+    static const char tail[] =
+        "\"]\n],\"error\":{\"sqlstate\":\"22012\",\"message\":\"division by zero\"}}\n";
     assert_true(A.len > 70000);
     assert_string_equal(A.body + A.len - strlen(tail), tail);
     /* CSV: the rows only (the stream is broken off, which a local exchange does not show) */

@@ -88,6 +88,28 @@ static void test_library_facts(void **state)
     EXPECT_TEXT("oid, integer", "pg_get_function_arguments", IV_(SQL_OID, 1081));
     EXPECT_TEXT("VARIADIC \"any\"", "pg_get_function_arguments", IV_(SQL_OID, 3058));
     assert_true(CALL("pg_get_function_result", IV_(SQL_OID, 999999))->v.is_null);
+    /* parameter names and defaults: select pg_get_function_arguments(3464),
+     * pg_get_function_identity_arguments(3464), pg_get_function_arguments(3846),
+     * pg_get_function_arguments(3217) => years integer DEFAULT 0, ..., secs double precision DEFAULT 0.0|
+     * years integer, ..., secs double precision|year integer, month integer, day integer|
+     * from_json jsonb, VARIADIC path_elems text[] */
+    EXPECT_TEXT("years integer DEFAULT 0, months integer DEFAULT 0, weeks integer DEFAULT 0, days integer DEFAULT 0, "
+                "hours integer DEFAULT 0, mins integer DEFAULT 0, secs double precision DEFAULT 0.0",
+                "pg_get_function_arguments", IV_(SQL_OID, 3464));
+    EXPECT_TEXT("years integer, months integer, weeks integer, days integer, hours integer, mins integer, "
+                "secs double precision",
+                "pg_get_function_identity_arguments", IV_(SQL_OID, 3464));
+    EXPECT_TEXT("year integer, month integer, day integer", "pg_get_function_arguments", IV_(SQL_OID, 3846));
+    EXPECT_TEXT("from_json jsonb, VARIADIC path_elems text[]", "pg_get_function_arguments", IV_(SQL_OID, 3217));
+    /* the table the binder's named notation reads: make_timestamptz has two named overloads */
+    const SqlFnParams *params;
+    assert_int_equal(sql_fn_params_lookup("make_timestamptz", &params), 2);
+    assert_int_equal(params[0].n, 6);
+    assert_string_equal(params[1].names[6], "timezone");
+    assert_null(params[1].defaults[6]);
+    assert_int_equal(sql_fn_params_lookup("make_interval", &params), 1);
+    assert_string_equal(params[0].defaults[6], "0.0");
+    assert_int_equal(sql_fn_params_lookup("upper", &params), 0);
     const SqlFnDef *lower = sql_fn_by_oid(870);
     assert_non_null(lower);
     assert_string_equal(lower->name, "lower");

@@ -46,9 +46,29 @@ static void test_like_general(void **state)
     EXPECT_BOOL(1, "~~", T("abcde"), T("%_d_"));
     EXPECT_BOOL(1, "~~", T("a%b"), T("a\\%b"));
     EXPECT_BOOL(0, "~~", T("axb"), T("a\\%b"));
-    /* select 'ÉA' ilike 'éa', 'AB' ilike 'ab' => f|t (collation C folds ASCII only) */
-    EXPECT_BOOL(0, "~~*", T("ÉA"), T("éa"));
+    /* ILIKE is lower(text) LIKE lower(pattern) with C.UTF-8's case mapping: select 'ÉA' ilike 'éa',
+     * 'AB' ilike 'a_', 'CAFÉ' ilike '%café%', 'café' ilike 'CAF_', 'Wałęsa' ilike 'WAŁĘSA',
+     * 'Wałęsa' ilike '%ŁĘ%', 'Wałęsa' ilike '%SA', 'ÀB' ilike 'àb', 'xÀ' ilike '_à' => t|t|t|t|t|t|t|t|t */
+    EXPECT_BOOL(1, "~~*", T("ÉA"), T("éa"));
     EXPECT_BOOL(1, "~~*", T("AB"), T("a_"));
+    EXPECT_BOOL(1, "~~*", T("/CAFÉ"), T("%café%"));
+    EXPECT_BOOL(1, "~~*", T("café"), T("CAF_"));
+    EXPECT_BOOL(1, "~~*", T("Wałęsa"), T("WAŁĘSA"));
+    EXPECT_BOOL(1, "~~*", T("Wałęsa"), T("%ŁĘ%"));
+    EXPECT_BOOL(1, "~~*", T("Wałęsa"), T("%SA"));
+    EXPECT_BOOL(1, "~~*", T("ÀB"), T("àb"));
+    EXPECT_BOOL(1, "~~*", T("xÀ"), T("_à"));
+    EXPECT_BOOL(0, "!~~*", T("Wałęsa"), T("%ŁĘ%"));
+    /* lowering changes byte lengths (Ⱥ 2 bytes, ⱥ 3): select 'Ⱥx' ilike 'ⱥ_', 'ⱥx' ilike 'Ⱥ%' => t|t */
+    EXPECT_BOOL(1, "~~*", T("Ⱥx"), T("ⱥ_"));
+    EXPECT_BOOL(1, "~~*", T("ⱥx"), T("Ⱥ%"));
+    /* one-to-one mapping only: select 'Straße' ilike 'STRASSE', 'ı' ilike 'I', 'i' ilike 'İ',
+     * 'K' ilike 'k', 'Σ' ilike 'ς' => f|f|t|t|f */
+    EXPECT_BOOL(0, "~~*", T("Straße"), T("STRASSE"));
+    EXPECT_BOOL(0, "~~*", T("ı"), T("I"));
+    EXPECT_BOOL(1, "~~*", T("i"), T("İ"));
+    EXPECT_BOOL(1, "~~*", T("K"), T("k"));
+    EXPECT_BOOL(0, "~~*", T("Σ"), T("ς"));
     /* select 'abc\' like 'abc\' => ERROR 22025 ... but 'abc' like 'abc\' => f */
     EXPECT_ERR("22025", "LIKE pattern must not end with escape character", "~~", T("abc\\"), T("abc\\"));
     EXPECT_BOOL(0, "~~", T("abc"), T("abc\\"));

@@ -58,6 +58,15 @@ static void test_float_functions(void **state)
     EXPECT_F8(-1.0, "tand", F8(135));
     EXPECT_F8(0.5, "sind", F8(390));
     EXPECT_F8(45.0, "atan2d", F8(1), F8(1));
+    /* select asinh(1), acosh(1), atanh(0.5), atanh(1), atanh(-1), acosh('NaN'), acosh('Infinity')
+     * => 0.881373587019543|0|0.5493061443340548|Infinity|-Infinity|NaN|Infinity */
+    EXPECT_F8(0.881373587019543, "asinh", F8(1));
+    EXPECT_F8(0.0, "acosh", F8(1));
+    EXPECT_F8(0.5493061443340548, "atanh", F8(0.5));
+    EXPECT_F8(INFINITY, "atanh", F8(1));
+    EXPECT_F8(-INFINITY, "atanh", F8(-1));
+    EXPECT_F8(NAN, "acosh", F8(NAN));
+    EXPECT_F8(INFINITY, "acosh", F8(INFINITY));
     double r = CALL("random")->v.u.f;
     assert_true(r >= 0.0 && r < 1.0);
 }
@@ -79,6 +88,9 @@ static void test_float_errors(void **state)
                F8(-8), F8(1.0 / 3));
     EXPECT_ERR("22003", "value out of range: overflow", "power", F8(10), F8(400));
     EXPECT_ERR("22003", "input is out of range", "asin", F8(2));
+    /* select acosh(0.5), atanh(1.5) => ERROR 22003 input is out of range */
+    EXPECT_ERR("22003", "input is out of range", "acosh", F8(0.5));
+    EXPECT_ERR("22003", "input is out of range", "atanh", F8(1.5));
 }
 
 static void test_int_functions(void **state)
@@ -120,6 +132,100 @@ static void test_numeric_functions(void **state)
     EXPECT_NUM("2.5", "gcd", N("12.5"), N("7.5"));
     EXPECT_NUM("7.5", "lcm", N("1.5"), N("2.5"));
     EXPECT_NUM("6", "gcd", N("-12"), N("18"));
+    /* select factorial(0), factorial(1), factorial(15), factorial(33)
+     * => 1|1|1307674368000|8683317618811886495518194401280000000 */
+    EXPECT_NUM("1", "factorial", I8(0));
+    EXPECT_NUM("1", "factorial", I8(1));
+    EXPECT_NUM("1307674368000", "factorial", I8(15));
+    EXPECT_NUM("8683317618811886495518194401280000000", "factorial", I8(33));
+    /* select factorial(-1) => ERROR 22003; factorial(34) has 39 digits, past weir's 38 */
+    EXPECT_ERR("22003", "factorial of a negative number is undefined", "factorial", I8(-1));
+    EXPECT_ERR("22003", "value overflows numeric format", "factorial", I8(34));
+    EXPECT_ERR("22003", "value overflows numeric format", "factorial", I8(INT64_MAX));
+    /* select scale(1.2300), scale(0), min_scale(1.2300), min_scale(0.000), min_scale(100),
+     * trim_scale(1.2300), trim_scale(0.000), trim_scale(100.00), trim_scale(-1.500) => 4|0|2|0|0|1.23|0|100|-1.5 */
+    EXPECT_INT(4, "scale", N("1.2300"));
+    EXPECT_INT(0, "scale", N("0"));
+    EXPECT_INT(2, "min_scale", N("1.2300"));
+    EXPECT_INT(0, "min_scale", N("0.000"));
+    EXPECT_INT(0, "min_scale", N("100"));
+    EXPECT_NUM("1.23", "trim_scale", N("1.2300"));
+    EXPECT_NUM("0", "trim_scale", N("0.000"));
+    EXPECT_NUM("100", "trim_scale", N("100.00"));
+    EXPECT_NUM("-1.5", "trim_scale", N("-1.500"));
+    /* select scale('NaN'::numeric), min_scale('Infinity'::numeric), trim_scale('NaN'), trim_scale('-Infinity')
+     * => NULL|NULL|NaN|-Infinity */
+    EXPECT_NULL("scale", N("NaN"));
+    EXPECT_NULL("min_scale", N("Infinity"));
+    EXPECT_NUM("NaN", "trim_scale", N("NaN"));
+    EXPECT_NUM("-Infinity", "trim_scale", N("-Infinity"));
+}
+
+static void test_width_bucket(void **state)
+{
+    (void)state;
+    /* select width_bucket(42, 0, 100, 10), width_bucket(5.35, 0.024, 10.06, 5), width_bucket(-1, 5, 0, 3),
+     * width_bucket(0, 5, 0, 3), width_bucket(5, 5, 0, 3), width_bucket(2.5, 5, 0, 3) => 5|3|4|4|1|2
+     * (the numeric form, and the same with ::float8) */
+    EXPECT_INT(5, "width_bucket", N("42"), N("0"), N("100"), I4(10));
+    EXPECT_INT(3, "width_bucket", N("5.35"), N("0.024"), N("10.06"), I4(5));
+    EXPECT_INT(4, "width_bucket", N("-1"), N("5"), N("0"), I4(3));
+    EXPECT_INT(4, "width_bucket", N("0"), N("5"), N("0"), I4(3));
+    EXPECT_INT(1, "width_bucket", N("5"), N("5"), N("0"), I4(3));
+    EXPECT_INT(2, "width_bucket", N("2.5"), N("5"), N("0"), I4(3));
+    EXPECT_INT(5, "width_bucket", F8(42), F8(0), F8(100), I4(10));
+    EXPECT_INT(3, "width_bucket", F8(5.35), F8(0.024), F8(10.06), I4(5));
+    EXPECT_INT(4, "width_bucket", F8(-1), F8(5), F8(0), I4(3));
+    EXPECT_INT(4, "width_bucket", F8(0), F8(5), F8(0), I4(3));
+    EXPECT_INT(1, "width_bucket", F8(5), F8(5), F8(0), I4(3));
+    EXPECT_INT(2, "width_bucket", F8(2.5), F8(5), F8(0), I4(3));
+    /* below and above the range: select width_bucket(-5, 0, 10, 4), width_bucket(10, 0, 10, 4) => 0|5 */
+    EXPECT_INT(0, "width_bucket", N("-5"), N("0"), N("10"), I4(4));
+    EXPECT_INT(5, "width_bucket", N("10"), N("0"), N("10"), I4(4));
+    EXPECT_INT(0, "width_bucket", F8(-5), F8(0), F8(10), I4(4));
+    EXPECT_INT(5, "width_bucket", F8(10), F8(0), F8(10), I4(4));
+    /* infinite operands are allowed: select width_bucket('-Infinity'::numeric, 0, 5, 3),
+     * width_bucket('Infinity'::numeric, 0, 5, 3), width_bucket('Infinity'::float8, 0, 5, 3),
+     * width_bucket('-Infinity'::float8, 5, 0, 3) => 0|4|4|4 */
+    EXPECT_INT(0, "width_bucket", N("-Infinity"), N("0"), N("5"), I4(3));
+    EXPECT_INT(4, "width_bucket", N("Infinity"), N("0"), N("5"), I4(3));
+    EXPECT_INT(4, "width_bucket", F8(INFINITY), F8(0), F8(5), I4(3));
+    EXPECT_INT(4, "width_bucket", F8(-INFINITY), F8(5), F8(0), I4(3));
+    /* numeric is exact where the quotient is just below a bucket boundary:
+     * select width_bucket(0.6666666666666666666666::numeric, 0, 1, 3),
+     * width_bucket(0.99999999999999999999999999::numeric, 0, 1, 1),
+     * width_bucket(9.99999999::numeric, 0, 10, 2147483647),
+     * width_bucket(12345678901234567890.123::numeric, -99999999999999999999999999.5,
+     *              99999999999999999999999999999.5, 2147483647) => 2|1|2147483645|2145339 */
+    EXPECT_INT(2, "width_bucket", N("0.6666666666666666666666"), N("0"), N("1"), I4(3));
+    EXPECT_INT(1, "width_bucket", N("0.99999999999999999999999999"), N("0"), N("1"), I4(1));
+    EXPECT_INT(2147483645, "width_bucket", N("9.99999999"), N("0"), N("10"), I4(INT32_MAX));
+    EXPECT_INT(2145339, "width_bucket", N("12345678901234567890.123"), N("-99999999999999999999999999.5"),
+               N("99999999999999999999999999999.5"), I4(INT32_MAX));
+    /* float8 follows PostgreSQL 15's float.c, count * (x - lo) / (hi - lo) + 1 truncated:
+     * select width_bucket(9.99999999::float8, 0, 10, 2147483647), width_bucket(5e-324::float8, 0, 1e-323, 10)
+     * => 2147483645|6; a range wider than DBL_MAX gives inf / inf, which PostgreSQL 15's cast turns into
+     * INT32_MIN: select width_bucket(0::float8, -1.7e308, 1.7e308, 10) => -2147483648 */
+    EXPECT_INT(2147483645, "width_bucket", F8(9.99999999), F8(0), F8(10), I4(INT32_MAX));
+    EXPECT_INT(6, "width_bucket", F8(5e-324), F8(0), F8(1e-323), I4(10));
+    EXPECT_INT(INT32_MIN, "width_bucket", F8(0), F8(-1.7e308), F8(1.7e308), I4(10));
+    /* errors: select width_bucket(10, 0, 10, 2147483647), width_bucket(1, 0, 10, 0),
+     * width_bucket('NaN'::numeric, 0, 10, 3), width_bucket(1::numeric, 0, 'Infinity', 3),
+     * width_bucket(1, 3, 3, 3) (each also ::float8) */
+    EXPECT_ERR("22003", "integer out of range", "width_bucket", N("10"), N("0"), N("10"), I4(INT32_MAX));
+    EXPECT_ERR("22003", "integer out of range", "width_bucket", F8(10), F8(0), F8(10), I4(INT32_MAX));
+    EXPECT_ERR("2201G", "count must be greater than zero", "width_bucket", N("1"), N("0"), N("10"), I4(0));
+    EXPECT_ERR("2201G", "count must be greater than zero", "width_bucket", F8(1), F8(0), F8(10), I4(-1));
+    EXPECT_ERR("2201G", "operand, lower bound, and upper bound cannot be NaN", "width_bucket", N("NaN"), N("0"),
+               N("10"), I4(3));
+    EXPECT_ERR("2201G", "operand, lower bound, and upper bound cannot be NaN", "width_bucket", F8(1), F8(NAN),
+               F8(10), I4(3));
+    EXPECT_ERR("2201G", "lower and upper bounds must be finite", "width_bucket", N("1"), N("0"), N("Infinity"),
+               I4(3));
+    EXPECT_ERR("2201G", "lower and upper bounds must be finite", "width_bucket", F8(1), F8(-INFINITY), F8(0),
+               I4(3));
+    EXPECT_ERR("2201G", "lower bound cannot equal upper bound", "width_bucket", N("1"), N("3"), N("3.0"), I4(3));
+    EXPECT_ERR("2201G", "lower bound cannot equal upper bound", "width_bucket", F8(1), F8(3), F8(3), I4(3));
 }
 
 static void test_numeric_transcendental(void **state)
@@ -190,6 +296,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_float_errors, fnt_setup, fnt_teardown),
         cmocka_unit_test_setup_teardown(test_int_functions, fnt_setup, fnt_teardown),
         cmocka_unit_test_setup_teardown(test_numeric_functions, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_width_bucket, fnt_setup, fnt_teardown),
         cmocka_unit_test_setup_teardown(test_numeric_transcendental, fnt_setup, fnt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

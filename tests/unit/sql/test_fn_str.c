@@ -1,6 +1,7 @@
 /*
  * test_fn_str.c: unit tests of src/sql/fn_str.c, the string functions, against PostgreSQL 15's results
- * and errors (a UTF-8 database with collation "C"; each check names the query it was taken from).
+ * and errors (a UTF-8 database with collation "C" and LC_CTYPE C.UTF-8; each check names the query it was
+ * taken from).
  */
 #include "fn_test.h"
 
@@ -29,15 +30,36 @@ static void test_lengths(void **state)
 static void test_case(void **state)
 {
     (void)state;
-    /* select lower('ÉA'), upper('éa') => Éa|éA  (collation C: ASCII letters only) */
-    EXPECT_TEXT("Éa", "lower", T("ÉA"));
-    EXPECT_TEXT("éA", "upper", T("éa"));
+    /* C.UTF-8's simple case mapping of every letter, whatever the process locale is:
+     * select lower('ÉA'), upper('éa'), upper('/café') => éa|ÉA|/CAFÉ */
+    EXPECT_TEXT("éa", "lower", T("ÉA"));
+    EXPECT_TEXT("ÉA", "upper", T("éa"));
+    EXPECT_TEXT("/CAFÉ", "upper", T("/café"));
     EXPECT_TEXT("already lower", "lower", T("already lower"));
     EXPECT_TEXT("MIXED 123", "upper", T("MiXeD 123"));
+    /* select upper('Wałęsa straße ǆ ı ſ ß'), lower('WAŁĘSA ÀÉÎÕÜ Ǆ ǅ İ K Ω')
+     * => WAŁĘSA STRAßE Ǆ I S ß|wałęsa àéîõü ǆ ǆ i k ω  (one character to one: ß stays, dotless i and long
+     * s upper-case to ASCII, the Kelvin sign lower-cases to ASCII k) */
+    EXPECT_TEXT("WAŁĘSA STRAßE Ǆ I S ß", "upper", T("Wałęsa straße ǆ ı ſ ß"));
+    EXPECT_TEXT("wałęsa àéîõü ǆ ǆ i k ω", "lower", T("WAŁĘSA ÀÉÎÕÜ Ǆ ǅ İ K Ω"));
+    /* byte lengths change: select upper('ɐɑɒ'), octet_length(upper('ɐɑɒ')), lower('ȺȾ Ɐ'),
+     * octet_length(lower('ȺȾ')) => ⱯⱭⱰ|9|ⱥⱦ ɐ|6 (2-byte letters whose other case takes 3 bytes) */
+    EXPECT_TEXT("ⱯⱭⱰ", "upper", T("ɐɑɒ"));
+    EXPECT_TEXT("ⱥⱦ ɐ", "lower", T("ȺȾ Ɐ"));
+    /* select upper('𐐨𐐩 ΐ ﬀ'), lower('𐐀 ΣΑΣ') => 𐐀𐐁 ΐ ﬀ|𐐨 σασ (no final sigma rule, no expansions) */
+    EXPECT_TEXT("𐐀𐐁 ΐ ﬀ", "upper", T("𐐨𐐩 ΐ ﬀ"));
+    EXPECT_TEXT("𐐨 σασ", "lower", T("𐐀 ΣΑΣ"));
     /* select initcap('hi THERE o''neil 3rd-party') => Hi There O'Neil 3rd-Party */
     EXPECT_TEXT("Hi There O'Neil 3rd-Party", "initcap", T("hi THERE o'neil 3rd-party"));
-    /* select initcap('hello wORLD éa') => Hello World éA */
-    EXPECT_TEXT("Hello World éA", "initcap", T("hello wORLD éa"));
+    /* non-ASCII letters are word characters: select initcap('hello wORLD éa'), initcap('ada wałęsa'),
+     * initcap('ǆemal ÉCOLE élan vital-über straße'), initcap('ΣΑΣ σας'), initcap('1st ǳ ǲ')
+     * => Hello World Éa|Ada Wałęsa|Ǆemal École Élan Vital-Über Straße|Σασ Σας|1st Ǳ Ǳ */
+    EXPECT_TEXT("Hello World Éa", "initcap", T("hello wORLD éa"));
+    EXPECT_TEXT("Ada Wałęsa", "initcap", T("ada wałęsa"));
+    EXPECT_TEXT("Ǆemal École Élan Vital-Über Straße", "initcap", T("ǆemal ÉCOLE élan vital-über straße"));
+    EXPECT_TEXT("Σασ Σας", "initcap", T("ΣΑΣ σας"));
+    EXPECT_TEXT("1st Ǳ Ǳ", "initcap", T("1st ǳ ǲ"));
+    EXPECT_TEXT("", "upper", T(""));
     EXPECT_NULL("lower", NUL(SQL_TEXT));
 }
 
@@ -193,6 +215,88 @@ static void test_codes(void **state)
     EXPECT_ERR("54000", "requested character not valid for encoding: 55296", "chr", I4(55296));
 }
 
+/* bytea of n bytes (may hold NUL bytes) */
+static SqlValue BY(const char *s, size_t n)
+{
+    SqlValue v = TN(s, n);
+    v.type = SQL_TYPE(SQL_BYTEA);
+    return v;
+}
+
+/* decode(text, format) must give exactly the n bytes want */
+#define EXPECT_BYTES(want_, len_, ...)                                                                       \
+    do {                                                                                                     \
+        FntResult *r_ = CALL("decode", __VA_ARGS__);                                                         \
+        assert_false(r_->v.is_null);                                                                         \
+        assert_int_equal(r_->v.u.s.n, (len_));                                                               \
+        assert_memory_equal(r_->v.u.s.p, (want_), (len_));                                                   \
+    } while (0)
+
+static void test_encode_decode(void **state)
+{
+    (void)state;
+    /* select encode('\x00ff10'::bytea, 'hex'), encode('\x00ff10'::bytea, 'base64'),
+     * encode('\x00ff5c41'::bytea, 'escape'), encode('', 'HEX') => 00ff10|AP8Q|\000\377\\A| */
+    EXPECT_TEXT("00ff10", "encode", BY("\x00\xff\x10", 3), T("hex"));
+    EXPECT_TEXT("AP8Q", "encode", BY("\x00\xff\x10", 3), T("base64"));
+    EXPECT_TEXT("\\000\\377\\\\A", "encode", BY("\x00\xff\\A", 4), T("escape"));
+    EXPECT_TEXT("", "encode", TY(SQL_BYTEA, ""), T("HEX"));
+    /* padding: select encode('f', 'base64'), encode('fo', 'base64') => Zg==|Zm8= */
+    EXPECT_TEXT("Zg==", "encode", TY(SQL_BYTEA, "f"), T("base64"));
+    EXPECT_TEXT("Zm8=", "encode", TY(SQL_BYTEA, "fo"), T("base64"));
+    /* a newline after every 76 characters, even at the very end: select encode(repeat('x', 57)::bytea,
+     * 'base64') = repeat('eHh4', 19) || chr(10), encode(repeat('x', 58)::bytea, 'base64') => t|...\neA== */
+    static char x57[58], x58[59], want57[78], want58[82];
+    memset(x57, 'x', 57);
+    memset(x58, 'x', 58);
+    for (int k = 0; k < 19; k++)
+        memcpy(want57 + 4 * k, "eHh4", 4);
+    want57[76] = '\n';
+    memcpy(want58, want57, 77);
+    memcpy(want58 + 77, "eA==", 4);
+    EXPECT_TEXT(want57, "encode", TY(SQL_BYTEA, x57), T("base64"));
+    EXPECT_TEXT(want58, "encode", TY(SQL_BYTEA, x58), T("base64"));
+    EXPECT_ERR("22023", "unrecognized encoding: \"foo\"", "encode", TY(SQL_BYTEA, "a"), T("foo"));
+    /* select decode('00FF 10', 'hex'), decode(' AP 8Q ', 'BASE64'), decode(E'eHh4\neHh4', 'base64'),
+     * decode('a\\b\001', 'escape') => \x00ff10|\x00ff10|\x787878787878|\x615c6201 */
+    EXPECT_BYTES("\x00\xff\x10", 3, T("00FF 10"), T("hex"));
+    EXPECT_BYTES("\x00\xff\x10", 3, T(" AP 8Q "), T("BASE64"));
+    EXPECT_BYTES("xxxxxx", 6, T("eHh4\neHh4"), T("base64"));
+    EXPECT_BYTES("a\\b\x01", 4, T("a\\\\b\\001"), T("escape"));
+    /* padding is sticky once seen: select decode('AA==AA==', 'base64'), decode('AAA=AAAA', 'base64')
+     * => \x0000|\x00000000 */
+    EXPECT_BYTES("\0\0", 2, T("AA==AA=="), T("base64"));
+    EXPECT_BYTES("\0\0\0\0", 4, T("AAA=AAAA"), T("base64"));
+    /* every byte value survives a round trip through each format */
+    static char all[256];
+    for (int k = 0; k < 256; k++)
+        all[k] = (char)k;
+    const char *formats[] = {"hex", "base64", "escape"};
+    for (int f = 0; f < 3; f++) {
+        static char enc[1024];
+        FntResult *e = CALL("encode", BY(all, 256), T(formats[f]));
+        assert_true(e->v.u.s.n < sizeof(enc));
+        memcpy(enc, e->text, e->v.u.s.n + 1);
+        EXPECT_BYTES(all, 256, T(enc), T(formats[f]));
+    }
+    /* errors: select decode('0', 'hex'), decode('0g', 'hex'), decode('0 0', 'hex'), decode('ééé', 'hex'),
+     * decode('AP8', 'base64'), decode('A=P8', 'base64'), decode('AP8Q=', 'base64'),
+     * decode('AP!Q', 'base64'), decode('é', 'base64'), decode('a\9', 'escape'), decode('a\', 'escape') */
+    EXPECT_ERR("22023", "invalid hexadecimal data: odd number of digits", "decode", T("0"), T("hex"));
+    EXPECT_ERR("22023", "invalid hexadecimal digit: \"g\"", "decode", T("0g"), T("hex"));
+    EXPECT_ERR("22023", "invalid hexadecimal digit: \" \"", "decode", T("0 0"), T("hex"));
+    EXPECT_ERR("22023", "invalid hexadecimal digit: \"é\"", "decode", T("ééé"), T("hex"));
+    EXPECT_ERR("22023", "invalid base64 end sequence", "decode", T("AP8"), T("base64"));
+    EXPECT_ERR("22023", "unexpected \"=\" while decoding base64 sequence", "decode", T("A=P8"), T("base64"));
+    EXPECT_ERR("22023", "unexpected \"=\" while decoding base64 sequence", "decode", T("AP8Q="), T("base64"));
+    EXPECT_ERR("22023", "invalid symbol \"!\" found while decoding base64 sequence", "decode", T("AP!Q"),
+               T("base64"));
+    EXPECT_ERR("22023", "invalid symbol \"é\" found while decoding base64 sequence", "decode", T("é"), T("base64"));
+    EXPECT_ERR("22P02", "invalid input syntax for type bytea", "decode", T("a\\9"), T("escape"));
+    EXPECT_ERR("22P02", "invalid input syntax for type bytea", "decode", T("a\\"), T("escape"));
+    EXPECT_ERR("22023", "unrecognized encoding: \"utf8\"", "decode", T("a"), T("utf8"));
+}
+
 static void test_quote(void **state)
 {
     (void)state;
@@ -285,6 +389,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_repeat_reverse_translate, fnt_setup, fnt_teardown),
         cmocka_unit_test_setup_teardown(test_concat, fnt_setup, fnt_teardown),
         cmocka_unit_test_setup_teardown(test_codes, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_encode_decode, fnt_setup, fnt_teardown),
         cmocka_unit_test_setup_teardown(test_quote, fnt_setup, fnt_teardown),
         cmocka_unit_test_setup_teardown(test_format, fnt_setup, fnt_teardown),
         cmocka_unit_test_setup_teardown(test_string_to_array, fnt_setup, fnt_teardown),

@@ -53,6 +53,13 @@ static void test_session_facts(void **state)
 static void test_catalog_helpers(void **state)
 {
     (void)state;
+    /* select pg_typeof(1), pg_typeof(1.5), pg_typeof(null::int), pg_typeof('a'::varchar(3)),
+     * pg_typeof(array[1]) => integer|numeric|integer|character varying|integer[] (regtype oids) */
+    EXPECT_INT(23, "pg_typeof", I4(1));
+    EXPECT_INT(1700, "pg_typeof", N("1.5"));
+    EXPECT_INT(23, "pg_typeof", NUL(SQL_INT4));
+    EXPECT_INT(1043, "pg_typeof", TY(SQL_VARCHAR, "a"));
+    EXPECT_INT(1007, "pg_typeof", TY(SQL_ARRAY_OF(SQL_INT4), "{1}"));
     /* select format_type(1043, 24), format_type(23, null), format_type(999999, -1), format_type(1700, 655366)
      * => character varying(20)|integer|???|numeric(10,2) */
     EXPECT_TEXT("character varying(20)", "format_type", IV_(SQL_OID, 1043), I4(24));
