@@ -20,7 +20,7 @@ LDFLAGS :=
 endif
 
 OUT      := build/$(MODE)
-LIB_SRC  := $(sort $(wildcard src/base/*.c src/store/*.c src/net/*.c src/http/*.c src/sql/*.c src/exec/*.c src/pgwire/*.c))
+LIB_SRC  := $(sort $(wildcard src/base/*.c src/store/*.c src/net/*.c src/http/*.c src/sql/*.c src/exec/*.c src/pgwire/*.c src/gen/*.c src/stream/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(OUT)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(OUT)/%.o)
@@ -76,6 +76,8 @@ test: deps
 	@$(MAKE) --no-print-directory MODE=debug build unit-run
 	@$(MAKE) --no-print-directory fuzz-regress
 	@WEIR_BIN=$(CURDIR)/build/debug/weir bash tests/e2e/run.sh
+	@WEIR_BIN=$(CURDIR)/build/debug/weir /usr/bin/python3 tests/sql/run.py
+	@WEIR_BIN=$(CURDIR)/build/debug/weir /usr/bin/python3 tests/diff/run.py
 
 # libFuzzer targets (clang); fuzz/<target>.c, corpus in fuzz/corpus/<target>/.
 FUZZ_SRC   := $(sort $(wildcard fuzz/*.c))
@@ -102,7 +104,7 @@ bench: deps release
 	@bash bench/run.sh
 
 # SQL harnesses (tests/sql/README.md, tests/diff/README.md, bench/README.md). They skip, and exit 0, while
-# the server cannot answer SQL; not part of `make test` until the engine passes them.
+# the server cannot answer SQL. `make test` runs the golden suite and the differential test too.
 .PHONY: sql-test sql-diff sql-e2e bench-sql
 sql-test: deps
 	@$(MAKE) --no-print-directory MODE=debug build
@@ -112,9 +114,13 @@ sql-diff: deps
 	@WEIR_BIN=$(CURDIR)/build/debug/weir /usr/bin/python3 tests/diff/run.py
 sql-e2e: deps
 	@$(MAKE) --no-print-directory MODE=debug build
-	@E2E_SQL=1 E2E_SQL_CATALOG=1 WEIR_BIN=$(CURDIR)/build/debug/weir bash tests/e2e/run.sh test_pg_
+	@E2E_SQL=1 WEIR_BIN=$(CURDIR)/build/debug/weir bash tests/e2e/run.sh test_pg_
 bench-sql: deps release
 	@bash bench/sql/run.sh
+# The streaming state table against redis-server (bench/README.md).
+.PHONY: bench-state
+bench-state: deps release
+	@bash bench/state_run.sh
 
 lint:
 	@bash scripts/lint.sh

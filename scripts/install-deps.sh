@@ -15,6 +15,7 @@ DEB_PKGS=(
   tzdata
   python3 python3-boto3 python3-psycopg2 awscli curl netcat-openbsd procps
   postgresql-client-15 libpostgresql-jdbc-java openjdk-17-jdk-headless
+  redis-server redis-tools
 )
 # Node.js: this machine image may ship its own nodejs (with npm inside); Debian's npm conflicts with it.
 command -v node >/dev/null 2>&1 || DEB_PKGS+=(nodejs)

@@ -9,5 +9,6 @@
 
 int cmd_server(int argc, char **argv);
 int cmd_sql(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
 
 #endif

@@ -13,8 +13,10 @@
  * the SQL engine, close the store (final fsync, pending
  * waiters run), close the loop's own handles, drain the loop, exit 0.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +125,8 @@ static void server_usage(FILE *f)
           "  --pg-listen ADDR:PORT PostgreSQL protocol listener (default 127.0.0.1:4568; port 0 picks one;\n"
           "                        none: no SQL front end)\n"
           "  --pg-max-connections N  PostgreSQL sessions at once (default 100)\n"
+          "  --query-memory SIZE   memory one SQL query may use, e.g. 64MB (kB, MB, GB; default 1GB); a query\n"
+          "                        over it fails with SQLSTATE 53200 and the server stays up\n"
           "  --table-descriptions DIR  make a table of every Presto/Trino Kinesis table description (*.json)\n"
           "                        in DIR at startup (a bad file stops the start; see docs/tables.md)\n"
           "  --fsync MODE          always | batch (group commit, default) | none\n"
@@ -130,6 +134,30 @@ static void server_usage(FILE *f)
           "  --account ID          12-digit account id in ARNs (default 000000000000)\n"
           "environment: WEIR_LOG=error|warn|info|debug, WEIR_ITERATOR_TTL_MS (default 300000)\n",
           f);
+}
+
+/* "64MB", "512kB", "1GB" or a number of bytes (PostgreSQL's memory units, 1024-based) into *out. Returns
+ * 0, or -1 for anything else or a size under 64 kB (too small to plan a query in). */
+static int parse_mem_size(const char *s, size_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno || *s == '-')
+        return -1;
+    unsigned long long mul = 1;
+    if (!strcmp(end, "kB"))
+        mul = 1ULL << 10;
+    else if (!strcmp(end, "MB"))
+        mul = 1ULL << 20;
+    else if (!strcmp(end, "GB"))
+        mul = 1ULL << 30;
+    else if (*end)
+        return -1;
+    if (v > (unsigned long long)SIZE_MAX / mul || v * mul < (64u << 10))
+        return -1;
+    *out = (size_t)(v * mul);
+    return 0;
 }
 
 /* Startup failed: release what was started, let the loop close its handles. Returns the exit status. */
@@ -165,12 +193,14 @@ int cmd_server(int argc, char **argv)
     const char *account = "000000000000";
     int fsync_mode = STORE_FSYNC_BATCH;
     const char *table_desc = NULL;
+    size_t query_mem = 0; /* 0: the engine's default */
     static const struct option opts[] = {
         {"data", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
         {"fsync", required_argument, NULL, 'f'},  {"region", required_argument, NULL, 'r'},
         {"account", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
         {"pg-listen", required_argument, NULL, 'P'}, {"pg-max-connections", required_argument, NULL, 'M'},
-        {"table-descriptions", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
+        {"table-descriptions", required_argument, NULL, 'T'}, {"query-memory", required_argument, NULL, 'Q'},
+        {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
@@ -181,6 +211,12 @@ int cmd_server(int argc, char **argv)
         case 'r': region = optarg; break;
         case 'a': account = optarg; break;
         case 'T': table_desc = optarg; break;
+        case 'Q':
+            if (parse_mem_size(optarg, &query_mem)) {
+                fprintf(stderr, "weir server: --query-memory must be a size of at least 64kB, like 64MB or 1GB\n");
+                return 2;
+            }
+            break;
         case 'P':
             pg_listen = optarg;
             pg_listen_given = 1;
@@ -252,7 +288,10 @@ int cmd_server(int argc, char **argv)
         return server_fail(&s);
     }
     /* The SQL engine serves POST /sql on the HTTP port and the PostgreSQL protocol. */
-    SqlEngineConfig ecfg = {.store = s.store, .data_dir = data, .server_version = "15.0 (weir " WEIR_VERSION ")"};
+    SqlEngineConfig ecfg = {.store = s.store,
+                            .data_dir = data,
+                            .query_mem_budget = query_mem,
+                            .server_version = "15.0 (weir " WEIR_VERSION ")"};
     if (sql_engine_create(&ecfg, &s.sql, &e)) {
         fprintf(stderr, "weir server: cannot start the SQL engine: %s\n", e.msg);
         return server_fail(&s);

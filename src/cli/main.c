@@ -16,11 +16,13 @@ static void usage(FILE *f)
           "commands:\n"
           "  server    run the server (Kinesis Data Streams API on HTTP, SQL on the PostgreSQL protocol)\n"
           "  sql       SQL shell against a running server (weir sql --help)\n"
+          "  gen       write generated streams into a server (weir gen nexmark --help)\n"
           "  help      show this text\n"
           "\n"
           "weir server [--data DIR] [--listen ADDR:PORT] [--pg-listen ADDR:PORT|none]\n"
           "            [--fsync always|batch|none] [--region REGION] [--account ID]\n"
-          "weir sql [-c SQL] [-f FILE] [-h HOST] [-p PORT] [-U USER] [-d DB | URI]\n",
+          "weir sql [-c SQL] [-f FILE] [-h HOST] [-p PORT] [-U USER] [-d DB | URI]\n"
+          "weir gen nexmark [--events N] [--rate R] [--endpoint URL] [--streams A,B,C|PREFIX] [--out DIR] ...\n",
           f);
 }
 
@@ -35,6 +37,8 @@ int main(int argc, char **argv)
         return cmd_server(argc - 1, argv + 1);
     if (!strcmp(argv[1], "sql"))
         return cmd_sql(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "gen"))
+        return cmd_gen(argc - 1, argv + 1);
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("weir %s\n", WEIR_VERSION);
         return 0;

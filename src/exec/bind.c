@@ -95,10 +95,13 @@ static int bind_show(BindCtx *ctx, PgQuery__VariableShowStmt *v, BoundStmt *out)
     op->exprs[0] = e;
     op->n_rows = 1;
     op->types[0] = SQL_TYPE(SQL_TEXT);
-    /* PostgreSQL names the column after the setting as written in SHOW, lower-cased */
-    char lname[64];
-    bind_lower_copy(name, lname, sizeof(lname));
-    out->cols[0].name = arena_try_strndup(ctx->arena, lname, strlen(lname));
+    /* PostgreSQL names the column after the setting's own spelling ("SHOW timezone" answers a column
+     * "TimeZone"); the session keeps that spelling in the slot, custom names lower-cased. */
+    const char *cname = name;
+    for (size_t i = 0; i < ctx->sess->n_settings; i++)
+        if (!strcasecmp(ctx->sess->settings[i].name, name))
+            cname = ctx->sess->settings[i].name;
+    out->cols[0].name = arena_try_strndup(ctx->arena, cname, strlen(cname));
     out->cols[0].type = SQL_TYPE(SQL_TEXT);
     out->root = op;
     out->n_cols = 1;

@@ -99,6 +99,8 @@ typedef struct BindCtx {
     CteScope *ctes;
     const char *clause;       /* "WHERE", "JOIN conditions", ...: where aggregates/window calls are refused */
     uint32_t depth;           /* subquery nesting (bounded: a statement cannot exhaust the stack) */
+    struct BindRecords *records; /* the statement's anonymous row types, by typmod (bind_row.c) */
+    struct SrfBind *srf;      /* the SELECT list's set-returning function, planned (bind_srf.c), or NULL */
 } BindCtx;
 
 /* Bind one statement. On success *out describes it (memory in ctx->arena). */

@@ -783,11 +783,28 @@ int bind_expr_equal(const Expr *a, const Expr *b)
     case EXPR_CONST: if (!bind_value_equal(&a->u.cval, &b->u.cval)) return 0; break;
     case EXPR_PARAM: if (a->u.param != b->u.param) return 0; break;
     case EXPR_COL:
-    case EXPR_AGGREF: if (a->u.col != b->u.col) return 0; break;
+    case EXPR_AGGREF:
+    case EXPR_WINREF: /* window call number u.col: two calls over the same arguments still differ */
+        if (a->u.col != b->u.col)
+            return 0;
+        break;
+    case EXPR_OUTER:
+        if (a->u.outer.level != b->u.outer.level || a->u.outer.col != b->u.outer.col)
+            return 0;
+        break;
     case EXPR_FUNC: if (a->u.fn.def != b->u.fn.def) return 0; break;
     case EXPR_IN: if (a->u.cmp.negated != b->u.cmp.negated) return 0; break;
     case EXPR_IS_TRUE: if (a->u.test.want != b->u.test.want || a->u.test.negated != b->u.test.negated) return 0; break;
     case EXPR_CASE: if (a->u.has_else != b->u.has_else) return 0; break;
+    case EXPR_ANY_ARRAY:
+        if (a->u.cmp.negated != b->u.cmp.negated || !bind_expr_equal(a->u.cmp.pair, b->u.cmp.pair))
+            return 0;
+        break;
+    case EXPR_SUBLINK:
+        /* plans are not compared: the same subquery is the same text, bound again (GROUP BY 1) */
+        if (a->u.sub.kind != b->u.sub.kind || a->location != b->location)
+            return 0;
+        break;
     default: break;
     }
     for (uint32_t i = 0; i < a->n_args; i++)
@@ -878,6 +895,16 @@ int bind_nodes_have_agg(PgQuery__Node **ns, size_t n)
     return 0;
 }
 
+/* A window definition (OVER (...) or WINDOW w AS (...)): its PARTITION BY, ORDER BY and frame offsets
+ * belong to the query level, so an aggregate there makes the query an aggregating one, as in PostgreSQL
+ * (SELECT rank() OVER (ORDER BY sum(x)) FROM t is one row). */
+static int agg_window_def_has_agg(const PgQuery__WindowDef *w)
+{
+    return w && (bind_nodes_have_agg(w->partition_clause, w->n_partition_clause) ||
+                 bind_nodes_have_agg(w->order_clause, w->n_order_clause) || bind_node_has_agg(w->start_offset) ||
+                 bind_node_has_agg(w->end_offset));
+}
+
 int bind_node_has_agg(PgQuery__Node *n)
 {
     if (!n)
@@ -888,8 +915,11 @@ int bind_node_has_agg(PgQuery__Node *n)
         const char *name = bind_qualified_last(fc->funcname, fc->n_funcname);
         if (!fc->over && (agg_syntax(fc) || (name && agg_kind_of(name) >= 0)))
             return 1;
-        return bind_nodes_have_agg(fc->args, fc->n_args);
+        return bind_nodes_have_agg(fc->args, fc->n_args) || bind_node_has_agg(fc->agg_filter) ||
+               agg_window_def_has_agg(fc->over);
     }
+    case PG_QUERY__NODE__NODE_WINDOW_DEF: return agg_window_def_has_agg(n->window_def);
+    case PG_QUERY__NODE__NODE_SORT_BY: return bind_node_has_agg(n->sort_by->node);
     case PG_QUERY__NODE__NODE_RES_TARGET: return bind_node_has_agg(n->res_target->val);
     case PG_QUERY__NODE__NODE_A_EXPR: return bind_node_has_agg(n->a_expr->lexpr) || bind_node_has_agg(n->a_expr->rexpr);
     case PG_QUERY__NODE__NODE_BOOL_EXPR: return bind_nodes_have_agg(n->bool_expr->args, n->bool_expr->n_args);

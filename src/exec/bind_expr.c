@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "exec/catalog.h"
+#include "exec/depth.h"
 #include "sql/fn_catalog.h"
 #include "sql/numeric.h"
 
@@ -109,11 +110,16 @@ static int implicit_cost(SqlTypeId from, SqlTypeId to)
         return to == SQL_TIMESTAMPTZ ? 2 : 1;
     if (from == SQL_TIMESTAMP && to == SQL_TIMESTAMPTZ)
         return 1;
-    if ((from == SQL_INT2 || from == SQL_INT4 || from == SQL_INT8) &&
-        (to == SQL_OID || to == SQL_REGCLASS || to == SQL_REGTYPE || to == SQL_REGPROC))
+    /* PostgreSQL's implicit casts among oids (pg_cast context 'i'): integers to oid and the reg* types,
+     * oid to every reg* type and back (binary coercible); a reg* value or an oid is an integer only by
+     * assignment or explicitly (1259::oid + 1 is 42883) */
+    int from_reg = from == SQL_REGCLASS || from == SQL_REGTYPE || from == SQL_REGPROC || from == SQL_REGNAMESPACE ||
+                   from == SQL_REGROLE;
+    int to_reg = to == SQL_REGCLASS || to == SQL_REGTYPE || to == SQL_REGPROC || to == SQL_REGNAMESPACE ||
+                 to == SQL_REGROLE;
+    if ((from == SQL_INT2 || from == SQL_INT4 || from == SQL_INT8) && (to == SQL_OID || to_reg))
         return 3;
-    if ((from == SQL_OID || from == SQL_REGCLASS || from == SQL_REGTYPE || from == SQL_REGPROC) &&
-        (to == SQL_OID || to == SQL_INT8))
+    if ((from == SQL_OID && to_reg) || (from_reg && to == SQL_OID))
         return 1;
     return -1;
 }
@@ -145,9 +151,25 @@ int bind_coerce(BindCtx *ctx, Expr **ep, SqlType t, int explicit_, int location)
     if (e->type.id == t.id && (t.typmod < 0 || e->type.typmod == t.typmod))
         return WEIR_OK;
     if (e->kind == EXPR_PARAM && e->type.id == SQL_UNKNOWN) {
-        e->type = t;
-        ctx->param_types[e->u.param] = t;
-        return WEIR_OK;
+        /* This reference was bound while $n's type was open; another one may have decided it since
+         * ($1 || + $1): a different type now is PostgreSQL's 42P08, not a silent change of the type
+         * already reported (variable_coerce_param_hook) */
+        SqlType had = ctx->param_types[e->u.param];
+        if (had.id != SQL_UNKNOWN && had.id != t.id) {
+            char a[64], b[64];
+            BIND_ERR(ctx, "42P08", e->location, "inconsistent types deduced for parameter $%u", e->u.param + 1);
+            snprintf(ctx->err->detail, sizeof(ctx->err->detail), "%s versus %s", bind_type_str(had, a, sizeof(a)),
+                     bind_type_str(t, b, sizeof(b)));
+            return WEIR_ERROR;
+        }
+        if (had.id == SQL_UNKNOWN) {
+            e->type = t;
+            ctx->param_types[e->u.param] = t;
+            return WEIR_OK;
+        }
+        e->type = had; /* the type decided before; another typmod is a cast from it, below */
+        if (t.typmod < 0 || had.typmod == t.typmod)
+            return WEIR_OK;
     }
     if (e->kind == EXPR_CONST && e->type.id == SQL_UNKNOWN) {
         SqlValue v;
@@ -231,7 +253,10 @@ int bind_common_type(BindCtx *ctx, Expr **es, uint32_t n, const char *context, S
         }
         if (c == t.id)
             continue;
-        if (implicit_cost(t.id, c) > 0 && (implicit_cost(c, t.id) < 0 || is_preferred(c)))
+        /* select_common_type: move to the later type only when the current one is not its category's
+         * preferred type and converts to it implicitly but not back (oid and regclass, varchar and
+         * text convert both ways: the first stays) */
+        if (!is_preferred(t.id) && implicit_cost(t.id, c) > 0 && implicit_cost(c, t.id) < 0)
             t = SQL_TYPE(c);
         else if (implicit_cost(c, t.id) < 0) {
             char a[64], b[64];
@@ -294,8 +319,9 @@ static int fn_candidate_cost(const SqlFnDef *d, Expr **args, uint32_t n, SqlType
             continue;
         }
         if (have == SQL_UNKNOWN) {
-            /* an unknown literal fits any type; a string-category target is preferred */
-            cost += is_string_type(want) ? 1 : 2;
+            /* an unknown literal fits any type; a string-category target is preferred, then a category's
+             * preferred type (PostgreSQL keeps only the candidates taking it: + $1 and abs($1) are float8) */
+            cost += is_string_type(want) ? 1 : is_preferred(want) ? 2 : 3;
             continue;
         }
         int c = implicit_cost(have, want);
@@ -779,6 +805,10 @@ static Expr *bind_func_call(BindCtx *ctx, PgQuery__FuncCall *fc)
         BIND_ERR(ctx, "42809", fc->location, "%s is not an aggregate function", name);
         return NULL;
     }
+    /* a set-returning function: the SELECT list's, planned before it (bind_srf.c), or refused */
+    Expr *srf = NULL;
+    if (bind_srf_ref(ctx, fc, &srf) || bind_srf_refuse(ctx, fc))
+        return srf;
     uint32_t n = (uint32_t)fc->n_args;
     Expr **args = ARENA_NEW(ctx->arena, Expr *, n ? n : 1);
     if (!args) {
@@ -849,6 +879,8 @@ static int bind_fold_const_call(BindCtx *ctx, Expr **ep)
 static Expr *bind_aexpr(BindCtx *ctx, PgQuery__AExpr *a)
 {
     const char *op = bind_qualified_last(a->name, a->n_name);
+    if (bind_row_involved(a))
+        return bind_row_aexpr(ctx, a); /* (a, b) < (c, d) and friends: bind_row.c */
     switch (a->kind) {
     case PG_QUERY__A__EXPR__KIND__AEXPR_SIMILAR: {
         /* The grammar gives x SIMILAR TO p [ESCAPE e] as x ~ similar_to_escape(p[, e]) (NOT SIMILAR TO:
@@ -1010,7 +1042,7 @@ static Expr *bind_aexpr(BindCtx *ctx, PgQuery__AExpr *a)
         Expr **args = ARENA_NEW(ctx->arena, Expr *, 2);
         Expr *c0 = bind_expr_new(ctx, EXPR_COL, x->type, x->location, 0);
         Expr *c1 = bind_expr_new(ctx, EXPR_COL, SQL_TYPE(elem), arr->location, 0);
-        Expr *e = bind_expr_new(ctx, EXPR_ANY_ARRAY, SQL_TYPE(SQL_BOOL), a->location, 3);
+        Expr *e = bind_expr_new(ctx, EXPR_ANY_ARRAY, SQL_TYPE(SQL_BOOL), a->location, 2);
         if (!args || !c0 || !c1 || !e) {
             bind_oom(ctx);
             return NULL;
@@ -1026,7 +1058,7 @@ static Expr *bind_aexpr(BindCtx *ctx, PgQuery__AExpr *a)
         }
         e->args[0] = x;
         e->args[1] = arr;
-        e->args[2] = cmp;
+        e->u.cmp.pair = cmp;
         e->u.cmp.negated = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL; /* ALL */
         return e;
     }
@@ -1106,6 +1138,13 @@ static Expr *bind_case(BindCtx *ctx, PgQuery__CaseExpr *c)
     if (c->defresult) {
         if (!(e->args[e->n_args - 1] = results[n_res++] = bind_expr(ctx, c->defresult)))
             return NULL;
+    }
+    /* PostgreSQL resolves the ELSE result first (transformCaseExpr), which decides between types that
+     * convert to each other: CASE ... THEN oid ELSE regclass END is regclass */
+    if (c->defresult && n_res > 1) {
+        Expr *d = results[n_res - 1];
+        memmove(results + 1, results, (n_res - 1) * sizeof(*results));
+        results[0] = d;
     }
     SqlType t;
     if (bind_common_type(ctx, results, n_res, "CASE", &t))
@@ -1294,13 +1333,19 @@ static Expr *bind_indirection(BindCtx *ctx, PgQuery__AIndirection *ind)
     Expr *e = bind_expr(ctx, ind->arg);
     for (size_t k = 0; e && k < ind->n_indirection; k++) {
         PgQuery__Node *x = ind->indirection[k];
+        if (x->node_case == PG_QUERY__NODE__NODE_STRING) {
+            /* (rec).field: a field of a row value (bind_row.c) */
+            e = bind_row_field(ctx, e, x->string->sval, e->location);
+            continue;
+        }
         if (x->node_case != PG_QUERY__NODE__NODE_A_INDICES || x->a_indices->is_slice || !x->a_indices->uidx) {
             BIND_ERR(ctx, "0A000", e->location, x->node_case == PG_QUERY__NODE__NODE_A_INDICES
                                                     ? "array slices are not supported"
                                                     : "field selection from composite values is not supported");
             return NULL;
         }
-        if (!SQL_IS_ARRAY(e->type.id)) {
+        SqlTypeId vt = expr_vector_elem(e->type.id); /* int2vector, oidvector: 0-based */
+        if (!SQL_IS_ARRAY(e->type.id) && !vt) {
             char tn[64];
             BIND_ERR(ctx, "42804", e->location, "cannot subscript type %s because it does not support subscripting",
                      bind_type_str(e->type, tn, sizeof(tn)));
@@ -1309,7 +1354,7 @@ static Expr *bind_indirection(BindCtx *ctx, PgQuery__AIndirection *ind)
         Expr *i = bind_expr(ctx, x->a_indices->uidx);
         if (!i || bind_coerce(ctx, &i, SQL_TYPE(SQL_INT8), 0, i->location))
             return NULL;
-        Expr *s = bind_expr_new(ctx, EXPR_SUBSCRIPT, SQL_TYPE(SQL_ELEM_OF(e->type.id)), e->location, 2);
+        Expr *s = bind_expr_new(ctx, EXPR_SUBSCRIPT, SQL_TYPE(vt ? vt : SQL_ELEM_OF(e->type.id)), e->location, 2);
         if (!s) {
             bind_oom(ctx);
             return NULL;
@@ -1321,8 +1366,52 @@ static Expr *bind_indirection(BindCtx *ctx, PgQuery__AIndirection *ind)
     return e;
 }
 
+/* 0A000 for an expression weir does not bind, saying which: as SQL spells it for the common ones, else
+ * after its parse node ("xml serialize"); at the node's location when it has one (PostgreSQL's expression
+ * nodes carry "location": found through the protobuf-c descriptors, so there is no list to keep). */
+static void bind_expr_unsupported(BindCtx *ctx, const PgQuery__Node *n)
+{
+    static const struct {
+        PgQuery__Node__NodeCase c;
+        const char *what;
+    } names[] = {
+        {PG_QUERY__NODE__NODE_GROUPING_SET, "GROUPING SETS, ROLLUP and CUBE are"},
+        {PG_QUERY__NODE__NODE_GROUPING_FUNC, "GROUPING() is"},
+        {PG_QUERY__NODE__NODE_XML_EXPR, "XML functions are"},
+        {PG_QUERY__NODE__NODE_XML_SERIALIZE, "XMLSERIALIZE is"},
+        {PG_QUERY__NODE__NODE_SET_TO_DEFAULT, "DEFAULT is"},
+        {PG_QUERY__NODE__NODE_CURRENT_OF_EXPR, "WHERE CURRENT OF is"},
+    };
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, (unsigned)n->node_case);
+    int loc = -1;
+    if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+        const ProtobufCMessage *m = *(const ProtobufCMessage *const *)(const void *)((const char *)n + f->offset);
+        const ProtobufCFieldDescriptor *lf =
+            m ? protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "location") : NULL;
+        if (lf && lf->type == PROTOBUF_C_TYPE_INT32)
+            loc = *(const int32_t *)(const void *)((const char *)m + lf->offset);
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].c == n->node_case) {
+            BIND_ERR(ctx, "0A000", loc, "%s not supported", names[i].what);
+            return;
+        }
+    char what[64] = "this kind of expression";
+    if (f) {
+        snprintf(what, sizeof(what), "%s", f->name);
+        for (char *p = what; *p; p++)
+            if (*p == '_')
+                *p = ' ';
+    }
+    BIND_ERR(ctx, "0A000", loc, "%s is not supported", what);
+}
+
 Expr *bind_expr(BindCtx *ctx, PgQuery__Node *n)
 {
+    /* expressions nest as deep as the statement: 54001 before the stack runs out, as PostgreSQL */
+    if (sql_stack_check(ctx->err))
+        return NULL;
     if (!n) {
         sql_error_set(ctx->err, "XX000", 0, "internal error: missing expression");
         return NULL;
@@ -1352,6 +1441,8 @@ Expr *bind_expr(BindCtx *ctx, PgQuery__Node *n)
     case PG_QUERY__NODE__NODE_BOOL_EXPR:
         return bind_bool_expr(ctx, n->bool_expr);
     case PG_QUERY__NODE__NODE_NULL_TEST: {
+        if (n->null_test->arg && n->null_test->arg->node_case == PG_QUERY__NODE__NODE_ROW_EXPR)
+            return bind_row_null_test(ctx, n->null_test);
         Expr *arg = bind_expr(ctx, n->null_test->arg);
         if (!arg)
             return NULL;
@@ -1404,102 +1495,106 @@ Expr *bind_expr(BindCtx *ctx, PgQuery__Node *n)
         return bind_expr(ctx, n->collate_clause->arg); /* one collation ("C" byte order) */
     case PG_QUERY__NODE__NODE_COLUMN_REF:
         return bind_column_ref(ctx, n->column_ref);
+    case PG_QUERY__NODE__NODE_ROW_EXPR:
+        return bind_row_constructor(ctx, n->row_expr); /* a record value (bind_row.c) */
     default:
-        sql_error_set(ctx->err, "0A000", 0, "expression type %d is not supported yet", (int)n->node_case);
+        bind_expr_unsupported(ctx, n);
         return NULL;
     }
 }
 
-/* PostgreSQL's FigureColname: the name of an unnamed target-list column. */
-/* Whether the name FigureColname gives n is only a weak one (a type name from a cast, "case"): PostgreSQL
- * lets a cast or CASE around it choose another. */
-static int figure_is_weak(PgQuery__Node *n)
+/* PostgreSQL's FigureColname: the name of an unnamed target-list column. Each node gives a name and its
+ * strength (FigureColnameInternal): 2 a real name, 1 a weak one (the type of a cast, "case"), which a cast
+ * or CASE around it may replace, 0 none ("?column?"). One walk down the tree: asking for the inner name and
+ * its strength separately at every cast doubles the work per level (1::int::int::... never ends). */
+static int figure_colname(PgQuery__Node *n, const char **name)
 {
     if (!n)
-        return 1;
-    if (n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST) {
-        const char *inner = bind_figure_colname(n->type_cast->arg);
-        return strcmp(inner, "?column?") == 0 || figure_is_weak(n->type_cast->arg);
-    }
-    if (n->node_case == PG_QUERY__NODE__NODE_CASE_EXPR) {
-        PgQuery__Node *d = n->case_expr->defresult;
-        return !d || figure_is_weak(d) || strcmp(bind_figure_colname(d), "?column?") == 0;
-    }
-    return strcmp(bind_figure_colname(n), "?column?") == 0;
-}
-
-const char *bind_figure_colname(PgQuery__Node *n)
-{
-    if (!n)
-        return "?column?";
+        return 0;
     switch (n->node_case) {
     case PG_QUERY__NODE__NODE_COLUMN_REF: {
         const char *s = bind_qualified_last(n->column_ref->fields, n->column_ref->n_fields);
-        return s ? s : "?column?";
+        return s ? (*name = s, 2) : 0;
     }
     case PG_QUERY__NODE__NODE_FUNC_CALL: {
         const char *s = bind_qualified_last(n->func_call->funcname, n->func_call->n_funcname);
-        return s ? s : "?column?";
+        return s ? (*name = s, 2) : 0;
     }
     case PG_QUERY__NODE__NODE_TYPE_CAST: {
-        /* the argument's name when it has a strong one, else the type's (PostgreSQL's strength 1) */
-        const char *inner = bind_figure_colname(n->type_cast->arg);
-        if (strcmp(inner, "?column?") != 0 && !figure_is_weak(n->type_cast->arg))
-            return inner;
+        /* the argument's name when it has a strong one, else the type's */
+        int strength = figure_colname(n->type_cast->arg, name);
+        if (strength == 2)
+            return 2;
         PgQuery__TypeName *tn = n->type_cast->type_name;
         const char *s = tn ? bind_qualified_last(tn->names, tn->n_names) : NULL;
-        return s ? s : "?column?";
+        return s ? (*name = s, 1) : 0;
     }
     case PG_QUERY__NODE__NODE_CASE_EXPR: {
         /* named after its ELSE result when that has a strong name */
-        PgQuery__Node *d = n->case_expr->defresult;
-        if (d && !figure_is_weak(d)) {
-            const char *inner = bind_figure_colname(d);
-            if (strcmp(inner, "?column?") != 0)
-                return inner;
-        }
-        return "case";
+        if (figure_colname(n->case_expr->defresult, name) == 2)
+            return 2;
+        *name = "case";
+        return 1;
     }
-    case PG_QUERY__NODE__NODE_COALESCE_EXPR: return "coalesce";
     case PG_QUERY__NODE__NODE_SUB_LINK: {
         /* a scalar subquery is named after its one column; EXISTS and ARRAY after themselves */
         PgQuery__SubLink *sl = n->sub_link;
         if (sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK)
-            return "exists";
+            return *name = "exists", 2;
         if (sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK)
-            return "array";
+            return *name = "array", 2;
         if (sl->sub_link_type != PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK || !sl->subselect ||
             sl->subselect->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
-            return "?column?";
+            return 0;
         PgQuery__SelectStmt *q = sl->subselect->select_stmt;
         while (q->larg && q->op != PG_QUERY__SET_OPERATION__SETOP_NONE &&
                q->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED)
             q = q->larg;
         if (!q->n_target_list || q->target_list[0]->node_case != PG_QUERY__NODE__NODE_RES_TARGET)
-            return "?column?";
+            return 0;
         PgQuery__ResTarget *rt = q->target_list[0]->res_target;
-        return rt->name && rt->name[0] ? rt->name : bind_figure_colname(rt->val);
+        if (rt->name && rt->name[0])
+            return *name = rt->name, 2;
+        return figure_colname(rt->val, name) ? 2 : 0;
+    }
+    case PG_QUERY__NODE__NODE_COALESCE_EXPR: return *name = "coalesce", 2;
+    case PG_QUERY__NODE__NODE_ROW_EXPR: return *name = "row", 2;
+    case PG_QUERY__NODE__NODE_A_INDIRECTION: {
+        /* the last field selected ((r).x is "x"), else the name of what is subscripted */
+        const char *field = NULL;
+        for (size_t i = 0; i < n->a_indirection->n_indirection; i++)
+            if (n->a_indirection->indirection[i]->node_case == PG_QUERY__NODE__NODE_STRING)
+                field = n->a_indirection->indirection[i]->string->sval;
+        if (field)
+            return *name = field, 2;
+        return figure_colname(n->a_indirection->arg, name);
     }
     case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
-        return n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "greatest" : "least";
+        return *name = n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "greatest" : "least", 2;
     case PG_QUERY__NODE__NODE_A_EXPR:
-        return n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF ? "nullif" : "?column?";
+        return n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF ? (*name = "nullif", 2) : 0;
     case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
         switch (n->sqlvalue_function->op) {
-        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE: return "current_date";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE: return *name = "current_date", 2;
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP:
-        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N: return "current_timestamp";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N: return *name = "current_timestamp", 2;
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
-        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N: return "localtimestamp";
-        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER: return "current_user";
-        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER: return "session_user";
-        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER: return "user";
-        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG: return "current_catalog";
-        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA: return "current_schema";
-        default: return "?column?";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N: return *name = "localtimestamp", 2;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER: return *name = "current_user", 2;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER: return *name = "session_user", 2;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER: return *name = "user", 2;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG: return *name = "current_catalog", 2;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA: return *name = "current_schema", 2;
+        default: return 0;
         }
     default:
-        return "?column?";
+        return 0;
     }
+}
+
+const char *bind_figure_colname(PgQuery__Node *n)
+{
+    const char *name = "?column?";
+    return figure_colname(n, &name) ? name : "?column?";
 }
 

@@ -45,6 +45,68 @@ const char *bind_figure_colname(PgQuery__Node *n);
 int bind_expr_equal(const Expr *a, const Expr *b);
 int bind_value_equal(const SqlValue *a, const SqlValue *b);
 
+/* ---- row constructors in comparisons (bind_row.c) ---- */
+
+/* One side of a row comparison: a row constructor's items (bound again at each use), or columns
+ * first_col.. of the given types (the pseudo-row a subquery comparison is evaluated over). */
+typedef struct BindRowSide {
+    PgQuery__Node **nodes; /* non-NULL: the items */
+    const SqlType *types;  /* else: the columns' types */
+    uint32_t first_col;
+    int location;
+    int is_scalar; /* a single value, not a row constructor (x op ANY (q)): PostgreSQL's messages differ */
+} BindRowSide;
+/* l op r over rows of n items, as PostgreSQL's make_row_comparison_op: = is the AND of the pairs, <> the
+ * OR, < <= > >= lexicographic; one item is just the operator. A boolean Expr, or NULL with the error
+ * (42601, 42883, 42804, 0A000 for another operator). *first_def (optional): the first pair's operator. */
+Expr *bind_row_compare(BindCtx *ctx, const char *op, uint32_t n, const BindRowSide *l, const BindRowSide *r,
+                       int location, const SqlFnDef **first_def);
+/* Whether an operator expression has a row constructor operand (or IN-list item). */
+int bind_row_involved(const PgQuery__AExpr *a);
+/* Such an expression: row op row, IS [NOT] DISTINCT FROM, [NOT] IN (row, ...); NULL with the error. */
+Expr *bind_row_aexpr(BindCtx *ctx, PgQuery__AExpr *a);
+/* ROW(...) IS [NOT] NULL (t->arg is a RowExpr). */
+Expr *bind_row_null_test(BindCtx *ctx, PgQuery__NullTest *t);
+
+/* An anonymous row type of the statement: record typmod k is ctx->records entry k. */
+typedef struct BindRecordType {
+    uint32_t n;
+    const char **names;
+    SqlType *types;
+} BindRecordType;
+/* Register a row type of n fields; *out becomes {SQL_RECORD, its typmod}. */
+int bind_record_type(BindCtx *ctx, uint32_t n, const char *const *names, const SqlType *types,
+                     SqlType *out) WEIR_WARN_UNUSED;
+/* The fields of a record type t (a registered typmod), or NULL. */
+const BindRecordType *bind_record_lookup(const BindCtx *ctx, SqlType t);
+/* An EXPR_ROW of fields[0..n) named names (unknown literals become text). */
+Expr *bind_row_value(BindCtx *ctx, Expr **fields, const char *const *names, uint32_t n, int location);
+/* ROW(a, b) as a value: fields f1, f2, ... */
+Expr *bind_row_constructor(BindCtx *ctx, PgQuery__RowExpr *row);
+/* (rec).name: the field's expression when rec is an EXPR_ROW, else an EXPR_FIELD; 42809 / 42703. */
+Expr *bind_row_field(BindCtx *ctx, Expr *rec, const char *name, int location);
+
+/* ---- set-returning functions in a SELECT list (bind_srf.c) ---- */
+
+/* Before the SELECT list of s is bound over *root (FROM and WHERE done): when the list calls a
+ * set-returning function (generate_series, unnest, information_schema._pg_expandarray), plan it as
+ * an OP_FUNCSCAN over *root (PostgreSQL's ProjectSet: the child's columns, then the function's, one row
+ * per value) and set ctx->srf, so each call of it in the list binds to its columns. 0A000 for more than
+ * one distinct call, or one in a grouped or windowed query. */
+int bind_srf_begin(BindCtx *ctx, PgQuery__SelectStmt *s, Op **root) WEIR_WARN_UNUSED;
+/* Whether fc is a call of the planned function: then *out is its column (a row of its columns for
+ * _pg_expandarray), or NULL with the error. */
+int bind_srf_ref(BindCtx *ctx, PgQuery__FuncCall *fc, Expr **out);
+/* 0A000 when fc calls a set-returning function (somewhere it cannot run), else WEIR_OK. */
+int bind_srf_refuse(BindCtx *ctx, PgQuery__FuncCall *fc) WEIR_WARN_UNUSED;
+/* The OP_FUNCSCAN plan data of the set-returning call fc whose arguments are bound in args (coerced in
+ * place): *out, the output column types in types[0..*n_out) (n_out <= 2). 0A000 for another function,
+ * 42883 for arguments it does not take. */
+int bind_srf_spec(BindCtx *ctx, PgQuery__FuncCall *fc, Expr **args, FuncScanSpec **out, SqlType *types,
+                  uint32_t *n_out) WEIR_WARN_UNUSED;
+/* Output column i's name: fn_name, or x / n for _pg_expandarray. */
+const char *bind_srf_column_name(const FuncScanSpec *sp, uint32_t i, const char *fn_name);
+
 /* ---- aggregates (bind_agg.c) ---- */
 
 typedef struct AggBind {

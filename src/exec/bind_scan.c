@@ -150,6 +150,7 @@ static int scan_match_cmp(const TableDef *td, const Expr *c, int *h, ScanBoundOp
 
 typedef struct Deparse {
     const TableDef *td;
+    const char *const *col_names; /* the scan's column names after FROM's column aliases, or NULL */
     const SqlFormatOpts *fmt;
     Buf out;
     int failed;
@@ -241,7 +242,9 @@ static void dp_expr(Deparse *d, const Expr *e, int top)
         dp_str(d, tmp);
         return;
     case EXPR_COL:
-        if (e->u.col < d->td->n_cols)
+        if (d->col_names && e->u.col < d->td->n_cols && d->col_names[e->u.col])
+            dp_str(d, d->col_names[e->u.col]); /* FROM clicks x(a): "a > 1", as PostgreSQL names it */
+        else if (e->u.col < d->td->n_cols)
             dp_str(d, d->td->cols[e->u.col].name);
         else if (e->u.col < d->td->n_cols + TABLE_HID_N)
             dp_str(d, tabledef_hidden_name((TableHidden)(e->u.col - d->td->n_cols)));
@@ -354,9 +357,9 @@ static void dp_expr(Deparse *d, const Expr *e, int top)
 
 /* The conjuncts joined with AND, as text in the plan arena; NULL when it cannot be made (the EXPLAIN
  * line then simply leaves it out). */
-static const char *scan_deparse(BindCtx *ctx, const TableDef *td, const Expr *const *es, uint32_t n)
+static const char *scan_deparse(BindCtx *ctx, const Op *scan, const Expr *const *es, uint32_t n)
 {
-    Deparse d = {.td = td, .fmt = &ctx->sess->fmt};
+    Deparse d = {.td = ((const ScanSpec *)scan->spec)->table->def, .col_names = scan->col_names, .fmt = &ctx->sess->fmt};
     buf_init(&d.out, 8192);
     for (uint32_t i = 0; i < n; i++) {
         if (i)
@@ -475,7 +478,7 @@ int bind_scan_pushdown(BindCtx *ctx, Op *scan, const Expr *pred)
      * index scan's Filter, only the conjuncts that narrow nothing (the filter still checks them all) */
     if (n_positional)
         sp->pushdown_text =
-            scan_text_and(ctx, sp->pushdown_text, scan_deparse(ctx, td, positional, n_positional));
+            scan_text_and(ctx, sp->pushdown_text, scan_deparse(ctx, scan, positional, n_positional));
     if (scan_expr_is_parallel_safe(pred)) {
         Expr *f = (Expr *)pred;
         if (sp->filter) {
@@ -486,7 +489,7 @@ int bind_scan_pushdown(BindCtx *ctx, Op *scan, const Expr *pred)
         }
         sp->filter = f;
         if (n_rest)
-            sp->filter_text = scan_text_and(ctx, sp->filter_text, scan_deparse(ctx, td, rest, n_rest));
+            sp->filter_text = scan_text_and(ctx, sp->filter_text, scan_deparse(ctx, scan, rest, n_rest));
     }
     return WEIR_OK;
 }

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "exec/catalog.h"
+#include "exec/depth.h"
 #include "exec/syscat.h"
 #include "sql/numeric.h"
 
@@ -21,7 +22,8 @@
 Op *bind_op_new(BindCtx *ctx, OpKind kind, uint32_t n_cols, Op *child)
 {
     Op *op = arena_try_calloc(ctx->arena, sizeof(*op));
-    if (!op || (n_cols && !(op->types = ARENA_NEW(ctx->arena, SqlType, n_cols)))) {
+    /* (types is allocated even for no columns -- SELECT with an empty list -- so copies of it never see NULL) */
+    if (!op || !(op->types = ARENA_NEW(ctx->arena, SqlType, n_cols))) {
         bind_oom(ctx);
         return NULL;
     }
@@ -261,6 +263,19 @@ static int from_apply_alias(BindCtx *ctx, FromItem *it, const char *rel, PgQuery
 
 static int from_table(BindCtx *ctx, PgQuery__RangeVar *rv, Scope *qs, FromItem *it);
 
+/* Name a scan (table, catalog or function) for EXPLAIN as FROM names it: "Stream Scan on clicks c", and
+ * its columns after any column aliases ("c.a" for FROM clicks c(a)). Call after from_apply_alias. */
+static int from_name_scan(BindCtx *ctx, FromItem *it, const char *rel)
+{
+    Op *op = it->op;
+    if (!(op->col_names = ARENA_NEW(ctx->arena, const char *, op->n_cols)))
+        return bind_oom(ctx);
+    for (uint32_t i = 0; i < op->n_cols && i < it->n; i++)
+        op->col_names[i] = it->cols[i].name;
+    op->rel_alias = rel;
+    return WEIR_OK;
+}
+
 /* A query in FROM (a subquery or a CTE): bound as its own query whose enclosing scope is this query's. */
 static int from_query(BindCtx *ctx, PgQuery__Node *q, Scope *qs, const char *rel, PgQuery__Node **colnames,
                       size_t n_colnames, int location, FromItem *it)
@@ -280,8 +295,11 @@ static int from_query(BindCtx *ctx, PgQuery__Node *q, Scope *qs, const char *rel
     if (from_alloc(ctx, it, sub.n_cols))
         return WEIR_ERROR;
     it->op = sub.root;
-    for (uint32_t i = 0; i < sub.n_cols; i++)
+    for (uint32_t i = 0; i < sub.n_cols; i++) {
         it->cols[i] = (ScopeCol){.rel = rel, .name = sub.cols[i].name, .type = sub.cols[i].type, .index = i};
+        if (sub.cols[i].type.id == SQL_RECORD && sub.root && i < sub.root->n_cols)
+            it->cols[i].type = sub.root->types[i]; /* a row keeps its fields (bind_row.c): (s.r).x */
+    }
     return from_apply_alias(ctx, it, rel, colnames, n_colnames, location);
 }
 
@@ -337,9 +355,10 @@ static int from_systab(BindCtx *ctx, const SysTableDef *def, PgQuery__RangeVar *
         op->types[i] = def->col_types[i];
     }
     it->op = op;
-    if (rv->alias && rv->alias->n_colnames)
-        return from_apply_alias(ctx, it, rel, rv->alias->colnames, rv->alias->n_colnames, rv->location);
-    return WEIR_OK;
+    if (rv->alias && rv->alias->n_colnames &&
+        from_apply_alias(ctx, it, rel, rv->alias->colnames, rv->alias->n_colnames, rv->location))
+        return WEIR_ERROR;
+    return from_name_scan(ctx, it, rel);
 }
 
 /* A table name: a CTE, a system catalog or a table over a stream (PostgreSQL's order: pg_catalog is
@@ -405,14 +424,18 @@ static int from_table(BindCtx *ctx, PgQuery__RangeVar *rv, Scope *qs, FromItem *
             c->name = tabledef_hidden_name((TableHidden)(i - td->n_cols));
             c->type = tabledef_hidden_type((TableHidden)(i - td->n_cols));
             c->is_hidden = 1;
+            /* the hidden columns are the table's system columns: RowDescription names them by the attnum
+             * pg_attribute lists them at, -1.. as PostgreSQL's ctid, xmin, ... (syscat.c) */
+            c->attnum = (int16_t)(-(int)(i - td->n_cols) - 1);
         }
         op->types[i] = c->type;
     }
     it->op = op;
     it->is_scan = 1;
-    if (rv->alias && rv->alias->n_colnames)
-        return from_apply_alias(ctx, it, rel, rv->alias->colnames, rv->alias->n_colnames, rv->location);
-    return WEIR_OK;
+    if (rv->alias && rv->alias->n_colnames &&
+        from_apply_alias(ctx, it, rel, rv->alias->colnames, rv->alias->n_colnames, rv->location))
+        return WEIR_ERROR;
+    return from_name_scan(ctx, it, rel);
 }
 
 /* Put a filter over an item (pred over the item's own columns); a scan is offered the predicate for
@@ -698,14 +721,14 @@ static int from_join(BindCtx *ctx, PgQuery__JoinExpr *je, Scope *qs, FromItem *i
     return WEIR_OK;
 }
 
-/* A set-returning function in FROM: generate_series or unnest (OP_FUNCSCAN). Its arguments may use the
+/* A set-returning function in FROM (OP_FUNCSCAN; bind_srf.c says which). Its arguments may use the
  * enclosing query's columns (bound one level out), not the other FROM items (no LATERAL). */
 static int from_function(BindCtx *ctx, PgQuery__RangeFunction *rf, Scope *qs, FromItem *it)
 {
     if (rf->lateral || rf->ordinality || rf->is_rowsfrom || rf->n_functions != 1 || rf->n_coldeflist)
         return sql_error_set(ctx->err, "0A000", 0,
-                             "only generate_series(...) and unnest(...) are supported in FROM (no LATERAL, "
-                             "WITH ORDINALITY or ROWS FROM)");
+                             "only generate_series(...), unnest(...) and information_schema._pg_expandarray(...) "
+                             "are supported in FROM (no LATERAL, WITH ORDINALITY or ROWS FROM)");
     PgQuery__Node *fl = rf->functions[0];
     PgQuery__Node *fn = fl->node_case == PG_QUERY__NODE__NODE_LIST && fl->list->n_items ? fl->list->items[0] : fl;
     if (fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
@@ -714,18 +737,11 @@ static int from_function(BindCtx *ctx, PgQuery__RangeFunction *rf, Scope *qs, Fr
     const char *name = bind_qualified_last(fc->funcname, fc->n_funcname);
     char lname[64];
     bind_lower_copy(name ? name : "", lname, sizeof(lname));
-    int series = strcmp(lname, "generate_series") == 0, unnest = strcmp(lname, "unnest") == 0;
-    if (!series && !unnest)
-        return BIND_ERR(ctx, "0A000", fc->location, "function %s in FROM is not supported (generate_series and "
-                        "unnest are)", lname);
-    uint32_t n = (uint32_t)fc->n_args;
-    if ((series && (n < 2 || n > 3)) || (unnest && n != 1))
-        return BIND_ERR(ctx, "42883", fc->location, "function %s with %u arguments does not exist", lname, n);
     /* the arguments see the enclosing query (as EXPR_OUTER), like a subquery without FROM */
+    uint32_t n = (uint32_t)fc->n_args;
     Scope *tmp = arena_try_calloc(ctx->arena, sizeof(*tmp));
-    FuncScanSpec *sp = arena_try_calloc(ctx->arena, sizeof(*sp));
-    Expr **args = ARENA_NEW(ctx->arena, Expr *, 3);
-    if (!tmp || !sp || !args)
+    Expr **args = ARENA_NEW(ctx->arena, Expr *, n ? n : 1);
+    if (!tmp || !args)
         return bind_oom(ctx);
     tmp->parent = qs->parent;
     Scope *saved = ctx->scope;
@@ -738,60 +754,29 @@ static int from_function(BindCtx *ctx, PgQuery__RangeFunction *rf, Scope *qs, Fr
     ctx->scope = saved;
     if (tmp->has_outer_refs)
         qs->has_outer_refs = 1;
-    SqlType out_t;
-    if (unnest) {
-        if (!SQL_IS_ARRAY(args[0]->type.id))
-            return BIND_ERR(ctx, "42883", fc->location, "function unnest(%s) does not exist",
-                            bind_type_str(args[0]->type, lname, sizeof(lname)));
-        sp->kind = FUNCSCAN_UNNEST;
-        out_t = SQL_TYPE(SQL_ELEM_OF(args[0]->type.id));
-    } else {
-        /* PostgreSQL's overloads: int4, int8, numeric, timestamp, timestamptz (with an interval step) */
-        SqlType t;
-        if (bind_common_type(ctx, args, 2, "generate_series", &t))
-            return WEIR_ERROR;
-        if (t.id == SQL_UNKNOWN || t.id == SQL_INT2)
-            t = SQL_TYPE(SQL_INT4);
-        if (t.id == SQL_DATE)
-            t = SQL_TYPE(SQL_TIMESTAMPTZ);
-        if (t.id == SQL_FLOAT4 || t.id == SQL_FLOAT8)
-            t = SQL_TYPE(SQL_NUMERIC);
-        if (t.id == SQL_TIMESTAMP || t.id == SQL_TIMESTAMPTZ) {
-            if (n != 3)
-                return BIND_ERR(ctx, "42883", fc->location, "function generate_series(%s, %s) does not exist",
-                                bind_type_str(t, lname, sizeof(lname)), "timestamp");
-            if (bind_coerce(ctx, &args[2], SQL_TYPE(SQL_INTERVAL), 0, args[2]->location))
-                return WEIR_ERROR;
-            sp->kind = FUNCSCAN_SERIES_TS;
-        } else if (t.id == SQL_INT4 || t.id == SQL_INT8) {
-            sp->kind = FUNCSCAN_SERIES_INT;
-        } else if (t.id == SQL_NUMERIC) {
-            sp->kind = FUNCSCAN_SERIES_NUMERIC;
-        } else {
-            return BIND_ERR(ctx, "42883", fc->location, "function generate_series(%s) does not exist",
-                            bind_type_str(t, lname, sizeof(lname)));
-        }
-        for (uint32_t i = 0; i < n; i++)
-            if ((i < 2 || sp->kind != FUNCSCAN_SERIES_TS) && bind_coerce(ctx, &args[i], t, 0, args[i]->location))
-                return WEIR_ERROR;
-        out_t = t;
-    }
-    sp->args = args;
-    sp->n_args = n;
-    Op *op = bind_op_new(ctx, OP_FUNCSCAN, 1, NULL);
-    if (!op || from_alloc(ctx, it, 1))
+    FuncScanSpec *sp;
+    SqlType out_t[2];
+    uint32_t n_out;
+    if (bind_srf_spec(ctx, fc, args, &sp, out_t, &n_out))
         return WEIR_ERROR;
-    op->types[0] = out_t;
+    Op *op = bind_op_new(ctx, OP_FUNCSCAN, n_out, NULL);
+    if (!op || from_alloc(ctx, it, n_out))
+        return WEIR_ERROR;
     op->spec = sp;
     const char *rel = rf->alias && rf->alias->aliasname ? rf->alias->aliasname
                                                        : arena_try_strndup(ctx->arena, lname, strlen(lname));
     if (!rel)
         return bind_oom(ctx);
-    it->cols[0] = (ScopeCol){.rel = rel, .name = rel, .type = out_t, .index = 0};
+    for (uint32_t i = 0; i < n_out; i++) {
+        op->types[i] = out_t[i];
+        /* one column is named after the relation (alias), several after the function's fields */
+        it->cols[i] = (ScopeCol){.rel = rel, .name = n_out == 1 ? rel : bind_srf_column_name(sp, i, rel),
+                                 .type = out_t[i], .index = i};
+    }
     it->op = op;
-    if (rf->alias && rf->alias->n_colnames)
-        return from_apply_alias(ctx, it, rel, rf->alias->colnames, rf->alias->n_colnames, -1);
-    return WEIR_OK;
+    if (rf->alias && rf->alias->n_colnames && from_apply_alias(ctx, it, rel, rf->alias->colnames, rf->alias->n_colnames, -1))
+        return WEIR_ERROR;
+    return from_name_scan(ctx, it, rel);
 }
 
 static int from_item(BindCtx *ctx, PgQuery__Node *n, Scope *qs, FromItem *it)
@@ -1080,7 +1065,9 @@ static int bind_from_where(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, Op *
  * One SELECT
  * ---------------------------------------------------------------------------------------------- */
 
-static int bind_simple(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStmt *out)
+/* setop_leaf: s is an operand of UNION / INTERSECT / EXCEPT, whose unknown literals (SELECT NULL) stay
+ * unknown for the set operation to type, as PostgreSQL's transformSetOperationTree leaves them. */
+static int bind_simple(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStmt *out, int setop_leaf)
 {
     {
         if (s->group_distinct)
@@ -1092,7 +1079,7 @@ static int bind_simple(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStm
                             ? (uint32_t)s->n_distinct_clause
                             : 0;
         Op *src = NULL;
-        if (bind_from_where(ctx, s, sc, &src))
+        if (bind_from_where(ctx, s, sc, &src) || bind_srf_begin(ctx, s, &src)) /* SELECT generate_series(...): bind_srf.c */
             return WEIR_ERROR;
         /* count the output columns: each * expands to the visible columns of its relation(s) */
         uint32_t n = 0;
@@ -1100,7 +1087,8 @@ static int bind_simple(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStm
             PgQuery__ResTarget *rt = s->target_list[i]->res_target;
             const char *star_rel;
             if (is_star(rt->val, &star_rel)) {
-                if (!ctx->scope->n)
+                /* (a FROM whose relations have no columns, FROM (SELECT) s, expands to nothing) */
+                if (!s->n_from_clause)
                     return BIND_ERR(ctx, "42601", rt->location, "SELECT * with no tables specified is not valid");
                 uint32_t k = 0;
                 for (uint32_t c = 0; c < ctx->scope->n; c++)
@@ -1112,7 +1100,11 @@ static int bind_simple(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStm
                 n++;
             }
         }
-        int aggregating = s->n_group_clause || s->having_clause || bind_nodes_have_agg(s->target_list, s->n_target_list);
+        /* (every WINDOW definition counts, used or not, as PostgreSQL transforms them all; and ORDER BY:
+         * SELECT 1 FROM t ORDER BY sum(x) is one row) */
+        int aggregating = s->n_group_clause || s->having_clause || bind_nodes_have_agg(s->target_list, s->n_target_list) ||
+                          bind_nodes_have_agg(s->window_clause, s->n_window_clause) ||
+                          bind_nodes_have_agg(s->sort_clause, s->n_sort_clause);
         AggBind ab;
         memset(&ab, 0, sizeof(ab));
         if (aggregating)
@@ -1154,19 +1146,28 @@ static int bind_simple(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStm
             Expr *e = bind_expr(ctx, rt->val);
             if (!e)
                 return WEIR_ERROR;
-            if (e->type.id == SQL_UNKNOWN && bind_coerce(ctx, &e, SQL_TYPE(SQL_TEXT), 0, e->location))
-                return WEIR_ERROR;
             proj->exprs[o] = e;
             proj->types[o] = e->type;
             const char *name = rt->name && rt->name[0] ? rt->name : bind_figure_colname(rt->val);
             out->cols[o].name = arena_try_strndup(ctx->arena, name, strlen(name));
             out->cols[o].type = e->type;
+            if (e->type.id == SQL_RECORD)
+                out->cols[o].type.typmod = -1; /* the row type's typmod is the binder's (bind_row.c), not sent */
             const ScopeCol *from = e->kind == EXPR_COL ? scope_col_at(ctx->scope, e->u.col) : NULL;
             if (from && !(rt->name && rt->name[0])) {
                 out->cols[o].table_oid = from->table_oid;
                 out->cols[o].attnum = from->attnum;
             }
             o++;
+        }
+        /* Unknown literals and parameters become text once the whole list is bound, as PostgreSQL's
+         * resolveTargetListUnknowns: SELECT $1, $1 + 1 has decided $1 is an integer by then (42P08) */
+        for (uint32_t c = 0; c < o; c++) {
+            if (proj->exprs[c]->type.id != SQL_UNKNOWN || (setop_leaf && proj->exprs[c]->kind == EXPR_CONST))
+                continue;
+            if (bind_coerce(ctx, &proj->exprs[c], SQL_TYPE(SQL_TEXT), 0, proj->exprs[c]->location))
+                return WEIR_ERROR;
+            proj->types[c] = out->cols[c].type = proj->exprs[c]->type;
         }
         /* ORDER BY: an ordinal or an output column name names an output column; anything else is an
          * expression over the input (or an aggregate), computed by the projection as an extra column */
@@ -1458,7 +1459,9 @@ static int cast_output(BindCtx *ctx, BoundStmt *q, const SqlType *types)
         if (!e)
             return bind_oom(ctx);
         e->u.col = c;
-        if (bind_coerce(ctx, &e, types[c], 0, -1))
+        /* an operand's unknown literal (SELECT NULL, SELECT 'a') is read as the resolved type, as
+         * PostgreSQL reads such a literal: 'a' for an integer column is 22P02 */
+        if (bind_coerce(ctx, &e, types[c], q->cols[c].type.id == SQL_UNKNOWN, -1))
             return WEIR_ERROR;
         p->exprs[c] = e;
         p->types[c] = types[c];
@@ -1467,6 +1470,8 @@ static int cast_output(BindCtx *ctx, BoundStmt *q, const SqlType *types)
     q->root = p;
     return WEIR_OK;
 }
+
+static int bind_select_as(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out, int setop_leaf);
 
 static int bind_setop(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStmt *out)
 {
@@ -1478,7 +1483,7 @@ static int bind_setop(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStmt
     memset(&r, 0, sizeof(r));
     Scope *saved = ctx->scope;
     ctx->scope = sc->parent; /* both sides are queries of their own, siblings under the enclosing one */
-    int rc = bind_select(ctx, s->larg, &l) || bind_select(ctx, s->rarg, &r);
+    int rc = bind_select_as(ctx, s->larg, &l, 1) || bind_select_as(ctx, s->rarg, &r, 1);
     ctx->scope = saved;
     if (rc)
         return WEIR_ERROR;
@@ -1593,7 +1598,7 @@ static int bind_output_sort(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out
     return WEIR_OK;
 }
 
-static int bind_query_body(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStmt *out)
+static int bind_query_body(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, BoundStmt *out, int setop_leaf)
 {
     out->kind = BOUND_QUERY;
     out->tag = "SELECT";
@@ -1606,7 +1611,7 @@ static int bind_query_body(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, Boun
         if (bind_values(ctx, s, out))
             return WEIR_ERROR;
     } else {
-        if (bind_simple(ctx, s, sc, out))
+        if (bind_simple(ctx, s, sc, out, setop_leaf))
             return WEIR_ERROR;
         sorted = 1;
     }
@@ -1631,12 +1636,20 @@ static int bind_query_body(BindCtx *ctx, PgQuery__SelectStmt *s, Scope *sc, Boun
 
 int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
 {
-    if (ctx->depth >= 48)
-        return sql_error_set(ctx->err, "54001", 0, "subqueries nest too deeply");
+    return bind_select_as(ctx, s, out, 0);
+}
+
+static int bind_select_as(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out, int setop_leaf)
+{
+    /* queries nest as deep as the statement (subqueries, long UNION chains): 54001 before the stack runs
+     * out, as PostgreSQL */
+    if (sql_stack_check(ctx->err))
+        return WEIR_ERROR;
     if (s->with_clause && s->with_clause->recursive)
         return BIND_ERR(ctx, "0A000", s->with_clause->location, "WITH RECURSIVE is not supported");
     if (s->into_clause)
-        return sql_error_set(ctx->err, "0A000", 0, "SELECT INTO is not supported");
+        return BIND_ERR(ctx, "0A000", s->into_clause->rel ? s->into_clause->rel->location : -1,
+                        "SELECT INTO is not supported");
     if (s->n_locking_clause)
         return sql_error_set(ctx->err, "0A000", 0, "SELECT FOR UPDATE/SHARE is not supported: tables over streams are read-only");
     /* a query has its own scope (its FROM), aggregates and window calls; the enclosing query's scope is
@@ -1644,6 +1657,7 @@ int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
     Scope *outer = ctx->scope;
     struct AggBind *agg = ctx->agg;
     struct WinBind *win = ctx->win;
+    struct SrfBind *srf = ctx->srf;
     CteScope *ctes = ctx->ctes;
     Scope *sc = arena_try_calloc(ctx->arena, sizeof(*sc));
     if (!sc)
@@ -1657,14 +1671,16 @@ int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out)
     const char *clause = ctx->clause;
     ctx->agg = NULL;
     ctx->win = NULL;
+    ctx->srf = NULL;
     ctx->clause = NULL;
     ctx->depth++;
-    int rc = bind_query_body(ctx, s, sc, out);
+    int rc = bind_query_body(ctx, s, sc, out, setop_leaf);
     ctx->depth--;
     ctx->clause = clause;
     ctx->scope = outer;
     ctx->agg = agg;
     ctx->win = win;
+    ctx->srf = srf;
     ctx->ctes = ctes;
     return rc;
 }
@@ -1682,22 +1698,30 @@ Expr *bind_sublink(BindCtx *ctx, PgQuery__SubLink *sl)
     case PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK: kind = SUBLINK_ALL; break;
     case PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK: kind = SUBLINK_EXPR; break;
     case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK: kind = SUBLINK_ARRAY; break;
+    case PG_QUERY__SUB_LINK_TYPE__ROWCOMPARE_SUBLINK: kind = SUBLINK_ROWCOMPARE; break;
     default:
-        BIND_ERR(ctx, "0A000", sl->location, "row comparisons with subqueries are not supported");
+        BIND_ERR(ctx, "0A000", sl->location, "this kind of subquery is not supported");
         return NULL;
     }
     if (!sl->subselect || sl->subselect->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
         BIND_ERR(ctx, "42601", sl->location, "subquery expected");
         return NULL;
     }
-    Expr *test = NULL;
-    if (kind == SUBLINK_ANY || kind == SUBLINK_ALL) {
-        if (sl->testexpr && sl->testexpr->node_case == PG_QUERY__NODE__NODE_ROW_EXPR) {
-            BIND_ERR(ctx, "0A000", sl->location, "row comparisons with subqueries are not supported");
+    /* the tested values: x of x op ANY (q), or the items of a row constructor, (a, b) IN (q) */
+    uint32_t n_test = 0;
+    Expr **tests = NULL;
+    PgQuery__RowExpr *row = NULL;
+    if (kind == SUBLINK_ANY || kind == SUBLINK_ALL || kind == SUBLINK_ROWCOMPARE) {
+        if (sl->testexpr && sl->testexpr->node_case == PG_QUERY__NODE__NODE_ROW_EXPR)
+            row = sl->testexpr->row_expr;
+        n_test = row ? (uint32_t)row->n_args : 1;
+        if (!(tests = ARENA_NEW(ctx->arena, Expr *, n_test ? n_test : 1))) {
+            bind_oom(ctx);
             return NULL;
         }
-        if (!(test = bind_expr(ctx, sl->testexpr)))
-            return NULL;
+        for (uint32_t i = 0; i < n_test; i++)
+            if (!(tests[i] = bind_expr(ctx, row ? row->args[i] : sl->testexpr)))
+                return NULL;
     }
     BoundStmt sub;
     memset(&sub, 0, sizeof(sub));
@@ -1705,8 +1729,10 @@ Expr *bind_sublink(BindCtx *ctx, PgQuery__SubLink *sl)
     uint32_t refs_before = here ? here->n_inner_refs : 0, marks_before = here ? here->deep_marks : 0;
     if (bind_select(ctx, sl->subselect->select_stmt, &sub))
         return NULL;
-    if (kind != SUBLINK_EXISTS && sub.n_cols != 1) {
-        BIND_ERR(ctx, "42601", sl->location, sub.n_cols > 1 ? "subquery has too many columns" : "subquery has too few columns");
+    uint32_t want_cols = tests ? n_test : 1;
+    if (kind != SUBLINK_EXISTS && sub.n_cols != want_cols) {
+        BIND_ERR(ctx, "42601", sl->location, !tests ? "subquery must return only one column"
+                 : sub.n_cols > want_cols ? "subquery has too many columns" : "subquery has too few columns");
         return NULL;
     }
     SqlType type = kind == SUBLINK_EXPR || kind == SUBLINK_ARRAY ? sub.cols[0].type : SQL_TYPE(SQL_BOOL);
@@ -1720,7 +1746,7 @@ Expr *bind_sublink(BindCtx *ctx, PgQuery__SubLink *sl)
         }
         type = SQL_TYPE(SQL_ARRAY_OF(type.id));
     }
-    Expr *e = bind_expr_new(ctx, EXPR_SUBLINK, type, sl->location, test ? 2 : 0);
+    Expr *e = bind_expr_new(ctx, EXPR_SUBLINK, type, sl->location, n_test);
     if (!e) {
         bind_oom(ctx);
         return NULL;
@@ -1745,27 +1771,29 @@ Expr *bind_sublink(BindCtx *ctx, PgQuery__SubLink *sl)
         e->u.sub.memo_cols = cols;
         e->u.sub.n_memo = n;
     }
-    if (test) {
-        /* the comparison, over a two-column row: the tested value, then the subquery's value */
+    if (tests) {
+        /* the comparison, over a row of 2 * n_test columns: the tested values, then the subquery's
+         * (bind_row.c; expr_sublink.c evaluates it) */
         const char *op = sl->n_oper_name ? bind_qualified_last(sl->oper_name, sl->n_oper_name) : "=";
-        Expr **args = ARENA_NEW(ctx->arena, Expr *, 2);
-        Expr *c0 = bind_expr_new(ctx, EXPR_COL, test->type, test->location, 0);
-        Expr *c1 = bind_expr_new(ctx, EXPR_COL, sub.cols[0].type, sl->location, 0);
-        if (!args || !c0 || !c1) {
+        SqlType *tt = ARENA_NEW(ctx->arena, SqlType, n_test ? n_test : 1);
+        SqlType *st = ARENA_NEW(ctx->arena, SqlType, n_test ? n_test : 1);
+        if (!tt || !st) {
             bind_oom(ctx);
             return NULL;
         }
-        c1->u.col = 1;
-        args[0] = c0, args[1] = c1;
-        Expr *cmp = bind_call(ctx, op ? op : "=", 1, args, 2, sl->location);
-        if (!cmp)
-            return NULL;
-        if (cmp->type.id != SQL_BOOL) {
-            BIND_ERR(ctx, "42804", sl->location, "op ANY/ALL (subquery) requires operator to yield boolean");
-            return NULL;
+        for (uint32_t i = 0; i < n_test; i++) {
+            /* an unknown literal tested ('x' IN (SELECT ...)) takes the subquery column's type first, as
+             * operator resolution would give it, since the comparison only sees a column of the row */
+            st[i] = sub.cols[i].type.id == SQL_UNKNOWN ? SQL_TYPE(SQL_TEXT) : sub.cols[i].type;
+            if (tests[i]->type.id == SQL_UNKNOWN && bind_coerce(ctx, &tests[i], st[i], 0, tests[i]->location))
+                return NULL;
+            tt[i] = tests[i]->type;
         }
-        e->args[0] = test;
-        e->args[1] = cmp;
+        BindRowSide ls = {.types = tt, .first_col = 0, .location = sl->location, .is_scalar = !row};
+        BindRowSide rs = {.types = st, .first_col = n_test, .location = sl->location};
+        if (!(e->u.sub.cmp_expr = bind_row_compare(ctx, op ? op : "=", n_test, &ls, &rs, sl->location, &e->u.sub.cmp)))
+            return NULL;
+        memcpy(e->args, tests, n_test * sizeof(*tests));
     }
     return e;
 }

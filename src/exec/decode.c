@@ -854,6 +854,23 @@ static int dec_iso_fast(const uint8_t *p, size_t n, const SqlTz *tz, int64_t *ou
     return 0;
 }
 
+/* ISO 8601 text without its zone designator (Z, +hh, +hh:mm, +hhmm after the time of day), for the
+ * zone-less types: they keep the date and time as written, offset or not, as PostgreSQL's date_in and
+ * timestamp_in and Trino's ISO 8601 decoder read them. Returns the length to parse. */
+static size_t dec_iso_without_zone(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    i += 8; /* the time of day starts after the date: at least YYYYMMDD */
+    while (i < n && p[i] != 'T' && p[i] != 't' && p[i] != ' ')
+        i++;
+    for (; i < n; i++)
+        if (p[i] == 'Z' || p[i] == 'z' || p[i] == '+' || p[i] == '-')
+            return i;
+    return n;
+}
+
 /* A date/time column with sql_time_parse. Zone-less text is read in the table's zone for timestamptz
  * and as UTC wall-clock time for the zone-less types. */
 static int dec_put_time(Decoder *d, const DCol *c, Vec *v, uint32_t row, const uint8_t *p, size_t n, char *why)
@@ -862,6 +879,9 @@ static int dec_put_time(Decoder *d, const DCol *c, Vec *v, uint32_t row, const u
     const SqlTz *tz = t == SQL_TIMESTAMPTZ ? d->tz : sql_tz_utc();
     int64_t us;
     int r;
+    size_t n_all = n; /* for the error text */
+    if (t != SQL_TIMESTAMPTZ && c->tc->time_format && c->tc->time_fmt.kind == SQL_TIMEFMT_ISO8601)
+        n = dec_iso_without_zone(p, n);
     if ((!c->tc->time_format || c->tc->time_fmt.kind == SQL_TIMEFMT_ISO8601) && dec_iso_fast(p, n, tz, &us) == 0) {
         r = 0;
     } else if (c->tc->time_format) {
@@ -877,7 +897,7 @@ static int dec_put_time(Decoder *d, const DCol *c, Vec *v, uint32_t row, const u
     }
     if (r != 0) {
         char q[80];
-        dec_quote(q, sizeof(q), p, n);
+        dec_quote(q, sizeof(q), p, n_all);
         return dec_bad(why, "invalid input syntax for type %s: \"%s\"%s%s", dec_type_name(c), q,
                        c->tc->time_format ? " in format " : "", c->tc->time_format ? c->tc->time_format : "");
     }

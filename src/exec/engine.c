@@ -24,6 +24,7 @@
 
 #include "exec/bind.h"
 #include "exec/catalog.h"
+#include "exec/depth.h"
 #include "exec/exec_int.h"
 #include "exec/expr.h"
 
@@ -36,6 +37,8 @@ struct SqlStmt {
     const char *query;          /* the full query text, copied */
     size_t offset;
     PgQuery__ParseResult *tree; /* owned; freed with the statement */
+    SqlType *declared;          /* the parameter types Parse declared (SQL_UNKNOWN: inferred), n_declared */
+    uint32_t n_declared;
     BoundStmt bound;            /* from prepare: kind, columns, parameter types */
 };
 
@@ -194,19 +197,13 @@ static int prepare_inner(SqlSession *s, const char *query, size_t offset, size_t
     st->text = text;
     st->query = full;
     st->offset = offset;
-    PgQueryProtobufParseResult pr = pg_query_parse_protobuf(text);
-    if (pr.error) {
-        int pos = pr.error->cursorpos > 0 ? char_pos(query, offset + (size_t)pr.error->cursorpos - 1) : 0;
-        sql_error_set(err, "42601", pos, "%s", pr.error->message);
-        pg_query_free_protobuf_parse_result(pr);
+    /* (nesting deeper than this thread's stack allows is 54001 here, before libpg_query recurses) */
+    int cursor = 0;
+    if (sql_parse_text(text, &st->tree, &cursor, err)) {
+        if (cursor > 0 && !err->position)
+            err->position = char_pos(query, offset + (size_t)cursor - 1);
         arena_destroy(&arena);
         return WEIR_ERROR;
-    }
-    st->tree = pg_query__parse_result__unpack(NULL, pr.parse_tree.len, (const uint8_t *)pr.parse_tree.data);
-    pg_query_free_protobuf_parse_result(pr);
-    if (!st->tree) {
-        arena_destroy(&arena);
-        return sql_error_set(err, "XX000", 0, "internal error: could not read the parse tree");
     }
     if (arena_on_reset(arena, stmt_free_tree, st->tree)) {
         pg_query__parse_result__free_unpacked(st->tree, NULL);
@@ -236,6 +233,8 @@ static int prepare_inner(SqlSession *s, const char *query, size_t offset, size_t
             declared[i] = SQL_TYPE(id);
         }
     }
+    st->declared = declared;
+    st->n_declared = (uint32_t)n_param_oids;
     if (stmt_bind(st, arena, declared, (uint32_t)n_param_oids, &st->bound, err, engine_now_usec())) {
         arena_destroy(&arena);
         return WEIR_ERROR;
@@ -290,11 +289,32 @@ const SqlColumn *sql_stmt_columns(const SqlStmt *st)
     return st->bound.cols;
 }
 
+int sql_stmt_returns_rows(const SqlStmt *st)
+{
+    return st->bound.kind == BOUND_QUERY || st->bound.kind == BOUND_FETCH;
+}
+
 /* ------------------------------------------------------------------------------------------------
  * Portals
  * ---------------------------------------------------------------------------------------------- */
 
 static int bind_inner(SqlStmt *st, const SqlParam *params, size_t n_params, SqlPortal **out, SqlError *err);
+
+/* A portal's plan must answer what Describe of its statement promised: the same parameter types (the values
+ * were read as those) and result columns. Binding is deterministic, so only a table dropped and created
+ * again between Parse and Bind changes them; PostgreSQL's answer then is 0A000. */
+static int portal_check_plan(const SqlStmt *st, const BoundStmt *b, SqlError *err)
+{
+    int same = b->n_params == st->bound.n_params && b->n_cols == st->bound.n_cols;
+    for (uint32_t i = 0; same && i < b->n_params; i++)
+        same = b->param_types[i].id == st->bound.param_types[i].id;
+    if (!same)
+        return sql_error_set(err, "XX000", 0, "internal error: parameter types changed between Parse and Bind");
+    for (uint32_t i = 0; i < b->n_cols; i++)
+        if (b->cols[i].type.id != st->bound.cols[i].type.id || b->cols[i].type.typmod != st->bound.cols[i].type.typmod)
+            return sql_error_set(err, "0A000", 0, "cached plan must not change result type");
+    return WEIR_OK;
+}
 
 int sql_bind(SqlStmt *st, const SqlParam *params, size_t n_params, SqlPortal **out, SqlError *err)
 {
@@ -343,7 +363,11 @@ static int bind_inner(SqlStmt *st, const SqlParam *params, size_t n_params, SqlP
         v->type = t;
     }
     if (st->bound.kind == BOUND_QUERY && st->tree->n_stmts == 1) {
-        if (stmt_bind(st, arena, st->bound.param_types, st->bound.n_params, &p->bound, err, p->stmt_time_usec)) {
+        /* Bound again from what prepare started with (the declared types, not the ones it inferred), so the
+         * binder decides exactly as it did then: fed the inferred types, it may resolve operators another
+         * way ($1 || + $1) and fail or disagree with the ParameterDescription already sent. */
+        if (stmt_bind(st, arena, st->declared, st->n_declared, &p->bound, err, p->stmt_time_usec) ||
+            portal_check_plan(st, &p->bound, err)) {
             arena_destroy(&arena);
             return WEIR_ERROR;
         }
@@ -620,8 +644,8 @@ int sql_portal_fetch(SqlPortal *p, uint64_t max_rows, SqlBatchFn fn, void *arg, 
                 p->done = 1;
                 *done = 1;
                 snprintf(p->tag, sizeof(p->tag), "%s %llu", p->bound.tag, (unsigned long long)p->rows);
-                if (strcmp(p->bound.tag, "SHOW") == 0)
-                    snprintf(p->tag, sizeof(p->tag), "SHOW");
+                if (strcmp(p->bound.tag, "SHOW") == 0 || strcmp(p->bound.tag, "EXPLAIN") == 0)
+                    snprintf(p->tag, sizeof(p->tag), "%s", p->bound.tag); /* no row count, as PostgreSQL */
                 return WEIR_OK;
             }
         }

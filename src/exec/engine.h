@@ -50,6 +50,7 @@ typedef struct SqlError {
     char message[512];
     char detail[512];  /* "" when none */
     char hint[256];    /* "" when none */
+    char context[512]; /* where it happened, PostgreSQL's CONTEXT ("JSON data, line 1: ..."); "" when none */
     int position;      /* 1-based character offset in the query text given to sql_prepare; 0 none */
 } SqlError;
 
@@ -136,6 +137,10 @@ typedef struct SqlColumn {
 } SqlColumn;
 size_t sql_stmt_n_columns(const SqlStmt *st);
 const SqlColumn *sql_stmt_columns(const SqlStmt *st);
+/* Whether the statement returns rows (a query, FETCH): 1 even when it has no columns ("SELECT", "SELECT
+ * FROM t"), whose rows are empty, as PostgreSQL's; the protocol then sends a RowDescription of no fields
+ * where a statement without rows gets NoData. */
+int sql_stmt_returns_rows(const SqlStmt *st);
 
 /* --- portals ------------------------------------------------------------------------------------ */
 

@@ -7,6 +7,8 @@
  */
 #include "exec/expr.h"
 
+#include "exec/depth.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -517,6 +519,37 @@ static int expr_array(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, 
     return WEIR_OK;
 }
 
+int64_t expr_elems_parse(ExprCtx *ctx, Slice s, SqlTypeId container, SqlValue **vals, int64_t *lower)
+{
+    SqlTypeId vt = expr_vector_elem(container);
+    if (!vt) {
+        *lower = 1;
+        return expr_array_parse(ctx, s, SQL_TYPE(SQL_ELEM_OF(container)), vals);
+    }
+    /* a vector: integers separated by spaces (validated on the way in), subscripts from 0 */
+    *lower = 0;
+    size_t cap = s.n / 2 + 1, n = 0;
+    if (!(*vals = ARENA_NEW(ctx->arena, SqlValue, cap)))
+        return expr_oom(ctx), -1;
+    for (size_t i = 0; i < s.n;) {
+        size_t j = i;
+        while (j < s.n && s.p[j] != ' ')
+            j++;
+        if (j > i && n < cap) {
+            SqlValue *v = &(*vals)[n++];
+            memset(v, 0, sizeof(*v));
+            v->type = SQL_TYPE(vt);
+            int neg = s.p[i] == '-';
+            for (size_t k = i + (size_t)neg; k < j; k++)
+                v->u.i = v->u.i * 10 + (s.p[k] - '0');
+            if (neg)
+                v->u.i = -v->u.i;
+        }
+        i = j + 1;
+    }
+    return (int64_t)n;
+}
+
 /* The elements of a one-dimensional array text "{a,\"b c\",NULL}" as values of type t (NULL elements
  * NULL), into vals (grown in a). Returns the count, or -1 with ctx->err. */
 int64_t expr_array_parse(ExprCtx *ctx, Slice s, SqlType t, SqlValue **vals)
@@ -586,7 +619,8 @@ int64_t expr_array_parse(ExprCtx *ctx, Slice s, SqlType t, SqlValue **vals)
     }
 }
 
-/* array[i]: PostgreSQL's arrays are 1-based (weir's have the default lower bound); out of range is NULL */
+/* array[i]: PostgreSQL's arrays are 1-based (weir's have the default lower bound), the catalog vectors
+ * (int2vector, oidvector) 0-based; out of range is NULL */
 static int expr_subscript(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
 {
     Vec arr, idx;
@@ -596,11 +630,11 @@ static int expr_subscript(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t
         return WEIR_ERROR;
     for (uint32_t r = 0; r < n; r++) {
         SqlValue *vals;
-        int64_t m = 0, i = 0;
+        int64_t m = 0, i = 0, lower = 1;
         if (!vec_is_null(&arr, r) && !vec_is_null(&idx, r)) {
-            if ((m = expr_array_parse(ctx, arr.u.s[r], e->type, &vals)) < 0)
+            if ((m = expr_elems_parse(ctx, arr.u.s[r], e->args[0]->type.id, &vals, &lower)) < 0)
                 return WEIR_ERROR;
-            i = idx.u.i[r];
+            i = idx.u.i[r] - lower + 1; /* vectors count from 0 */
         }
         if (i < 1 || i > m || vals[i - 1].is_null) {
             if (vec_set_null(out, r, ctx->arena))
@@ -644,7 +678,7 @@ static int expr_any_array(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t
                 return expr_oom(ctx);
             cols[0].type = x.type;
             cols[1].type = et;
-            if (expr_eval(ctx, e->args[2], &two, 1, &res))
+            if (expr_eval(ctx, e->u.cmp.pair, &two, 1, &res))
                 return WEIR_ERROR;
             if (vec_is_null(&res, 0))
                 saw_null = 1;
@@ -670,6 +704,9 @@ static int expr_any_array(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t
 
 int expr_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out)
 {
+    /* expressions nest as deep as the statement did: 54001 before the stack runs out */
+    if (sql_stack_check(ctx->err))
+        return WEIR_ERROR;
     switch (e->kind) {
     case EXPR_CONST:
         if (vec_broadcast(&e->u.cval, n, ctx->arena, out))
@@ -766,6 +803,10 @@ int expr_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out
         return expr_any_array(ctx, e, in, n, out);
     case EXPR_SUBSCRIPT:
         return expr_subscript(ctx, e, in, n, out);
+    case EXPR_ROW:
+        return expr_row_eval(ctx, e, in, n, out);
+    case EXPR_FIELD:
+        return expr_field_eval(ctx, e, in, n, out);
     case EXPR_AGGREF:
     case EXPR_WINREF:
         break;

@@ -47,11 +47,14 @@ typedef enum ExprKind {
     EXPR_AGGREF,      /* binder-internal: aggregate number u.col, replaced by a column before execution */
     EXPR_WINREF,      /* binder-internal: window function number u.col, replaced by a column of OP_WINDOW */
     EXPR_OUTER,       /* a column of an enclosing query's row: u.outer (correlated subqueries) */
-    EXPR_SUBLINK,     /* a subquery in an expression: u.sub; args[0] is the tested value for ANY/ALL */
+    EXPR_SUBLINK,     /* a subquery in an expression: u.sub; args[0..n_args) are the tested values of
+                       * ANY/ALL/ROWCOMPARE (one, or a row constructor's items) */
     EXPR_ARRAY,       /* ARRAY[args...]: a one-dimensional array of the args (all of the element type) */
     EXPR_SUBSCRIPT,   /* args[0][args[1]]: an array's element (1-based; NULL out of range) */
-    EXPR_ANY_ARRAY,   /* args[0] op ANY/ALL (args[1], an array): args[2] is the comparison over the row
-                       * (x, element); u.cmp.negated set for ALL */
+    EXPR_ANY_ARRAY,   /* args[0] op ANY/ALL (args[1], an array): u.cmp.pair is the comparison over the
+                       * row (x, element); u.cmp.negated set for ALL */
+    EXPR_ROW,         /* ROW(args...): an anonymous row (type record, its text form; expr_record.c) */
+    EXPR_FIELD,       /* (args[0]).field: field number args[1] (an int8 constant) of a record, of type */
 } ExprKind;
 
 /* Subquery kinds (PostgreSQL's SubLinkType). */
@@ -61,6 +64,8 @@ typedef enum SublinkKind {
     SUBLINK_ALL,    /* x op ALL (q), x NOT IN (q) is NOT (x = ANY (q)) */
     SUBLINK_EXPR,   /* (q): the one column of the one row (NULL when no row; 21000 when more than one) */
     SUBLINK_ARRAY,  /* ARRAY(q): the column's values in order, as an array (empty array when no row) */
+    SUBLINK_ROWCOMPARE, /* (a, b) op (q): the row compared with q's one row (NULL when no row; 21000 when
+                         * more than one) */
 } SublinkKind;
 
 /* The row of an enclosing query a correlated subquery is evaluated for; up leads further out. */
@@ -89,6 +94,8 @@ struct Expr {
             const SqlFnDef *def; /* comparison used by DISTINCT, NULLIF, IN, GREATEST, LEAST */
             void *state;
             uint8_t negated;     /* NOT IN */
+            struct Expr *pair;   /* ANY_ARRAY: the comparison over a two-column row (x, element), kept out
+                                  * of args so tree walkers never take its columns for the input's */
         } cmp;
         uint8_t has_else; /* CASE */
         struct {
@@ -99,8 +106,11 @@ struct Expr {
             uint8_t kind;            /* SublinkKind */
             uint8_t correlated;      /* contains EXPR_OUTER of level 1 or more relative to itself: re-run per row */
             struct Op *plan;         /* the subquery (its first column is the value) */
-            const SqlFnDef *cmp;     /* ANY/ALL: the operator, args[0] op column 0 */
+            const SqlFnDef *cmp;     /* ANY/ALL/ROWCOMPARE: the operator (of the first pair, for a row) */
             void *cmp_state;
+            struct Expr *cmp_expr;   /* ANY/ALL/ROWCOMPARE: the comparison over a row of 2k columns, the k
+                                      * tested values then the subquery's k values (bind_row_compare); kept
+                                      * out of args so tree walkers never take its columns for the input's */
             uint64_t cached_run;     /* ExecCtx.run_id of the cache (uncorrelated result or memo table) */
             uint32_t *memo_cols;     /* correlated: the enclosing row's columns it reads (its results are
                                       * memoized by their values); NULL when it also reads further out */
@@ -144,8 +154,23 @@ int expr_array_text(const SqlValue *vals, uint32_t n, const SqlFormatOpts *fmt, 
  * the count, or -1 with ctx->err (22P02 for a malformed literal). */
 int64_t expr_array_parse(ExprCtx *ctx, Slice s, SqlType t, SqlValue **vals);
 
+/* The element type of a catalog vector (int2vector: int2, oidvector: oid), or SQL_UNKNOWN (0). */
+static inline SqlTypeId expr_vector_elem(SqlTypeId t)
+{
+    return t == SQL_INT2VECTOR ? SQL_INT2 : t == SQL_OIDVECTOR ? SQL_OID : SQL_UNKNOWN;
+}
+
+/* The elements of an array or a catalog vector value s of type container (into *vals, from
+ * ctx->arena) and the subscript of the first one (*lower: 1 for arrays, 0 for vectors): the count, or
+ * -1 with ctx->err. */
+int64_t expr_elems_parse(ExprCtx *ctx, Slice s, SqlTypeId container, SqlValue **vals, int64_t *lower);
+
 /* EXPR_SUBLINK over n rows of in (expr_sublink.c). */
 int expr_sublink_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out) WEIR_WARN_UNUSED;
+
+/* EXPR_ROW and EXPR_FIELD over n rows of in (expr_record.c). */
+int expr_row_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out) WEIR_WARN_UNUSED;
+int expr_field_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out) WEIR_WARN_UNUSED;
 
 /* Gather rows sel[0..n_sel) of src into dst (vec_init'ed by the call, type of src). */
 int vec_gather(const Vec *src, const uint32_t *sel, uint32_t n_sel, Arena *a, Vec *dst) WEIR_WARN_UNUSED;

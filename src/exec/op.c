@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "exec/depth.h"
 
 int exec_check_cancel(ExecCtx *ctx)
 {
@@ -71,6 +72,9 @@ int op_open(Op *op, ExecCtx *ctx)
     op->is_open = 1;
     op->pos = 0;
     op->st_loops++;
+    /* operator trees nest as deep as the statement's subqueries did: 54001 before the stack runs out */
+    if (sql_stack_check(ctx->err))
+        return WEIR_ERROR;
     if (op->child && op_open(op->child, ctx))
         return WEIR_ERROR;
     if (op->right && op_open(op->right, ctx))
@@ -93,6 +97,13 @@ int op_open(Op *op, ExecCtx *ctx)
             return WEIR_ERROR;
         op->remaining = lim < 0 ? UINT64_MAX : (uint64_t)lim;
         op->to_skip = off < 0 ? 0 : (uint64_t)off;
+        /* ORDER BY ... LIMIT: the sort below (projections keep the row count) needs only the first
+         * offset + limit rows, a top-N (op_sort.c) */
+        Op *below = op->child;
+        while (below && below->kind == OP_PROJECT)
+            below = below->child;
+        if (lim > 0 && below && below->kind == OP_SORT && (uint64_t)lim <= UINT64_MAX - op->to_skip)
+            op_sort_set_bound(below, (uint64_t)lim + op->to_skip);
         return WEIR_OK;
     }
     default: return WEIR_OK;
@@ -116,6 +127,7 @@ void op_close(Op *op)
     case OP_WINDOW: op_window_close(op); break;
     case OP_SYSTAB: op_systab_close(op); break;
     case OP_EXPLAIN: op_explain_close(op); break;
+    case OP_FUNCSCAN: op_funcscan_close(op); break;
     case OP_UNIQUE: {
         UniqueState *st = op->state;
         if (st && st->keep)
@@ -363,7 +375,7 @@ static int op_next_kind(Op *op, ExecCtx *ctx, Batch **out)
 int op_next(Op *op, ExecCtx *ctx, Batch **out)
 {
     *out = NULL;
-    if (exec_check_cancel(ctx))
+    if (exec_check_cancel(ctx) || sql_stack_check(ctx->err))
         return WEIR_ERROR;
     arena_reset(op->batch_arena);
     uint64_t t0 = ctx->analyze ? clock_mono_ns() : 0;

@@ -238,10 +238,22 @@ typedef struct SortSpec {
 int op_sort_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
 int op_sort_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
 void op_sort_close(Op *op);
+/* After op_open and before the first op_next: only the first `bound` rows of the sorted output will
+ * be read (a LIMIT above it), so the sort may keep just those (top-N). 0 = unbounded. */
+void op_sort_set_bound(Op *op, uint64_t bound);
 
-/* OP_FUNCSCAN's plan data: one output column; the arguments are evaluated once at open (they may read
- * the enclosing query's row, not other FROM items). */
-typedef enum FuncScanKind { FUNCSCAN_SERIES_INT, FUNCSCAN_SERIES_NUMERIC, FUNCSCAN_SERIES_TS, FUNCSCAN_UNNEST } FuncScanKind;
+/* OP_FUNCSCAN's plan data: the function's output columns (one; _pg_expandarray: x and n). Without a
+ * child (FROM) the arguments are evaluated once at open (they may read the enclosing query's row, not
+ * other FROM items). With a child (a set-returning function in a SELECT list, PostgreSQL's ProjectSet)
+ * the arguments are expressions over the child's rows, and the output columns are the child's followed
+ * by the function's (op_funcscan.c). */
+typedef enum FuncScanKind {
+    FUNCSCAN_SERIES_INT,
+    FUNCSCAN_SERIES_NUMERIC,
+    FUNCSCAN_SERIES_TS,
+    FUNCSCAN_UNNEST,
+    FUNCSCAN_EXPAND_ARRAY, /* information_schema._pg_expandarray(anyarray): (x anyelement, n int4) */
+} FuncScanKind;
 typedef struct FuncScanSpec {
     FuncScanKind kind;
     Expr **args;
@@ -250,6 +262,7 @@ typedef struct FuncScanSpec {
 
 int op_funcscan_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
 int op_funcscan_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
+void op_funcscan_close(Op *op);
 
 /* OP_UNIQUE's plan data: rows are equal when these columns are IS NOT DISTINCT FROM. */
 typedef struct UniqueSpec {
@@ -310,6 +323,27 @@ void op_explain_close(Op *op);
 /* One line describing a scan for EXPLAIN: the table, the stream, pushed-down positions and pruned
  * shards (written into out, NUL-terminated, truncated to cap). */
 void op_scan_explain(const Op *op, char *out, size_t cap);
+
+/* A consumer OP_SCAN's worker threads feed directly (partial aggregation: op_agg.c). consume is called
+ * on worker `worker`'s thread (0 .. op_scan_parallel_workers - 1; one call at a time per worker) with
+ * a batch it produced, valid during the call, and that batch's arena for scratch. It returns WEIR_OK
+ * (consumed), SCAN_SINK_FULL (nothing consumed, and no more for this worker: the batch and the
+ * worker's later ones go to op_scan_next as usual), or WEIR_ERROR with *err filled (the query fails
+ * with it). */
+#define SCAN_SINK_FULL 2
+typedef struct ScanSink {
+    int (*consume)(void *arg, uint32_t worker, const Batch *b, Arena *scratch, SqlError *err);
+    void *arg;
+} ScanSink;
+
+/* The number of worker threads an open scan reads with, 0 when it reads on the consumer's thread (a
+ * sink is then never called). */
+uint32_t op_scan_parallel_workers(const Op *op);
+
+/* From now on hand the workers' batches to sink (kept by pointer: it must outlive the scan's run).
+ * Batches already queued still come from op_scan_next, which returns NULL once every worker has
+ * exited. No-op for a scan without workers. Consumer thread only. */
+void op_scan_set_sink(Op *op, const ScanSink *sink);
 
 int op_scan_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
 int op_scan_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;

@@ -308,6 +308,7 @@ typedef struct AggRun {
     uint32_t *sel;
     uint32_t *ident;      /* 0..VEC_BATCH-1 */
     uint64_t touch;       /* agg_touch_*: sink of the loads that warm the cache */
+    struct AggPar *par;   /* partial aggregation on the scan's workers, while it runs */
 } AggRun;
 
 /* Group rows come in chunks that double in size (256 rows, 512, 1024, ...), found by arithmetic: a
@@ -1558,19 +1559,51 @@ static int agg_fold(AggRun *r, ExecCtx *ctx, AggRt *rt, Vec *args, const uint32_
     return WEIR_OK;
 }
 
-static int agg_consume(Op *op, AggRun *r, ExecCtx *ctx, const Batch *in)
+/* Whether one more batch of n rows with these keys surely fits r's state arena: the group chunks and
+ * hash tables it could add, and copies of its string keys (with slack for block rounding). Only for
+ * partial aggregation, whose aggregates allocate nothing else (agg_par_eligible). */
+static int agg_has_room(const AggRun *r, const Vec *keys, uint32_t n)
 {
-    AggSpec *sp = op->spec;
-    ExprCtx ec;
-    exec_expr_ctx(ctx, op->batch_arena, &ec);
+    if (r->n_keys == 0)
+        return 1; /* the one group, a few bytes, made at the first batch */
+    size_t need = (size_t)1 << 20;
+    uint64_t cap = ((uint64_t)GROUP_CHUNK_ROWS << r->n_chunks) - GROUP_CHUNK_ROWS;
+    for (uint32_t c = r->n_chunks; r->n_groups + (uint64_t)n > cap && c < 32; c++) {
+        need += (size_t)r->row_size * ((size_t)GROUP_CHUNK_ROWS << c) + 64;
+        cap += (uint64_t)GROUP_CHUNK_ROWS << c;
+    }
+    for (uint64_t ns = r->n_slots; (r->n_groups + (uint64_t)n + 1) * 2 > ns; ns *= 2)
+        need += (size_t)ns * 2 * sizeof(uint64_t);
+    for (uint32_t k = 0; k < r->n_keys; k++) {
+        if (r->key_kind[k] == KEY_INT)
+            continue;
+        SqlPhys ph = sql_type_phys(keys[k].type.id);
+        if (ph == SQL_PHYS_STR || ph == SQL_PHYS_NONE)
+            for (uint32_t i = 0; i < n; i++)
+                need += keys[k].u.s[i].n + 16;
+    }
+    need += need / 8;
+    size_t budget = arena_budget(r->state), used = arena_used(r->state);
+    return used < budget && budget - used > need;
+}
+
+/* Fold the rows of `in` into r. ec: the expression context (its arena is the batch's scratch, its
+ * error the same as ctx's). check_room (partial aggregation): return SCAN_SINK_FULL, having changed
+ * nothing, when the batch might not fit r's memory. */
+static int agg_consume(const AggSpec *sp, AggRun *r, ExecCtx *ctx, ExprCtx *ecp, const Batch *in, int check_room)
+{
+    ExprCtx ec = *ecp;
+    Arena *scratch = ec.arena;
     uint32_t n = in->n;
-    Vec *keys = ARENA_NEW(op->batch_arena, Vec, sp->n_keys + 1);
-    Vec *direct = ARENA_NEW(op->batch_arena, Vec, sp->n_aggs + 1);
+    Vec *keys = ARENA_NEW(scratch, Vec, sp->n_keys + 1);
+    Vec *direct = ARENA_NEW(scratch, Vec, sp->n_aggs + 1);
     if (!keys || !direct)
         return agg_oom(ctx);
     for (uint32_t k = 0; k < sp->n_keys; k++)
         if (expr_eval(&ec, sp->keys[k], in, n, &keys[k]))
             return WEIR_ERROR;
+    if (check_room && !agg_has_room(r, keys, n))
+        return SCAN_SINK_FULL;
     for (uint32_t a = 0; a < sp->n_aggs; a++) {
         AggRt *rt = &r->rt[a];
         if (!rt->c->direct)
@@ -1624,8 +1657,8 @@ static int agg_consume(Op *op, AggRun *r, ExecCtx *ctx, const Batch *in)
         }
         if (m == 0)
             continue;
-        Vec *args = ARENA_NEW(op->batch_arena, Vec, rt->width + 1);
-        Vec **cols = ARENA_NEW(op->batch_arena, Vec *, rt->width + 1);
+        Vec *args = ARENA_NEW(scratch, Vec, rt->width + 1);
+        Vec **cols = ARENA_NEW(scratch, Vec *, rt->width + 1);
         if (!args || !cols)
             return agg_oom(ctx);
         for (uint32_t j = 0; j < rt->n_args; j++)
@@ -1657,6 +1690,248 @@ static int agg_consume(Op *op, AggRun *r, ExecCtx *ctx, const Batch *in)
                 return WEIR_ERROR;
         }
     }
+    return WEIR_OK;
+}
+
+
+/* ------------------------------------------------------------------------------------------------
+ * Partial aggregation on the scan's worker threads
+ *
+ * When the input is a stream scan reading with W worker threads, each worker folds the batches it
+ * decodes into a partial AggRun of its own (agg_par_consume, called by the scan on the worker's
+ * thread through a ScanSink), so decoding and aggregation both run on every core and the batches never
+ * wait in the scan's queue for the one consumer thread. After the scan is drained, the partial groups
+ * are merged into the operator's own run, VEC_BATCH at a time through the ordinary probe
+ * (agg_par_merge), and the states combined (agg_state_merge). Only aggregates whose partial states
+ * combine exactly take part (agg_par_eligible): count, integer and numeric sum and avg (exact
+ * arithmetic), min/max over integers and floats, bool_and/or, bit_and/or/xor; no DISTINCT, ORDER BY,
+ * FILTER or ordered-set calls, no float sums (their rounding would depend on how rows were split), and
+ * every key, argument and FILTER must be safe on a worker thread (no subqueries or outer references).
+ *
+ * Memory: arenas are single-threaded, so each partial has a standalone arena with a fixed budget,
+ * reserved from the query arena before the workers are told (as the scan reserves its slots). A
+ * worker checks before each batch that the batch surely fits (agg_has_room); when it may not, the
+ * sink answers SCAN_SINK_FULL and the scan queues that worker's batches for the consumer from then on,
+ * so a big GROUP BY degrades to the serial path instead of failing. Which rows a group saw and the
+ * result never depend on the split; the order groups are emitted in does (as it already depends on
+ * how the workers' batches interleave), and only ORDER BY fixes an order.
+ * ---------------------------------------------------------------------------------------------- */
+
+#define AGG_PAR_BUDGET_MAX ((size_t)256 << 20) /* largest partial arena */
+
+static int agg_run_init(const AggSpec *sp, AggRun *r, ExecCtx *ctx);
+
+typedef struct AggPar {
+    const AggSpec *sp;
+    ExecCtx ctx;      /* the query's, with err replaced per call */
+    SqlFormatOpts fmt;
+    ExprCtx ec;       /* template: no ExecCtx (nothing here may run subqueries), arena set per call */
+    AggRun *runs;     /* one per worker */
+    uint32_t n_runs;
+    Arena *reserve;   /* child of the query arena charged with the partial arenas' budgets */
+    ScanSink sink;
+} AggPar;
+
+static int agg_expr_par_safe(const Expr *e)
+{
+    if (!e)
+        return 1;
+    if (e->kind == EXPR_OUTER || e->kind == EXPR_SUBLINK || e->kind == EXPR_AGGREF || e->kind == EXPR_WINREF)
+        return 0;
+    for (uint32_t i = 0; i < e->n_args; i++)
+        if (!agg_expr_par_safe(e->args[i]))
+            return 0;
+    return 1;
+}
+
+static int agg_par_eligible(const AggSpec *sp, const AggRun *r)
+{
+    for (uint32_t k = 0; k < sp->n_keys; k++)
+        if (!agg_expr_par_safe(sp->keys[k]))
+            return 0;
+    for (uint32_t a = 0; a < sp->n_aggs; a++) {
+        const AggRt *rt = &r->rt[a];
+        const AggCall *c = rt->c;
+        if (rt->buffered || c->direct || c->filter || rt->n_args > 1)
+            return 0;
+        if (rt->n_args && !agg_expr_par_safe(rt->args[0]))
+            return 0;
+        /* exact in any order, so exact however the rows were split; agg_state_merge has no variances */
+        if (!agg_order_free(c->fn, rt->vin) || c->fn == AGG_VAR_SAMP || c->fn == AGG_VAR_POP ||
+            c->fn == AGG_STDDEV_SAMP || c->fn == AGG_STDDEV_POP)
+            return 0;
+        if (c->fn == AGG_MIN || c->fn == AGG_MAX) {
+            /* values kept inline; a string min/max would allocate per batch */
+            SqlPhys ph = sql_type_phys(rt->args[0]->type.id);
+            if (ph != SQL_PHYS_INT && ph != SQL_PHYS_FLOAT)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* ScanSink.consume: fold one batch into worker w's partial run (on the worker's thread). */
+static int agg_par_consume(void *arg, uint32_t w, const Batch *b, Arena *scratch, SqlError *err)
+{
+    AggPar *p = arg;
+    ExecCtx ctx = p->ctx;
+    ctx.err = err;
+    ExprCtx ec = p->ec;
+    ec.arena = scratch;
+    ec.err = err;
+    return agg_consume(p->sp, &p->runs[w], &ctx, &ec, b, 1);
+}
+
+/* Start partial aggregation when the child is a scan with workers and every aggregate qualifies.
+ * Not starting is never an error: the consumer then aggregates every batch, as always. */
+static int agg_par_start(Op *op, AggRun *r, ExecCtx *ctx)
+{
+    const AggSpec *sp = op->spec;
+    uint32_t n_w = op->child ? op_scan_parallel_workers(op->child) : 0;
+    if (!n_w || !agg_par_eligible(sp, r))
+        return WEIR_OK;
+    /* each partial may take an equal share of what is left of the query's budget, up to a cap */
+    size_t budget = arena_budget(ctx->arena), used = arena_used(ctx->arena);
+    size_t left = budget > used ? budget - used : 0;
+    size_t per = left / (2 * ((size_t)n_w + 1));
+    if (per > AGG_PAR_BUDGET_MAX)
+        per = AGG_PAR_BUDGET_MAX;
+    if (per < ((size_t)4 << 20))
+        return WEIR_OK;
+    AggPar *p = arena_try_calloc(r->state, sizeof(*p));
+    if (!p || !(p->runs = ARENA_NEW(r->state, AggRun, n_w)))
+        return WEIR_OK;
+    p->reserve = arena_create(ctx->arena, ARENA_UNLIMITED);
+    if (!arena_try_alloc(p->reserve, per * n_w)) {
+        arena_destroy(&p->reserve);
+        return WEIR_OK;
+    }
+    r->par = p;
+    p->sp = sp;
+    p->ctx = *ctx;
+    if (ctx->fmt) {
+        p->fmt = *ctx->fmt;
+        p->ctx.fmt = &p->fmt;
+    }
+    exec_expr_ctx(&p->ctx, NULL, &p->ec);
+    p->ec.exec = NULL;
+    p->ec.outer = NULL;
+    for (uint32_t i = 0; i < n_w; i++) {
+        AggRun *pr = &p->runs[i];
+        p->n_runs = i + 1; /* agg_par_free frees what was made */
+        if (!(pr->state = arena_create(NULL, per)) || agg_run_init(sp, pr, ctx))
+            return agg_oom(ctx);
+    }
+    p->sink.consume = agg_par_consume;
+    p->sink.arg = p;
+    op_scan_set_sink(op->child, &p->sink);
+    return WEIR_OK;
+}
+
+/* Free the partial runs. Only once the scan's workers have exited (after the drain, or at close,
+ * which closes the scan first). */
+static void agg_par_free(AggRun *r)
+{
+    AggPar *p = r->par;
+    if (!p)
+        return;
+    for (uint32_t i = 0; i < p->n_runs; i++) {
+        buf_fini(&p->runs[i].scratch);
+        arena_destroy(&p->runs[i].state);
+    }
+    arena_destroy(&p->reserve);
+    r->par = NULL;
+}
+
+/* Combine partial state src of aggregate rt into dst (agg_par_eligible's functions). */
+static int agg_state_merge(AggRun *r, ExecCtx *ctx, const AggRt *rt, uint8_t *dst, const uint8_t *src)
+{
+    switch (rt->c->fn) {
+    case AGG_COUNT_STAR:
+    case AGG_COUNT: ((StCount *)dst)->n += ((const StCount *)src)->n; return WEIR_OK;
+    case AGG_SUM_INT: {
+        const StSumInt *b = (const StSumInt *)src;
+        StSumInt *a = (StSumInt *)dst;
+        if (!b->has)
+            return WEIR_OK;
+        if (__builtin_add_overflow(a->sum, b->sum, &a->sum))
+            return sql_error_set(ctx->err, "22003", 0, "bigint out of range");
+        a->has = 1;
+        return WEIR_OK;
+    }
+    case AGG_SUM_BIGINT:
+    case AGG_AVG_INT:
+    case AGG_SUM_NUMERIC:
+    case AGG_AVG_NUMERIC: return sql_numeric_agg_merge(&((StNum *)dst)->a, &((const StNum *)src)->a, ctx->err);
+    case AGG_MIN:
+    case AGG_MAX: {
+        const StExt *b = (const StExt *)src;
+        return b->has ? agg_ext_step(r, ctx, rt->c->fn == AGG_MAX, (StExt *)dst, &b->v) : WEIR_OK;
+    }
+    case AGG_BOOL_AND:
+    case AGG_BOOL_OR: {
+        const StBool *b = (const StBool *)src;
+        SqlValue v;
+        memset(&v, 0, sizeof(v));
+        v.u.b = b->b;
+        return b->has ? agg_step(r, ctx, rt, dst, &v) : WEIR_OK;
+    }
+    case AGG_BIT_AND:
+    case AGG_BIT_OR:
+    case AGG_BIT_XOR: {
+        const StBits *b = (const StBits *)src;
+        SqlValue v;
+        memset(&v, 0, sizeof(v));
+        v.u.i = b->v;
+        return b->has ? agg_step(r, ctx, rt, dst, &v) : WEIR_OK;
+    }
+    default: return sql_error_set(ctx->err, "XX000", 0, "internal error: aggregate %d has no partial merge", (int)rt->c->fn);
+    }
+}
+
+/* Merge every partial run's groups into r (consumer thread, after the scan has been drained). */
+static int agg_par_merge(Op *op, AggRun *r, ExecCtx *ctx)
+{
+    const AggSpec *sp = op->spec;
+    AggPar *p = r->par;
+    Arena *a = op->batch_arena;
+    for (uint32_t w = 0; w < p->n_runs; w++) {
+        AggRun *pr = &p->runs[w];
+        for (uint32_t g0 = 0; g0 < pr->n_groups; g0 += VEC_BATCH) {
+            uint32_t n = pr->n_groups - g0 < VEC_BATCH ? pr->n_groups - g0 : VEC_BATCH;
+            if (sp->n_keys == 0) {
+                if (r->n_groups == 0 && !agg_new_group(r, 0, NULL, 0))
+                    return agg_oom(ctx);
+                for (uint32_t i = 0; i < n; i++)
+                    r->rowp[i] = agg_row(r, 0);
+            } else {
+                /* the partial groups' keys as vectors, looked up (or added) as input rows would be */
+                Vec *keys = ARENA_NEW(a, Vec, sp->n_keys);
+                if (!keys)
+                    return agg_oom(ctx);
+                for (uint32_t k = 0; k < sp->n_keys; k++) {
+                    if (vec_init(&keys[k], sp->keys[k]->type, a))
+                        return agg_oom(ctx);
+                    for (uint32_t i = 0; i < n; i++) {
+                        SqlValue kv;
+                        agg_row_key(pr, agg_row(pr, g0 + i), k, sp->keys[k]->type, &kv);
+                        if (vec_put(&keys[k], i, &kv, a))
+                            return agg_oom(ctx);
+                    }
+                }
+                if (agg_find_groups(r, ctx, keys, n, NULL))
+                    return WEIR_ERROR;
+            }
+            for (uint32_t i = 0; i < n; i++) {
+                const uint8_t *src = agg_row(pr, g0 + i);
+                for (uint32_t j = 0; j < r->n_aggs; j++)
+                    if (agg_state_merge(r, ctx, &r->rt[j], r->rowp[i] + r->rt[j].off, src + r->rt[j].off))
+                        return WEIR_ERROR;
+            }
+            arena_reset(a);
+        }
+    }
+    agg_par_free(r);
     return WEIR_OK;
 }
 
@@ -1793,13 +2068,9 @@ static int agg_final(ExecCtx *ctx, Arena *a, const AggRt *rt, const uint8_t *st,
     return vec_put(v, row, &out, a) ? agg_oom(ctx) : WEIR_OK;
 }
 
-int op_agg_open(Op *op, ExecCtx *ctx)
+/* Set up r (zeroed, r->state set) for spec sp: aggregates, the group row layout, the hash table. */
+static int agg_run_init(const AggSpec *sp, AggRun *r, ExecCtx *ctx)
 {
-    AggSpec *sp = op->spec;
-    AggRun *r = arena_try_calloc(ctx->arena, sizeof(*r));
-    if (!r || !(r->state = arena_create(ctx->arena, ARENA_UNLIMITED)))
-        return agg_oom(ctx);
-    op->state = r;
     buf_init(&r->scratch, BUF_MAX_DEFAULT);
     r->n_keys = sp->n_keys;
     r->n_aggs = sp->n_aggs;
@@ -1882,10 +2153,20 @@ int op_agg_open(Op *op, ExecCtx *ctx)
     return WEIR_OK;
 }
 
+int op_agg_open(Op *op, ExecCtx *ctx)
+{
+    AggRun *r = arena_try_calloc(ctx->arena, sizeof(*r));
+    if (!r || !(r->state = arena_create(ctx->arena, ARENA_UNLIMITED)))
+        return agg_oom(ctx);
+    op->state = r;
+    return agg_run_init(op->spec, r, ctx);
+}
+
 void op_agg_close(Op *op)
 {
     AggRun *r = op->state;
     if (r) {
+        agg_par_free(r); /* op_close closed the scan (and joined its workers) first */
         buf_fini(&r->scratch);
         arena_destroy(&r->state);
     }
@@ -1897,16 +2178,22 @@ int op_agg_next(Op *op, ExecCtx *ctx, Batch **out)
     AggSpec *sp = op->spec;
     AggRun *r = op->state;
     if (!r->drained) {
+        if (agg_par_start(op, r, ctx))
+            return WEIR_ERROR;
         for (;;) {
             Batch *in;
             if (op_next(op->child, ctx, &in))
                 return WEIR_ERROR;
             if (!in)
                 break;
-            if (agg_consume(op, r, ctx, in))
+            ExprCtx ec;
+            exec_expr_ctx(ctx, op->batch_arena, &ec);
+            if (agg_consume(sp, r, ctx, &ec, in, 0))
                 return WEIR_ERROR;
             arena_reset(op->batch_arena);
         }
+        if (r->par && agg_par_merge(op, r, ctx))
+            return WEIR_ERROR;
         r->drained = 1;
         /* no keys: one row even over no input */
         if (sp->n_keys == 0 && r->n_groups == 0 && !agg_new_group(r, 0, NULL, 0))

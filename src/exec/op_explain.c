@@ -342,6 +342,14 @@ static int ex_expr_kind(Ex *ex, const Expr *e, const ExScope *sc, Buf *b)
                                        : (e->u.test.negated ? " IS NOT FALSE" : " IS FALSE");
         return ex_postfix(ex, e, t, sc, b);
     }
+    case EXPR_ROW:
+        if (buf_append_cstr(b, "ROW(") || ex_args(ex, e, 0, sc, b))
+            return WEIR_ERROR;
+        return buf_append_byte(b, ')');
+    case EXPR_FIELD: /* (record).field number, as PostgreSQL prints a FieldSelect of an anonymous row */
+        if (buf_append_byte(b, '(') || (e->n_args && ex_expr(ex, e->args[0], sc, b)))
+            return WEIR_ERROR;
+        return buf_printf(b, ").f%lld", e->n_args > 1 ? (long long)e->args[1]->u.cval.u.i + 1 : 0LL);
     case EXPR_DISTINCT: return ex_infix(ex, e, " IS DISTINCT FROM ", sc, b);
     case EXPR_NOT_DISTINCT: return ex_infix(ex, e, " IS NOT DISTINCT FROM ", sc, b);
     case EXPR_CASE: {
@@ -391,10 +399,16 @@ static int ex_expr_kind(Ex *ex, const Expr *e, const ExScope *sc, Buf *b)
         case SUBLINK_EXISTS: return buf_printf(b, "EXISTS(%s %u)", label, id);
         case SUBLINK_ARRAY: return buf_printf(b, "ARRAY(%s %u)", label, id);
         case SUBLINK_ANY:
-        case SUBLINK_ALL: {
+        case SUBLINK_ALL:
+        case SUBLINK_ROWCOMPARE: {
+            /* the tested value, or the row constructor's items: (ROW(a, b) = ANY (SubPlan 1)) */
             const char *op = e->u.sub.cmp && e->u.sub.cmp->name ? e->u.sub.cmp->name : "=";
-            if (buf_append_byte(b, '(') || (e->n_args && ex_expr(ex, e->args[0], sc, b)))
+            int is_row = e->n_args > 1;
+            if (buf_append_cstr(b, is_row ? "(ROW(" : "(") || ex_args(ex, e, 0, sc, b) ||
+                (is_row && buf_append_byte(b, ')')))
                 return WEIR_ERROR;
+            if (e->u.sub.kind == SUBLINK_ROWCOMPARE)
+                return buf_printf(b, " %s (%s %u))", op, label, id);
             return buf_printf(b, " %s %s (%s %u))", op, e->u.sub.kind == SUBLINK_ANY ? "ANY" : "ALL", label,
                               id);
         }
@@ -484,7 +498,10 @@ static const char *ex_column_name(Ex *ex, const char *rel, const char *col)
 static const char *ex_funcscan_name(const Op *op)
 {
     const FuncScanSpec *sp = op->spec;
-    return sp && sp->kind == FUNCSCAN_UNNEST ? "unnest" : "generate_series";
+    return !sp ? "generate_series"
+           : sp->kind == FUNCSCAN_UNNEST        ? "unnest"
+           : sp->kind == FUNCSCAN_EXPAND_ARRAY  ? "_pg_expandarray"
+                                                : "generate_series";
 }
 
 static const char *ex_scan_rel(const Op *op)
@@ -664,10 +681,13 @@ static int ex_names_build(Ex *ex, const Op *op, ExNames *nm)
             return WEIR_ERROR;
         return ex_names_exprs(ex, op->exprs, op->n_cols, &sc, nm, 0);
     case OP_FUNCSCAN:
-        /* one column, named after the function unless the binder named it (col_names) */
+        /* named after the function unless the binder named them (col_names); in a SELECT list
+         * (ProjectSet), after the child's columns */
         if (ex_names_alloc(ex, nm, op->n_cols))
             return WEIR_ERROR;
-        for (uint32_t i = 0; i < op->n_cols; i++) {
+        for (uint32_t i = 0; op->child && i < cn->n && i < op->n_cols; i++)
+            nm->name[i] = cn->name[i], nm->simple[i] = cn->simple[i];
+        for (uint32_t i = op->child ? cn->n : 0; i < op->n_cols; i++) {
             if (!(nm->name[i] = ex_column_name(ex, ex_scan_rel(op), ex_funcscan_name(op))))
                 return WEIR_ERROR;
             nm->simple[i] = 1;
@@ -812,7 +832,7 @@ static int ex_op_exprs(Ex *ex, const Op *op, ExExprFn fn, void *arg)
     case OP_FUNCSCAN: {
         const FuncScanSpec *sp = op->spec;
         for (uint32_t i = 0; sp && i < sp->n_args; i++)
-            if (fn(ex, op, sp->args[i], EX_IN_NONE, arg))
+            if (fn(ex, op, sp->args[i], op->child ? EX_IN_CHILD : EX_IN_NONE, arg))
                 return WEIR_ERROR;
         return WEIR_OK;
     }
@@ -922,7 +942,7 @@ static int ex_count_rels(Ex *ex, const Op *op, uint32_t *n)
 {
     if (!op)
         return WEIR_OK;
-    *n += op->kind == OP_SCAN || op->kind == OP_SYSTAB || op->kind == OP_FUNCSCAN;
+    *n += op->kind == OP_SCAN || op->kind == OP_SYSTAB || (op->kind == OP_FUNCSCAN && !op->child);
     if (ex_op_exprs(ex, op, ex_count_fn, n))
         return WEIR_ERROR;
     return ex_count_rels(ex, op->child, n) || ex_count_rels(ex, op->right, n) ? WEIR_ERROR : WEIR_OK;
@@ -1010,6 +1030,8 @@ static int ex_title(Ex *ex, const Op *base, Buf *b, char *scan_rest, size_t scan
     case OP_SORT: return buf_append_cstr(b, "Sort");
     case OP_UNIQUE: return buf_append_cstr(b, "Unique");
     case OP_FUNCSCAN: {
+        if (base->child)
+            return buf_append_cstr(b, "ProjectSet"); /* a set-returning function in a SELECT list */
         /* "Function Scan on generate_series g", as PostgreSQL */
         const char *fn = ex_funcscan_name(base);
         if (buf_printf(b, "Function Scan on %s", fn))

@@ -46,6 +46,14 @@
  *       |                                             \--shard exhausted / stop---> FREE         |
  *       \-------------------------- next op_scan_next, or close ---------------------------------/
  *
+ * A sink (op_scan_set_sink, from the aggregation right above the scan: partial aggregation, op_agg.c)
+ * lets the workers hand each batch they produce to the sink on their own thread instead of queueing
+ * it: the slot goes straight back to the free list (FILLING --sink consumed it--> FREE), so the two
+ * cores decode and aggregate without the consumer in the middle. Batches queued before the sink was
+ * set still reach the consumer; a sink that answers SCAN_SINK_FULL (its memory is used up) is not
+ * offered that worker's later batches, which then queue as usual; a sink error is queued like any
+ * worker error. op_scan_next still returns NULL only once every worker has exited.
+ *
  * An error in a worker (a decode failure under on_error = 'fail', a filter error, the store) is queued
  * as an error slot behind the batches already produced, and stops the other workers; the consumer
  * reports it when it reaches it, so rows before it are delivered as they would be inline. Cancellation
@@ -104,6 +112,9 @@ typedef struct ScanWorker {
     int dead_written; /* the batch being built already wrote dead letters (no retry then) */
     pthread_t thread;
     int is_started;
+    uint32_t index;   /* in ScanState.workers (parallel mode) */
+    int sink_off;     /* the sink answered SCAN_SINK_FULL: queue this worker's batches instead */
+    uint64_t n_sunk;  /* rows handed to the sink */
     uint64_t n_records, n_bad, n_dead;
     /* one read's records, before decoding (views into the store's mapped segments) */
     uint32_t n;
@@ -158,6 +169,7 @@ typedef struct ScanState {
     ScanSlot *held;      /* the slot whose batch the consumer has now */
     uint32_t next_shard; /* the next shard a worker takes */
     uint32_t n_running;  /* workers not yet exited */
+    const ScanSink *sink; /* set by op_scan_set_sink; read by workers under mu */
     atomic_int stop;     /* close or an error: workers stop at the next batch */
 } ScanState;
 
@@ -412,6 +424,26 @@ static void *scan_worker_main(void *arg)
         int rc = scan_produce(st, w, w->cur, slot->arena, &slot->batch, &slot->err);
 
         pthread_mutex_lock(&st->mu);
+        const ScanSink *sink = st->sink;
+        if (rc == WEIR_OK && slot->batch && sink && !w->sink_off) {
+            /* the sink consumes the batch on this thread; the slot is free again right after */
+            pthread_mutex_unlock(&st->mu);
+            uint32_t rows = slot->batch->n;
+            int sr = sink->consume(sink->arg, w->index, slot->batch, slot->arena, &slot->err);
+            pthread_mutex_lock(&st->mu);
+            if (sr == WEIR_OK) {
+                w->n_sunk += rows;
+                slot->next = st->free_list;
+                st->free_list = slot;
+                continue;
+            }
+            if (sr == SCAN_SINK_FULL) {
+                w->sink_off = 1; /* nothing of this batch was consumed: queue it, and the rest */
+                memset(&slot->err, 0, sizeof(slot->err));
+            } else {
+                rc = WEIR_ERROR;
+            }
+        }
         if (rc == SCAN_STOPPED || (rc == WEIR_OK && !slot->batch)) {
             slot->next = st->free_list;
             st->free_list = slot;
@@ -471,6 +503,7 @@ static int scan_start_parallel(ScanState *st, ExecCtx *ctx, uint32_t n_workers)
     st->n_workers = n_workers;
     for (uint32_t i = 0; i < n_workers; i++) {
         st->workers[i].st = st;
+        st->workers[i].index = i;
         st->workers[i].limit = VEC_BATCH;
         st->workers[i].can_shrink = 1;
         if (st->need_dec && decoder_create(st->td, st->sel, st->n_sel, NULL, &st->workers[i].dec, ctx->err))
@@ -966,6 +999,7 @@ void op_scan_close(Op *op)
     for (uint32_t i = 0; i < st->n_workers; i++) {
         ScanWorker *w = &st->workers[i];
         n_records += w->n_records, n_bad += w->n_bad, n_dead += w->n_dead;
+        op->st_rows += w->n_sunk; /* rows the sink consumed never passed op_next: count them here */
         decoder_destroy(&w->dec);
     }
     if (st->inl) {
@@ -1014,6 +1048,24 @@ int op_scan_next(Op *op, ExecCtx *ctx, Batch **out)
         st->cur++;
     }
     return WEIR_OK;
+}
+
+uint32_t op_scan_parallel_workers(const Op *op)
+{
+    if (op->kind != OP_SCAN || ((const ScanSpec *)op->spec)->table->def->file)
+        return 0;
+    const ScanState *st = op->state;
+    return st && st->is_parallel ? st->n_workers : 0;
+}
+
+void op_scan_set_sink(Op *op, const ScanSink *sink)
+{
+    ScanState *st = op->state;
+    if (!op_scan_parallel_workers(op))
+        return;
+    pthread_mutex_lock(&st->mu);
+    st->sink = sink;
+    pthread_mutex_unlock(&st->mu);
 }
 
 /* ------------------------------------------------------------------------------------------------

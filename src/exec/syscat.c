@@ -6,7 +6,7 @@
  * names exists. Column types are PostgreSQL's where weir has the type; the few it lacks are stood in for
  * by the nearest one weir has, and their values are always NULL or empty except where noted:
  *   aclitem[] -> text[] (NULL: no privileges)      pg_node_tree -> text (NULL: no expression trees)
- *   int2vector -> smallint[], oidvector -> oid[]   xid -> oid          anyarray -> text (NULL)
+ *   xid -> oid                                     anyarray -> text (NULL)
  * and information_schema's domains are their base types, which is also what PostgreSQL sends.
  *
  * Where the rows come from (docs/internals/syscat.md has the full list):
@@ -147,8 +147,14 @@ enum {
 /* stand-ins for types weir does not have (see the top of the file) */
 #define C_ACL C_TEXTA
 #define C_NODE C_TEXT
-#define C_I2VEC C_INT2A
-#define C_OIDVEC C_OIDA
+#define C_I2VEC                                                                                              \
+    {                                                                                                        \
+        SQL_INT2VECTOR, -1                                                                                   \
+    }
+#define C_OIDVEC                                                                                             \
+    {                                                                                                        \
+        SQL_OIDVECTOR, -1                                                                                    \
+    }
 #define C_XID C_OID
 #define C_ANYARR C_TEXT
 
@@ -501,10 +507,12 @@ static const TypeFacts type_facts[] = {
     {19, 'b', 'c', 'p', 0, 0, 950, 6180, 34, 35, 2422, 2423, 0, 0}, /* name */
     {20, 'b', 'd', 'p', 1, 0, 0, 0, 460, 461, 2408, 2409, 0, 0}, /* int8 */
     {21, 'b', 's', 'p', 1, 0, 0, 0, 38, 39, 2404, 2405, 0, 0}, /* int2 */
+    {22, 'b', 'i', 'p', 0, 0, 0, 6179, 40, 41, 2410, 2411, 0, 0}, /* int2vector */
     {23, 'b', 'i', 'p', 1, 0, 0, 0, 42, 43, 2406, 2407, 0, 0}, /* int4 */
     {24, 'b', 'i', 'p', 1, 0, 0, 0, 44, 45, 2444, 2445, 0, 0}, /* regproc */
     {25, 'b', 'i', 'x', 0, 1, 100, 0, 46, 47, 2414, 2415, 0, 0}, /* text */
     {26, 'b', 'i', 'p', 1, 1, 0, 0, 1798, 1799, 2418, 2419, 0, 0}, /* oid */
+    {30, 'b', 'i', 'p', 0, 0, 0, 6179, 54, 55, 2420, 2421, 0, 0}, /* oidvector */
     {114, 'b', 'i', 'x', 0, 0, 0, 0, 321, 322, 323, 324, 0, 0}, /* json */
     {700, 'b', 'i', 'p', 1, 0, 0, 0, 200, 201, 2424, 2425, 0, 0}, /* float4 */
     {701, 'b', 'd', 'p', 1, 1, 0, 0, 214, 215, 2426, 2427, 0, 0}, /* float8 */
@@ -571,7 +579,8 @@ static void type_row(SqlTypeId id, TypeRow *r)
     if (!SQL_IS_ARRAY(id)) {
         r->oid = ti->oid;
         r->array = ti->array_oid;
-        r->elem = ti->oid == 19 ? 18 : 0; /* name subscripts as "char"[], as in PostgreSQL */
+        /* name subscripts as "char"[], the vectors as their elements, as in PostgreSQL */
+        r->elem = ti->oid == 19 ? 18 : id == SQL_INT2VECTOR ? 21 : id == SQL_OIDVECTOR ? 26 : 0;
         snprintf(r->typname, sizeof(r->typname), "%s", ti->typname);
         r->len = ti->typlen;
         r->typtype = f->typtype;
@@ -1242,14 +1251,30 @@ static int gen_pg_type(SysGen *g)
     return g->rc;
 }
 
-/* Text form of an oid[] ("{25,23}"). */
-static void v_oid_list(SysGen *g, const uint32_t *oids, uint32_t n)
+/* Text form of an oid[] ("{25,23}", vector 0) or an oidvector ("25 23", vector 1). */
+static void v_oid_list(SysGen *g, const uint32_t *oids, uint32_t n, int vector)
 {
     char buf[256];
     size_t len = 0;
-    buf[len++] = '{';
+    if (!vector)
+        buf[len++] = '{';
     for (uint32_t i = 0; i < n && len < sizeof(buf) - 16; i++)
-        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%u", i ? "," : "", oids[i]);
+        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%u", !i ? "" : vector ? " " : ",", oids[i]);
+    if (!vector)
+        buf[len++] = '}';
+    buf[len] = '\0';
+    v_dup(g, buf);
+}
+
+/* Text form of a text[] of names, or of the argument modes ("{i,v}") when names is NULL. */
+static void v_name_list(SysGen *g, const char *const *names, uint32_t n, int variadic)
+{
+    char buf[512];
+    size_t len = 0;
+    buf[len++] = '{';
+    for (uint32_t i = 0; i < n && len < sizeof(buf) - 80; i++)
+        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "," : "",
+                                names ? names[i] : variadic && i + 1 == n ? "v" : "i");
     buf[len++] = '}';
     buf[len] = '\0';
     v_dup(g, buf);
@@ -1289,14 +1314,32 @@ static int gen_pg_proc(SysGen *g)
         v_bool(g, 0); /* proretset */
         v_char(g, d->volatility == SQL_FN_IMMUTABLE ? 'i' : d->volatility == SQL_FN_STABLE ? 's' : 'v');
         v_char(g, 's'); /* proparallel */
+        /* PostgreSQL's parameter names and defaults where it has them (fn_catalog.h) */
+        const SqlFnParams *params = NULL, *p0;
+        size_t n_params = sql_fn_params_lookup(d->name, &p0);
+        for (size_t k = 0; k < n_params && !params; k++)
+            if (p0[k].n == d->n_args)
+                params = &p0[k];
+        uint32_t n_args = d->n_args < 8 ? d->n_args : 8, n_defaults = 0;
+        for (uint32_t k = 0; params && k < n_args && k < SQL_FN_PARAMS_MAX; k++)
+            n_defaults += params->defaults[k] != NULL;
         v_int(g, d->n_args);
-        v_int(g, 0); /* pronargdefaults */
+        v_int(g, n_defaults); /* pronargdefaults */
         v_int(g, sql_fn_ret_oid(d));
-        v_oid_list(g, args, d->n_args < 8 ? d->n_args : 8);
-        v_null(g);         /* proallargtypes */
-        v_null(g);         /* proargmodes */
-        v_null(g);         /* proargnames */
-        v_null(g);         /* proargdefaults */
+        v_oid_list(g, args, n_args, 1); /* proargtypes, an oidvector */
+        /* a variadic function lists every argument with its mode (PostgreSQL: {i,v}) */
+        if (d->is_variadic) {
+            v_oid_list(g, args, n_args, 0); /* proallargtypes */
+            v_name_list(g, NULL, n_args, 1); /* proargmodes */
+        } else {
+            v_null(g);
+            v_null(g);
+        }
+        if (params)
+            v_name_list(g, params->names, n_args, 0); /* proargnames */
+        else
+            v_null(g);
+        v_null(g);         /* proargdefaults: weir has no expression trees */
         v_null(g);         /* protrftypes */
         v_str(g, d->name); /* prosrc: for built-ins, the C function; here the name */
         v_null(g);         /* probin */

@@ -601,6 +601,15 @@ static void conn_startup(PgConn *c, const PgFrame *f, int more_buffered)
 /* simple query                                                                                    */
 /* ---------------------------------------------------------------------------------------------- */
 
+/* Whether st answers with rows (and so with a RowDescription, of no fields for "SELECT"); NULL (the empty
+ * query) does not. */
+static int conn_returns_rows(PgConn *c, const SqlStmt *st)
+{
+    if (!st)
+        return 0;
+    return c->ops->stmt_returns_rows ? c->ops->stmt_returns_rows(st) : c->ops->stmt_n_columns(st) > 0;
+}
+
 static void conn_drop_unnamed(PgConn *c)
 {
     stmt_close(c, "");
@@ -632,7 +641,7 @@ static int conn_simple_one(PgConn *c, const char *query, size_t off, size_t len)
         goto out;
     }
     pp->n_cols = c->ops->stmt_n_columns(st);
-    if (pp->n_cols) {
+    if (conn_returns_rows(c, st)) {
         conn_check_put(c, pg_msg_put_row_desc(&c->out, c->ops->stmt_columns(st), pp->n_cols, NULL),
                        "RowDescription");
     }
@@ -932,7 +941,7 @@ static void conn_describe(PgConn *c, PgMsgReader *r)
             oids[i] = pg_type_oid(c->ops->stmt_param_type(s->st, i));
         conn_check_put(c, pg_msg_put_param_desc(&c->out, oids, np), "ParameterDescription");
         size_t nc = s->st ? c->ops->stmt_n_columns(s->st) : 0;
-        if (nc)
+        if (conn_returns_rows(c, s->st))
             conn_check_put(c, pg_msg_put_row_desc(&c->out, c->ops->stmt_columns(s->st), nc, NULL),
                            "RowDescription");
         else
@@ -943,7 +952,7 @@ static void conn_describe(PgConn *c, PgMsgReader *r)
             conn_ext_error_msg(c, "34000", "portal \"%s\" does not exist", name);
             return;
         }
-        if (p->n_cols)
+        if (conn_returns_rows(c, p->stmt->st))
             conn_check_put(
                 c, pg_msg_put_row_desc(&c->out, c->ops->stmt_columns(p->stmt->st), p->n_cols, p->formats),
                 "RowDescription");

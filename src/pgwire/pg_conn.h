@@ -55,6 +55,9 @@ typedef struct PgEngineOps {
     int (*format_binary)(const SqlSession *s, const Vec *v, uint32_t row, Buf *out);
     /* Optional (may be NULL): a NOTICE the last statement raised, sent before its CommandComplete. */
     int (*session_take_notice)(SqlSession *s, SqlError *out);
+    /* Optional (may be NULL: then a statement returns rows when it has columns): whether it returns rows,
+     * so a query with no columns gets a RowDescription of no fields rather than NoData. */
+    int (*stmt_returns_rows)(const SqlStmt *st);
 } PgEngineOps;
 
 /* The real engine (exec/engine.h). */

@@ -391,6 +391,11 @@ int pg_msg_put_error(Buf *b, uint8_t type, const SqlError *e)
         pg_msg_put_byte(&w, 'P');
         pg_msg_put_cstr(&w, pos);
     }
+    /* W after P, in the order PostgreSQL's send_message_to_frontend writes the fields */
+    if (e->context[0]) {
+        pg_msg_put_byte(&w, 'W');
+        pg_msg_put_cstr(&w, e->context);
+    }
     pg_msg_put_byte(&w, 0);
     return pg_msg_end(&w);
 }

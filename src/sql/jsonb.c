@@ -40,11 +40,42 @@ typedef struct J {
     Arena *a;
     SqlError *err;
     int depth;
+    const uint8_t *line_start; /* for the CONTEXT line: where the current line begins, and its number */
+    int line;
 } J;
 
-/* 22P02 with DETAIL pre + token + post (the token may be absent). */
-static int jerr(J *j, const char *pre, const uint8_t *tok, size_t len, const char *post)
+/* Bytes of the UTF-8 character at s (1 for a stray byte), not past the end of the input. */
+static size_t jmblen(const J *j, const uint8_t *s)
 {
+    size_t l = (*s & 0x80) == 0 ? 1 : (*s & 0xE0) == 0xC0 ? 2 : (*s & 0xF0) == 0xE0 ? 3 : (*s & 0xF8) == 0xF0 ? 4 : 1;
+    return l < (size_t)(j->end - s) ? l : (size_t)(j->end - s);
+}
+
+/*
+ * PostgreSQL's CONTEXT for a JSON input error (report_json_context): the current line up to the end of
+ * the offending token (term), cut to its last 49 bytes or so on a character boundary with "..." in front
+ * (not when that would hide 3 bytes or fewer), and "..." after unless the token ends the input or the
+ * line. Call before setting the error: only a fresh error gets it.
+ */
+static void jcontext(J *j, const uint8_t *term)
+{
+    if (!j->err || j->err->sqlstate[0])
+        return;
+    const uint8_t *ls = j->line_start, *cs = ls;
+    while (term - cs >= 50)
+        cs += jmblen(j, cs);
+    if (cs - ls <= 3)
+        cs = ls;
+    int more = term < j->end && *term != '\n' && *term != '\r';
+    snprintf(j->err->context, sizeof(j->err->context), "JSON data, line %d: %s%.*s%s", j->line, cs > ls ? "..." : "",
+             (int)(term - cs), (const char *)cs, more ? "..." : "");
+}
+
+/* 22P02 with DETAIL pre + token + post (the token may be absent), and CONTEXT up to term, where
+ * PostgreSQL's lexer leaves its token end for this error. */
+static int jerr(J *j, const uint8_t *term, const char *pre, const uint8_t *tok, size_t len, const char *post)
+{
+    jcontext(j, term);
     if (j->err && !j->err->sqlstate[0])
         snprintf(j->err->detail, sizeof(j->err->detail), "%s%.*s%s", pre, (int)(len > 200 ? 200 : len),
                  tok ? (const char *)tok : "", post);
@@ -117,44 +148,47 @@ static int lex_string(J *j, JTok *t)
     for (;;) {
         s++;
         if (s >= end)
-            return jerr(j, "Token \"", j->p, (size_t)(s - j->p), "\" is invalid.");
+            return jerr(j, s, "Token \"", j->p, (size_t)(s - j->p), "\" is invalid.");
         if (*s == '"')
             break;
         if (*s < 32) {
             char d[80];
             snprintf(d, sizeof(d), "Character with value 0x%02x must be escaped.", *s);
-            return jerr(j, d, NULL, 0, "");
+            return jerr(j, s, d, NULL, 0, ""); /* the context stops before the unprintable byte */
         }
         if (*s == '\\') {
             s++;
             if (s >= end)
-                return jerr(j, "Token \"", j->p, (size_t)(s - j->p), "\" is invalid.");
+                return jerr(j, s, "Token \"", j->p, (size_t)(s - j->p), "\" is invalid.");
             if (*s == 'u') {
                 unsigned ch = 0;
                 for (int i = 1; i <= 4; i++) {
                     s++;
                     if (s >= end)
-                        return jerr(j, "Token \"", j->p, (size_t)(s - j->p), "\" is invalid.");
+                        return jerr(j, s, "Token \"", j->p, (size_t)(s - j->p), "\" is invalid.");
                     int h = hexv(*s);
                     if (h < 0)
-                        return jerr(j, "\"\\u\" must be followed by four hexadecimal digits.", NULL, 0, "");
+                        return jerr(j, s + jmblen(j, s), "\"\\u\" must be followed by four hexadecimal digits.", NULL,
+                                    0, "");
                     ch = ch * 16 + (unsigned)h;
                 }
                 if (j->build) {
                     if (ch >= 0xD800 && ch <= 0xDBFF) {
                         if (hi != -1)
-                            return jerr(j, "Unicode high surrogate must not follow a high surrogate.", NULL, 0, "");
+                            return jerr(j, s + 1, "Unicode high surrogate must not follow a high surrogate.", NULL, 0,
+                                        "");
                         hi = (int)ch;
                         continue;
                     } else if (ch >= 0xDC00 && ch <= 0xDFFF) {
                         if (hi == -1)
-                            return jerr(j, "Unicode low surrogate must follow a high surrogate.", NULL, 0, "");
+                            return jerr(j, s + 1, "Unicode low surrogate must follow a high surrogate.", NULL, 0, "");
                         ch = 0x10000 + (((unsigned)hi - 0xD800) << 10) + (ch - 0xDC00);
                         hi = -1;
                     }
                     if (hi != -1)
-                        return jerr(j, "Unicode low surrogate must follow a high surrogate.", NULL, 0, "");
+                        return jerr(j, s + 1, "Unicode low surrogate must follow a high surrogate.", NULL, 0, "");
                     if (ch == 0) {
+                        jcontext(j, s + 1);
                         if (j->err && !j->err->sqlstate[0])
                             snprintf(j->err->detail, sizeof(j->err->detail), "\\u0000 cannot be converted to text.");
                         return sql_error_set(j->err, "22P05", 0, "unsupported Unicode escape sequence");
@@ -188,23 +222,23 @@ static int lex_string(J *j, JTok *t)
                     size_t l = 1;
                     while (s + l < end && (s[l] & 0xC0) == 0x80)
                         l++;
-                    return jerr(j, "Escape sequence \"", s - 1, l + 1, "\" is invalid.");
+                    return jerr(j, s + l, "Escape sequence \"", s - 1, l + 1, "\" is invalid.");
                 }
                 }
                 if (j->build) {
                     if (hi != -1)
-                        return jerr(j, "Unicode low surrogate must follow a high surrogate.", NULL, 0, "");
+                        return jerr(j, s + 1, "Unicode low surrogate must follow a high surrogate.", NULL, 0, "");
                     o[on++] = c;
                 }
             }
         } else if (j->build && has_escape) {
             if (hi != -1)
-                return jerr(j, "Unicode low surrogate must follow a high surrogate.", NULL, 0, "");
+                return jerr(j, s + jmblen(j, s), "Unicode low surrogate must follow a high surrogate.", NULL, 0, "");
             o[on++] = *s;
         }
     }
-    if (j->build && hi != -1)
-        return jerr(j, "Unicode low surrogate must follow a high surrogate.", NULL, 0, "");
+    if (j->build && hi != -1) /* at the closing quote */
+        return jerr(j, s + 1, "Unicode low surrogate must follow a high surrogate.", NULL, 0, "");
     t->type = TK_STRING;
     t->start = j->p;
     t->len = (size_t)(s + 1 - j->p);
@@ -251,7 +285,7 @@ static int lex_number(J *j, JTok *t)
         bad = 1;
     }
     if (bad)
-        return jerr(j, "Token \"", j->p, (size_t)(q - j->p), "\" is invalid.");
+        return jerr(j, q, "Token \"", j->p, (size_t)(q - j->p), "\" is invalid.");
     t->type = TK_NUMBER;
     t->start = j->p;
     t->len = (size_t)(s - j->p);
@@ -262,7 +296,10 @@ static int lex_number(J *j, JTok *t)
 static int lex(J *j, JTok *t)
 {
     while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-        j->p++;
+        if (*j->p++ == '\n') {
+            j->line++;
+            j->line_start = j->p;
+        }
     t->start = j->p;
     t->len = 0;
     if (j->p >= j->end) {
@@ -309,7 +346,7 @@ static int lex(J *j, JTok *t)
     while (q < j->end && alnum(*q))
         q++;
     if (q == j->p)
-        return jerr(j, "Token \"", j->p, 1, "\" is invalid.");
+        return jerr(j, j->p + 1, "Token \"", j->p, 1, "\" is invalid.");
     size_t l = (size_t)(q - j->p);
     if (l == 4 && memcmp(j->p, "true", 4) == 0)
         t->type = TK_TRUE;
@@ -318,7 +355,7 @@ static int lex(J *j, JTok *t)
     else if (l == 4 && memcmp(j->p, "null", 4) == 0)
         t->type = TK_NULL;
     else
-        return jerr(j, "Token \"", j->p, l, "\" is invalid.");
+        return jerr(j, q, "Token \"", j->p, l, "\" is invalid.");
     t->len = l;
     j->p = q;
     return WEIR_OK;
@@ -327,10 +364,10 @@ static int lex(J *j, JTok *t)
 static int expected(J *j, const char *what, const JTok *t)
 {
     if (t->type == TK_END)
-        return jerr(j, "The input string ended unexpectedly.", NULL, 0, "");
+        return jerr(j, j->end, "The input string ended unexpectedly.", NULL, 0, "");
     char pre[96];
     snprintf(pre, sizeof(pre), "Expected %s, but found \"", what);
-    return jerr(j, pre, t->start, t->len, "\".");
+    return jerr(j, t->start + t->len, pre, t->start, t->len, "\".");
 }
 
 /* numeric_in + numeric_out on the JSON number text, as strings (no digit limit). */
@@ -631,7 +668,7 @@ static int parse_top(J *j, JNode *root)
 
 int sql_json_validate(const uint8_t *p, size_t n, SqlError *err)
 {
-    J j = {p, p + n, 0, NULL, err, 0};
+    J j = {p, p + n, 0, NULL, err, 0, p, 1};
     JNode root;
     return parse_top(&j, &root);
 }
@@ -768,7 +805,7 @@ static uint8_t *node_put(uint8_t *o, const JNode *nd)
 
 int sql_jsonb_normalize(const uint8_t *p, size_t n, Arena *a, Slice *out, SqlError *err)
 {
-    J j = {p, p + n, 1, a, err, 0};
+    J j = {p, p + n, 1, a, err, 0, p, 1};
     JNode root;
     memset(&root, 0, sizeof(root));
     if (parse_top(&j, &root))

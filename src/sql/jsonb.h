@@ -9,8 +9,8 @@
  * 38-digit limit; spacing '{"a": 1, "b": [1, 2]}'.
  *
  * Errors carry PostgreSQL's texts: 22P02 "invalid input syntax for type json" with its DETAIL ('Token
- * "x" is invalid.', 'The input string ended unexpectedly.', ...); 22P05 for \u0000 in jsonb; 54001 when
- * nesting passes SQL_JSON_MAX_DEPTH.
+ * "x" is invalid.', 'The input string ended unexpectedly.', ...) and CONTEXT ('JSON data, line 1: {"a":');
+ * 22P05 for \u0000 in jsonb; 54001 when nesting passes SQL_JSON_MAX_DEPTH.
  */
 #ifndef WEIR_SQL_JSONB_H
 #define WEIR_SQL_JSONB_H

@@ -946,6 +946,21 @@ int sql_value_from_text(SqlType t, const char *p, size_t n, const SqlFormatOpts 
         return copy_slice(p, n, a, &out->u.s, err);
     }
     switch (t.id) {
+    case SQL_INT2VECTOR:
+    case SQL_OIDVECTOR: {
+        /* int2vectorin / oidvectorin: integers separated by spaces, kept as that text */
+        for (size_t i = 0; i < n;) {
+            size_t j = i;
+            while (j < n && p[j] != ' ')
+                j++;
+            int64_t v;
+            if (j > i && (t.id == SQL_INT2VECTOR ? int_in(p + i, j - i, 16, &v, err)
+                                                 : oid_in(p + i, j - i, "oid", &v, err)))
+                return WEIR_ERROR;
+            i = j + 1;
+        }
+        return copy_slice(p, n, a, &out->u.s, err);
+    }
     case SQL_BOOL:
         return bool_in(p, n, &out->u.b, err);
     case SQL_INT2:

@@ -39,6 +39,8 @@ static const SqlTypeInfo sql_types[SQL_N_TYPES] = {
     [SQL_RECORD]      = {SQL_RECORD, "record", "record", 2249, 2287, -1, 'P', SQL_PHYS_NONE},
     [SQL_REGNAMESPACE] = {SQL_REGNAMESPACE, "regnamespace", "regnamespace", 4089, 4090, 4, 'N', SQL_PHYS_INT},
     [SQL_REGROLE]     = {SQL_REGROLE, "regrole", "regrole", 4096, 4097, 4, 'N', SQL_PHYS_INT},
+    [SQL_INT2VECTOR]  = {SQL_INT2VECTOR, "int2vector", "int2vector", 22, 1006, -1, 'A', SQL_PHYS_STR},
+    [SQL_OIDVECTOR]   = {SQL_OIDVECTOR, "oidvector", "oidvector", 30, 1013, -1, 'A', SQL_PHYS_STR},
 };
 /* clang-format on */
 
@@ -123,6 +125,8 @@ static const struct {
     {"regproc", SQL_REGPROC},
     {"regnamespace", SQL_REGNAMESPACE},
     {"regrole", SQL_REGROLE},
+    {"int2vector", SQL_INT2VECTOR},
+    {"oidvector", SQL_OIDVECTOR},
     {"void", SQL_VOID},
     {"record", SQL_RECORD},
     {"unknown", SQL_UNKNOWN},

@@ -16,6 +16,8 @@
  *   INTERVAL                      SqlInterval {months, days, microseconds}, as PostgreSQL keeps it
  *   arrays (SQL_ARRAY_OF(t))      Slice holding the array's PostgreSQL text form ('{a,b}'), for the few
  *                                 catalog queries clients send; not a general array type yet.
+ *   INT2VECTOR, OIDVECTOR         Slice holding the text form ("1 2 3": space-separated, no braces), the
+ *                                 catalog vector types JDBC splits on spaces.
  * Infinite timestamps and dates use INT64_MAX / INT64_MIN as PostgreSQL does.
  *
  * A SqlType is the id plus a typmod (varchar(n): n + 4; numeric(p,s): ((p << 16) | s) + 4;
@@ -59,6 +61,8 @@ typedef enum SqlTypeId {
     SQL_RECORD, /* anonymous row */
     SQL_REGNAMESPACE, /* schema oid that reads and prints as its name (psql's \d casts to it) */
     SQL_REGROLE,      /* role oid that reads and prints as its name */
+    SQL_INT2VECTOR,   /* int2vector (pg_index.indkey): smallints, zero-based; text form "1 2 3" */
+    SQL_OIDVECTOR,    /* oidvector (pg_proc.proargtypes): oids, zero-based; text form "25 23" */
     SQL_N_TYPES
 } SqlTypeId;
 

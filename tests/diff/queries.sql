@@ -400,6 +400,133 @@ SELECT plan, (SELECT count(*) FROM users u2 WHERE u2.plan = u.plan) FROM (SELECT
 
 SELECT count(*) FROM (SELECT DISTINCT session FROM clicks WHERE is_bot) a JOIN (SELECT DISTINCT session FROM clicks WHERE NOT is_bot) b USING (session)
 
+-- ==== row comparisons =================================================================================
+-- PostgreSQL's row semantics: = is the AND of the pairs, <> the OR, < <= > >= lexicographic (the first
+-- pair that is not equal decides; a NULL reached first makes it NULL); against a subquery the same per
+-- row, combined three-valued by IN / ANY / ALL; (a, b) op (SELECT ...) compares with its one row.
+SELECT count(*) FROM clicks WHERE (user_id, country) NOT IN (SELECT user_id, country FROM users)
+
+SELECT count(*) FROM clicks WHERE (user_id, country) NOT IN (SELECT user_id, country FROM users WHERE country IS NOT NULL)
+
+SELECT count(*), count(*) FILTER (WHERE r), count(*) FILTER (WHERE NOT r), count(*) FILTER (WHERE r IS NULL) FROM (SELECT (user_id, country) IN (SELECT user_id, country FROM users) AS r FROM clicks) s
+
+SELECT count(*) FROM users u WHERE (u.user_id, u.country) IN (SELECT user_id, country FROM clicks)
+
+SELECT count(*) FROM clicks WHERE (user_id, country) = ANY (SELECT user_id, country FROM users WHERE plan = 'pro')
+
+SELECT count(*) FROM clicks WHERE (country, device) <> ALL (SELECT country, device FROM clicks WHERE event_id < 40)
+
+SELECT count(*) FROM clicks WHERE (user_id, status) < ANY (SELECT user_id, status FROM clicks WHERE event_id < 20)
+
+SELECT count(*) FROM clicks WHERE (user_id, status) > ALL (SELECT user_id, status FROM clicks WHERE country = 'SE' AND user_id < 50)
+
+SELECT count(*), count(*) FILTER (WHERE r IS NULL) FROM (SELECT (country, device) >= ALL (SELECT country, device FROM clicks WHERE event_id < 30) AS r FROM clicks) s
+
+SELECT event_id FROM clicks WHERE (user_id, country) = (SELECT user_id, country FROM users WHERE user_id = 406) ORDER BY event_id
+
+SELECT count(*) FROM clicks WHERE (user_id, ts) > (SELECT user_id, signup::timestamptz FROM users WHERE user_id = 500)
+
+SELECT count(*) FROM clicks WHERE ((user_id, country) = (SELECT user_id, country FROM users WHERE false)) IS NULL
+
+SELECT u.user_id FROM users u WHERE u.user_id < 40 AND (u.country, u.plan) IN (SELECT c.country, 'pro' FROM clicks c WHERE c.user_id = u.user_id) ORDER BY 1
+
+SELECT u.user_id, (u.country, u.user_id) < (SELECT c.country, c.user_id FROM clicks c WHERE c.user_id = u.user_id ORDER BY c.event_id LIMIT 1) AS lt FROM users u WHERE u.user_id BETWEEN 100 AND 130
+
+SELECT u.user_id, (u.user_id, 'DE') NOT IN (SELECT c.user_id, c.country FROM clicks c WHERE c.user_id = u.user_id AND c.status <> 200) AS r FROM users u WHERE u.user_id BETWEEN 200 AND 230
+
+SELECT country, count(*) FROM clicks GROUP BY country HAVING (country, count(*)) IN (SELECT country, count(*) FROM clicks WHERE status < 600 GROUP BY country)
+
+SELECT country, count(*) IN (SELECT count(*) FROM clicks WHERE device = 'mobile' GROUP BY country) AS m FROM clicks WHERE device = 'mobile' GROUP BY country
+
+SELECT device, device = ANY (ARRAY['mobile', 'tablet']) AS m, count(*) FROM clicks GROUP BY device
+
+SELECT count(*) FROM clicks WHERE (user_id, event_id) < (100, 5000)
+
+SELECT count(*) FILTER (WHERE (country, device) < ('FR', 'mobile')), count(*) FILTER (WHERE ((country, device) < ('FR', 'mobile')) IS NULL), count(*) FILTER (WHERE (country, device) >= ('FR', 'mobile')) FROM clicks
+
+SELECT event_id, ts FROM clicks WHERE (ts, event_id) > ('2024-03-31 00:59:00+00', 0) ORDER BY ts, event_id LIMIT 10
+
+SELECT event_id, user_id, status FROM clicks WHERE (user_id, status, event_id) <= (3, 404, 10000) AND user_id IS NOT NULL ORDER BY user_id DESC, status DESC, event_id DESC LIMIT 12
+
+SELECT country, device, count(*) FROM clicks WHERE (country, device) IN (('DE', 'mobile'), ('US', 'tablet'), (NULL, 'desktop')) GROUP BY 1, 2
+
+SELECT count(*) FROM clicks WHERE (country, device) NOT IN (('DE', 'mobile'), ('US', NULL))
+
+SELECT count(*) FROM clicks c JOIN users u ON (c.user_id, c.country) = (u.user_id, u.country)
+
+SELECT count(*) FROM clicks c JOIN users u USING (user_id) WHERE (c.country, c.device) IS DISTINCT FROM (u.country, 'mobile')
+
+SELECT count(*) FROM clicks c LEFT JOIN users u USING (user_id) WHERE (c.country, c.user_id) IS NOT DISTINCT FROM (u.country, u.user_id)
+
+SELECT count(*) FROM clicks WHERE (status, bytes) BETWEEN (200, 1000) AND (404, 0)
+
+SELECT count(*) FILTER (WHERE (country, referrer) IS NULL), count(*) FILTER (WHERE (country, referrer) IS NOT NULL), count(*) FILTER (WHERE NOT (country, referrer) IS NULL AND NOT (country, referrer) IS NOT NULL) FROM clicks
+
+SELECT event_id, (user_id, status) = (lag(user_id) OVER w, lag(status) OVER w) AS same FROM clicks WINDOW w AS (ORDER BY event_id) ORDER BY event_id LIMIT 20
+
+SELECT (1, 2) < (1, 3), (1, NULL) < (2, NULL), (1, NULL) < (1, 2), (2, 1) > (1, NULL), (1, 2) <= (1, 2), (1, 2) <> (1, NULL), ROW(1) = ANY (SELECT 1)
+
+SELECT count(*) FROM clicks WHERE (user_id, country) IN (SELECT user_id FROM users)
+
+SELECT count(*) FROM clicks WHERE (user_id, country) IN (SELECT user_id, country, plan FROM users)
+
+SELECT count(*) FROM clicks WHERE (user_id, country) = (SELECT user_id, country FROM users)
+
+SELECT (user_id, url) < (1, 2) FROM clicks
+
+SELECT count(*) FROM clicks WHERE (country, url) ~~ ('D%', '/%')
+
+SELECT (status, 1) = (1, 2, 3) FROM clicks
+
+SELECT count(*) FROM clicks WHERE (user_id, status) + (1, 2)
+
+SELECT 'DE' IN (SELECT country FROM users), ('DE', 1) IN (SELECT country, 1 FROM users), 'XX' NOT IN (SELECT country FROM users WHERE country IS NOT NULL)
+
+-- ==== set-returning functions in a SELECT list, row values ============================================
+-- PostgreSQL 10's ProjectSet: one output row per value, none when the function returns nothing; a
+-- row value prints as record_out does; (r).f picks a field, also after a subquery.
+SELECT generate_series(1, 3) AS g ORDER BY g
+
+SELECT user_id, generate_series(1, 2) AS k FROM users WHERE user_id < 5 ORDER BY user_id, k
+
+SELECT event_id, generate_series(1, status / 100) AS k FROM clicks WHERE event_id <= 20 ORDER BY event_id, k
+
+SELECT count(*), count(v) FROM (SELECT unnest(ARRAY[country, device]) AS v FROM clicks) s
+
+SELECT v, count(*) FROM (SELECT unnest(ARRAY[country, device, NULL]) AS v FROM clicks WHERE event_id < 500) s GROUP BY v
+
+SELECT event_id, unnest(ARRAY[status, status + 1]) * 10 AS s FROM clicks WHERE event_id <= 5 ORDER BY event_id, s
+
+SELECT DISTINCT unnest(ARRAY[device, country]) AS v FROM clicks WHERE is_bot ORDER BY v NULLS FIRST
+
+SELECT event_id, (information_schema._pg_expandarray(ARRAY[country, device])).x, (information_schema._pg_expandarray(ARRAY[country, device])).n FROM clicks WHERE event_id <= 3 ORDER BY 1, 3
+
+SELECT s.event_id, (s.e).x, (s.e).n FROM (SELECT event_id, information_schema._pg_expandarray(ARRAY[url, referrer]) AS e FROM clicks WHERE event_id <= 10) s WHERE (s.e).x IS NOT NULL ORDER BY 1, 3
+
+SELECT x, n FROM information_schema._pg_expandarray(ARRAY['a', NULL, 'c']) ORDER BY n
+
+SELECT event_id, ROW(event_id, country, bytes, is_bot) AS r FROM clicks WHERE event_id <= 5 ORDER BY event_id
+
+SELECT user_id, (ROW(user_id, name)).f2 FROM users WHERE user_id < 4 ORDER BY 1
+
+SELECT r FROM (SELECT ROW(name, plan, signup, credit) AS r FROM users WHERE user_id IN (1, 2, 3, 97, 400)) s
+
+SELECT (r).f1, (r).f3, (r).f2 FROM (SELECT ROW(user_id, name, credit) AS r FROM users WHERE user_id <= 5) s ORDER BY 1
+
+SELECT count(*) FROM (SELECT ROW(url, referrer) AS r FROM clicks) s WHERE (r).f2 IS NULL
+
+SELECT pg_typeof(CASE WHEN status > 300 THEN 'x'::varchar ELSE url END), pg_typeof(coalesce(referrer::varchar, url)), pg_typeof(coalesce(url, referrer::varchar)) FROM clicks WHERE event_id = 1
+
+SELECT pg_typeof(coalesce('pg_class'::regclass, 1259::oid)), coalesce('pg_class'::regclass, 1259::oid), pg_typeof(CASE WHEN true THEN 1259::oid ELSE 'pg_class'::regclass END)
+
+SELECT generate_series(1, 2) FROM clicks WHERE generate_series(1, 2) > 1
+
+SELECT (ROW(1, 2)).f3
+
+SELECT (url).x FROM clicks
+
+SELECT 1259::oid + 1
+
 -- ==== WITH ============================================================================================
 WITH per_user AS (SELECT user_id, count(*) AS n FROM clicks GROUP BY user_id) SELECT count(*), max(n), min(n) FROM per_user
 
@@ -441,6 +568,14 @@ SELECT event_id FROM clicks WHERE bytes < 0 UNION SELECT event_id FROM clicks WH
 SELECT device, count(*) FROM clicks GROUP BY device UNION ALL SELECT 'all', count(*) FROM clicks
 
 SELECT status FROM clicks INTERSECT ALL SELECT status FROM clicks WHERE is_bot
+
+SELECT country, NULL AS plan, count(*) FROM clicks GROUP BY country UNION ALL SELECT country, plan, count(*) FROM users GROUP BY country, plan
+
+SELECT user_id, NULL FROM users WHERE user_id < 5 UNION SELECT NULL, 'x' UNION SELECT 7, 'y' ORDER BY 1 NULLS FIRST, 2
+
+SELECT 1 UNION ALL SELECT NULL UNION ALL SELECT '3' ORDER BY 1
+
+SELECT event_id FROM clicks WHERE event_id < 3 UNION SELECT 'a'
 
 -- ==== CASE, COALESCE, NULLIF, casts ===================================================================
 SELECT CASE WHEN status >= 500 THEN 'server' WHEN status >= 400 THEN 'client' WHEN status >= 300 THEN 'redirect' ELSE 'ok' END AS k, count(*) FROM clicks GROUP BY 1

@@ -20,9 +20,12 @@
 # stopped}}, then serves until its stdin closes, stops everything and prints {"problems": [...]} (a non-zero
 # weir exit or a sanitizer report). "stop-writer" on stdin stops the writer early (the file then has
 # "stopped": true and final counts).
+import contextlib
 import datetime
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -39,6 +42,7 @@ PRELOAD = 500
 BATCH = 50
 STATUSES = [200, 200, 200, 404, 500, 301]
 COLUMNS = "user_id bigint, url text, ts timestamptz, status int, bytes bigint"
+JDBC_JAR = "/usr/share/java/postgresql.jar"  # Debian's libpostgresql-jdbc-java
 
 
 def row(i):
@@ -197,6 +201,24 @@ class Backend:
 # ---- a tiny runner: PASS / FAIL / SKIP per test, then "N passed, N failed" ----
 class Skip(Exception):
     pass
+
+
+@contextlib.contextmanager
+def jdbc_program(name, prefix):
+    """Compile pgjdbc/<name>.java against JDBC_JAR into a new temp directory (its name starts with prefix)
+    and yield that directory, which the program may also write to: `java -cp DIR:JDBC_JAR <name>` runs it.
+    The directory is removed afterwards. Fails the test when javac, java or the driver is missing."""
+    for tool in ("javac", "java"):
+        weirtest.check(shutil.which(tool) is not None, "%s not found: install openjdk-17-jdk-headless" % tool)
+    weirtest.check(os.path.exists(JDBC_JAR), "%s not found: install libpostgresql-jdbc-java" % JDBC_JAR)
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    try:
+        src = os.path.join(weirtest.HERE, "pgjdbc", name + ".java")
+        r = subprocess.run(["javac", "-cp", JDBC_JAR, "-d", tmp, src], capture_output=True, text=True, timeout=300)
+        weirtest.eq(r.returncode, 0, "javac (%s)" % r.stderr)
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run_tests(tests, argv=None, cleanup=None):

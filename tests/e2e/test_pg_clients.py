@@ -10,18 +10,15 @@
 import datetime
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 import threading
 import time
 
 import pgclients
 import pgtest
-from pgclients import Skip
-from weirtest import HERE, check, eq
+from pgclients import JDBC_JAR, Skip
+from weirtest import check, eq
 
-JDBC_JAR = "/usr/share/java/postgresql.jar"
 BACKEND = None
 
 
@@ -236,14 +233,7 @@ def test_psycopg2_named_cursor():
 # ---- JDBC ----
 def test_jdbc():
     b = backend()
-    for tool in ("javac", "java"):
-        check(shutil.which(tool) is not None, "%s not found: install openjdk-17-jdk-headless" % tool)
-    check(os.path.exists(JDBC_JAR), "%s not found: install libpostgresql-jdbc-java" % JDBC_JAR)
-    tmp = tempfile.mkdtemp(prefix="weir-jdbc-")
-    try:
-        src = os.path.join(HERE, "pgjdbc", "PgJdbcTest.java")
-        r = subprocess.run(["javac", "-cp", JDBC_JAR, "-d", tmp, src], capture_output=True, text=True, timeout=300)
-        eq(r.returncode, 0, "javac (%s)" % r.stderr)
+    with pgclients.jdbc_program("PgJdbcTest", "weir-jdbc-") as tmp:
         progress = os.path.join(tmp, "progress.json")
         b.writer.progress_path = progress
         b.writer._progress()
@@ -256,8 +246,6 @@ def test_jdbc():
         print("  " + r.stdout.strip().replace("\n", "\n  "))
         eq(r.returncode, 0, "PgJdbcTest exit code (stderr %r)" % r.stderr[-2000:])
         check("jdbc: all checks passed" in r.stdout, "PgJdbcTest did not finish")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 TESTS = [(f.__name__, f) for f in (test_psql_queries, test_psql_describe, test_psql_errors,

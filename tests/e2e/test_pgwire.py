@@ -159,16 +159,7 @@ def summary(msgs, drop=("F", "L", "R", "W")):
 
 
 def pg_server(extra=(), name="pgwire"):
-    port = weirtest.free_port()
-    s = managed(args=["--pg-listen", "127.0.0.1:%d" % port] + list(extra), name=name)
-    s.start()
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        if weirtest.port_open(port):
-            s.pg_port = port
-            return s
-        time.sleep(0.05)
-    raise TestFailure("nothing listens on --pg-listen port %d; log:\n%s" % (port, s.log_tail()))
+    return weirtest.managed_pg(name, extra)
 
 
 def session(port, params=None):

@@ -16,23 +16,10 @@ import threading
 import time
 
 import weirtest
-from weirtest import TestFailure, check, eq, main, managed, test
+from weirtest import TestFailure, check, eq, main, managed_pg, test
 
 N = 20000        # records in the big stream (4 shards)
 SHARDS = 4
-
-
-def sql_server(name):
-    port = weirtest.free_port()
-    s = managed(args=["--pg-listen", "127.0.0.1:%d" % port], name=name)
-    s.start()
-    s.pg_port = port
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        if weirtest.port_open(port):
-            return s
-        time.sleep(0.05)
-    raise TestFailure("nothing listens on --pg-listen port %d; log:\n%s" % (port, s.log_tail()))
 
 
 def connect(s):
@@ -94,7 +81,7 @@ def records_read(line):
 
 @test(server=False, weir_only="SQL over streams")
 def test_pushdown_reads_the_tail():
-    s = sql_server("pushdown")
+    s = managed_pg("pushdown")
     k = s.client()
     c = connect(s)
     big_stream(s, k, c)
@@ -133,7 +120,7 @@ def test_pushdown_reads_the_tail():
 
 @test(server=False, weir_only="SQL over streams")
 def test_limit_and_parallel_scan():
-    s = sql_server("parallel")
+    s = managed_pg("parallel")
     k = s.client()
     c = connect(s)
     placed = big_stream(s, k, c)
@@ -172,7 +159,7 @@ def test_limit_and_parallel_scan():
 @test(server=False, weir_only="SQL over streams")
 def test_checkpoints_and_cancel():
     import psycopg2
-    s = sql_server("checkpoint")
+    s = managed_pg("checkpoint")
     k = s.client()
     c = connect(s)
     big_stream(s, k, c)
@@ -228,7 +215,7 @@ def test_checkpoints_and_cancel():
 
 @test(server=False, weir_only="SQL over streams")
 def test_dead_letters():
-    s = sql_server("deadletter")
+    s = managed_pg("deadletter")
     k = s.client()
     c = connect(s)
     weirtest.create_stream(k, "ev", shards=2)

@@ -566,6 +566,21 @@ def managed(**kw):
     return s
 
 
+def managed_pg(name, args=()):
+    """A started managed() server that also speaks the PostgreSQL protocol on s.pg_port (a free loopback
+    port, kept across s.restart()); fails the test when nothing listens there within 15 s."""
+    port = free_port()
+    s = managed(args=["--pg-listen", "127.0.0.1:%d" % port] + list(args), name=name)
+    s.start()
+    s.pg_port = port
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        if port_open(port):
+            return s
+        time.sleep(0.05)
+    raise TestFailure("nothing listens on --pg-listen port %d; log:\n%s" % (port, s.log_tail()))
+
+
 def _finish_server(s, problems):
     """Stop a server with SIGTERM; a weir process must exit 0 with no sanitizer report."""
     try:

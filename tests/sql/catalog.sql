@@ -8,9 +8,19 @@ CREATE TABLE clicks (user_id bigint, url text, ts timestamptz, status int, bytes
 -- @pg:
 CREATE TABLE users (user_id bigint, name text, country text, plan text, signup date)
   WITH (file = :'users_file', format = 'csv');
+-- every kind of table is listed as an ordinary table: JSON paths, raw, a JSON reference file
+-- @pg:
+CREATE TABLE clicks_ext (user_id bigint, country text, city text, tags text, first_tag text, geo jsonb, ms timestamptz, price numeric, ok boolean)
+  WITH (stream = 'clicks', format = 'json', country.path = 'geo/country', city.path = 'geo/city',
+        first_tag.path = 'tags/0', ms.format = 'milliseconds');
+-- @pg:
+CREATE TABLE clicks_raw (line text) WITH (stream = 'clicks', format = 'raw');
+-- @pg:
+CREATE TABLE plans (plan text, monthly numeric, seats int) WITH (file = :'plans_file', format = 'json');
 \dt
 \d clicks
 \d users
+\d plans
 SELECT table_name, column_name, data_type, ordinal_position FROM information_schema.columns
   WHERE table_schema = 'public' ORDER BY table_name, ordinal_position;
 SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1;

@@ -61,6 +61,15 @@ CREATE TABLE bad_regex (a text) WITH (stream = 'clicks', format = 'regex', patte
 CREATE TABLE clicks (a int) WITH (stream = 'clicks', format = 'json');
 CREATE TABLE hidden_name (_shard_id text) WITH (stream = 'clicks', format = 'json');
 CREATE TABLE missing_file (a int) WITH (file = '/nonexistent/weir-sqlrun.csv', format = 'csv');
+-- SQL weir does not support: 0A000 says what, at its position in the query where it has one
+SELECT user_id, count(*) FROM clicks GROUP BY ROLLUP (user_id) ORDER BY 1;
+SELECT user_id, count(*) FROM clicks GROUP BY GROUPING SETS ((user_id), ()) ORDER BY 1;
+SELECT xmlelement(name click, url) FROM clicks;
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r;
+SELECT url FROM clicks ORDER BY url USING <;
+SELECT c.url, x.n FROM clicks c, LATERAL (SELECT c.status + 1 AS n) x;
+SELECT url FROM clicks FOR UPDATE;
+SELECT url INTO clicks_copy FROM clicks;
 -- @recorded end
 \set VERBOSITY default
 SELECT count(*) FROM clicks;

@@ -18,6 +18,11 @@ EXPLAIN SELECT * FROM clicks WHERE _sequence_number > '0';
 EXPLAIN SELECT * FROM clicks LIMIT 5;
 EXPLAIN SELECT c.user_id, count(*) FROM clicks c JOIN clicks d ON d.user_id = c.user_id GROUP BY 1;
 EXPLAIN SELECT user_id, url FROM clicks ORDER BY ts;
+-- names as FROM gives them: table and column aliases, function scans, catalog scans
+EXPLAIN SELECT c.url FROM clicks c WHERE c.status = 404 ORDER BY c.ts;
+EXPLAIN SELECT x.a, count(*) FROM clicks x(a) WHERE x.a > 1 GROUP BY x.a;
+EXPLAIN SELECT g, count(*) FROM generate_series(2, 5) g JOIN clicks c ON c.status / 100 = g GROUP BY g;
+EXPLAIN SELECT relname FROM pg_class r WHERE r.relkind = 'r';
 EXPLAIN ANALYZE SELECT count(*) FROM clicks WHERE status = 200;
 EXPLAIN ANALYZE SELECT count(*) FROM clicks WHERE _shard_id = 'shardId-000000000000';
 EXPLAIN (ANALYZE, COSTS OFF) SELECT user_id FROM clicks LIMIT 3;

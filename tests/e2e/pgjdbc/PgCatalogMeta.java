@@ -1,7 +1,10 @@
 // PgCatalogMeta: prints what the PostgreSQL JDBC driver's DatabaseMetaData answers (Debian's
 // libpostgresql-jdbc-java), one section per call, so tests/e2e/test_pg_catalog.py can compare weir's
 // answers with a PostgreSQL 15's for the same table. Every call is a catalog query the driver writes
-// itself (pg_class, pg_attribute, pg_namespace, pg_type, pg_index, ...).
+// itself (pg_class, pg_attribute, pg_namespace, pg_type, pg_index, pg_proc, ...): tables, columns,
+// schemas, keys and indexes (information_schema._pg_expandarray in a SELECT list, field selection on its
+// row), privileges, type info, functions and their columns (pg_proc.proargtypes / proargnames /
+// proargmodes), and the ResultSetMetaData of queries, hidden columns included.
 //
 // Usage: java -cp .:/usr/share/java/postgresql.jar PgCatalogMeta JDBC_URL USER TABLE
 // Output, per call:
@@ -41,6 +44,20 @@ public class PgCatalogMeta {
         }
     }
 
+    static void resultSetMetaData(Connection c, String name, String sql) {
+        System.out.println("== " + name);
+        try (java.sql.Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            ResultSetMetaData m = rs.getMetaData();
+            System.out.println("name|type|jdbcType|nullable|table|precision|scale");
+            for (int i = 1; i <= m.getColumnCount(); i++)
+                System.out.println(m.getColumnName(i) + "|" + m.getColumnTypeName(i) + "|" + m.getColumnType(i) + "|"
+                                   + m.isNullable(i) + "|" + m.getTableName(i) + "|" + m.getPrecision(i) + "|"
+                                   + m.getScale(i));
+        } catch (SQLException e) {
+            System.out.println("ERROR " + e.getSQLState() + " " + e.getMessage().replace('\n', ' '));
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         Properties p = new Properties();
         p.setProperty("user", args[1]);
@@ -60,19 +77,28 @@ public class PgCatalogMeta {
             section(md, "getTypeInfo", m -> m.getTypeInfo());
             section(md, "getFunctions", m -> m.getFunctions(null, "public", "%"));
             section(md, "getTablePrivileges", m -> m.getTablePrivileges(null, "public", table));
-            // the result set of a plain query, described through the catalog (table name, nullability)
-            System.out.println("== resultSetMetaData");
-            try (java.sql.Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT * FROM " + table + " LIMIT 0")) {
-                ResultSetMetaData m = rs.getMetaData();
-                System.out.println("name|type|jdbcType|nullable|table|precision|scale");
-                for (int i = 1; i <= m.getColumnCount(); i++)
-                    System.out.println(m.getColumnName(i) + "|" + m.getColumnTypeName(i) + "|" + m.getColumnType(i) + "|"
-                                       + m.isNullable(i) + "|" + m.getTableName(i) + "|" + m.getPrecision(i) + "|"
-                                       + m.getScale(i));
-            } catch (SQLException e) {
-                System.out.println("ERROR " + e.getSQLState() + " " + e.getMessage().replace('\n', ' '));
+            section(md, "getTableTypes", m -> m.getTableTypes());
+            section(md, "getColumnPrivileges", m -> m.getColumnPrivileges(null, "public", table, "%"));
+            section(md, "getBestRowIdentifier",
+                    m -> m.getBestRowIdentifier(null, "public", table, DatabaseMetaData.bestRowSession, true));
+            section(md, "getVersionColumns", m -> m.getVersionColumns(null, "public", table));
+            section(md, "getExportedKeys", m -> m.getExportedKeys(null, "public", table));
+            section(md, "getCrossReference", m -> m.getCrossReference(null, "public", table, null, "public", table));
+            section(md, "getProcedures", m -> m.getProcedures(null, "public", "%"));
+            // built-in functions weir has with every overload PostgreSQL has, as PostgreSQL lists them
+            // (pg_proc: argument types as an oidvector, names, modes of VARIADIC ones, defaults)
+            for (String fn : new String[] {"abs", "make_interval", "to_timestamp", "date_trunc", "round", "to_char",
+                                           "jsonb_extract_path_text", "concat_ws", "format"}) {
+                section(md, "getFunctions " + fn, m -> m.getFunctions(null, "pg_catalog", fn));
+                section(md, "getFunctionColumns " + fn, m -> m.getFunctionColumns(null, "pg_catalog", fn, "%"));
+                section(md, "getProcedureColumns " + fn, m -> m.getProcedureColumns(null, "pg_catalog", fn, "%"));
             }
+            // the result set of a plain query, described through the catalog (table name, nullability)
+            resultSetMetaData(c, "resultSetMetaData", "SELECT * FROM " + table + " LIMIT 0");
+            // weir's hidden columns, found in pg_attribute by the attnum RowDescription gives them (-1..-7, where
+            // PostgreSQL keeps system columns): PostgreSQL has no such columns, the test checks weir's answer
+            resultSetMetaData(c, "hiddenColumns", "SELECT _shard_id, _arrival_time, _message_length, user_id FROM " + table
+                                                  + " LIMIT 0");
         }
     }
 }

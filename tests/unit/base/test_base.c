@@ -1,6 +1,7 @@
 /*
- * test_base.c: unit tests of src/base: crc32c (known vectors, hw vs table agreement), base64 (RFC 4648
- * vectors, strictness), u128 (decimal round trip, overflow, MD5 hash keys), Buf limits, err_set.
+ * test_base.c: unit tests of src/base: crc32c (known vectors, hw vs table agreement, the three-stream
+ * path), base64 (RFC 4648 vectors, strictness), u128 (decimal round trip, overflow, MD5 hash keys), Buf
+ * limits, err_set.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/ascii.h"
@@ -32,6 +34,24 @@ static void test_crc32c_vectors(void **state)
     uint32_t whole = crc32c(buf, 100);
     for (size_t cut = 0; cut <= 100; cut += 13)
         assert_int_equal(crc32c_extend(crc32c(buf, cut), buf + cut, 100 - cut), whole);
+    /* Long buffers take the three-stream path (blocks of 3 x 8192 and 3 x 256 bytes joined by shift
+     * tables); pieces of 100 bytes never do: both must agree at and around every block boundary. */
+    enum { BIG = 3 * 8192 * 2 + 3 * 256 * 3 + 77 };
+    uint8_t *big = malloc(BIG);
+    assert_non_null(big);
+    for (size_t i = 0; i < BIG; i++)
+        big[i] = (uint8_t)(i * 2654435761u >> 13);
+    const size_t lens[] = {767, 768, 769, 3 * 8192 - 1, 3 * 8192, 3 * 8192 + 1, 3 * 8192 + 768 + 5, BIG};
+    for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+        for (size_t start = 0; start < 3; start++) {
+            size_t n = lens[l] - start;
+            uint32_t pieces = 0;
+            for (size_t off = 0; off < n; off += 100)
+                pieces = crc32c_extend(pieces, big + start + off, n - off < 100 ? n - off : 100);
+            assert_int_equal(crc32c(big + start, n), pieces);
+        }
+    }
+    free(big);
 }
 
 static void b64_roundtrip(const char *plain, const char *enc)

@@ -110,14 +110,50 @@ static inline SqlValue NUM(const char *s)
 
 /* --- plan nodes ------------------------------------------------------------------------------- */
 
-static inline Expr *opt_expr(OpTest *t, ExprKind k, SqlType type)
+/* The opt_plan_* builders take the plan arena alone, for tests that keep their own fixture struct
+ * (test_op_scan.c); the opt_* ones below allocate in t->plan. */
+static inline Expr *opt_plan_expr(Arena *plan, ExprKind k, SqlType type)
 {
-    Expr *e = arena_try_calloc(t->plan, sizeof(*e));
+    Expr *e = arena_try_calloc(plan, sizeof(*e));
     assert_non_null(e);
     e->kind = k;
     e->type = type;
     e->location = -1;
     return e;
+}
+
+static inline Expr *opt_plan_const(Arena *plan, SqlValue v)
+{
+    Expr *e = opt_plan_expr(plan, EXPR_CONST, v.type);
+    e->u.cval = v;
+    return e;
+}
+
+/* a <name> b, with the operator whose argument types are exactly a's and b's. */
+static inline Expr *opt_plan_binop(Arena *plan, const char *name, Expr *a, Expr *b)
+{
+    const SqlFnDef *const *defs;
+    size_t n = sql_fn_lookup(name, &defs);
+    for (size_t i = 0; i < n; i++) {
+        const SqlFnDef *d = defs[i];
+        if (d->n_args != 2 || d->is_variadic || d->args[0] != a->type.id || d->args[1] != b->type.id)
+            continue;
+        Expr *e = opt_plan_expr(plan, EXPR_FUNC, SQL_TYPE(d->ret));
+        e->n_args = 2;
+        e->args = arena_try_calloc(plan, 2 * sizeof(Expr *));
+        assert_non_null(e->args);
+        e->args[0] = a;
+        e->args[1] = b;
+        e->u.fn.def = d;
+        return e;
+    }
+    fail_msg("no operator %s for these types", name);
+    return NULL;
+}
+
+static inline Expr *opt_expr(OpTest *t, ExprKind k, SqlType type)
+{
+    return opt_plan_expr(t->plan, k, type);
 }
 
 static inline Expr *opt_col(OpTest *t, uint32_t col, SqlTypeId type)
@@ -129,31 +165,12 @@ static inline Expr *opt_col(OpTest *t, uint32_t col, SqlTypeId type)
 
 static inline Expr *opt_const(OpTest *t, SqlValue v)
 {
-    Expr *e = opt_expr(t, EXPR_CONST, v.type);
-    e->u.cval = v;
-    return e;
+    return opt_plan_const(t->plan, v);
 }
 
-/* a <name> b, with the operator whose argument types are exactly a's and b's. */
 static inline Expr *opt_binop(OpTest *t, const char *name, Expr *a, Expr *b)
 {
-    const SqlFnDef *const *defs;
-    size_t n = sql_fn_lookup(name, &defs);
-    for (size_t i = 0; i < n; i++) {
-        const SqlFnDef *d = defs[i];
-        if (d->n_args != 2 || d->is_variadic || d->args[0] != a->type.id || d->args[1] != b->type.id)
-            continue;
-        Expr *e = opt_expr(t, EXPR_FUNC, SQL_TYPE(d->ret));
-        e->n_args = 2;
-        e->args = arena_try_calloc(t->plan, 2 * sizeof(Expr *));
-        assert_non_null(e->args);
-        e->args[0] = a;
-        e->args[1] = b;
-        e->u.fn.def = d;
-        return e;
-    }
-    fail_msg("no operator %s for these types", name);
-    return NULL;
+    return opt_plan_binop(t->plan, name, a, b);
 }
 
 static inline Expr *opt_and(OpTest *t, Expr *a, Expr *b)
@@ -365,6 +382,29 @@ static inline char *opt_expect(const char *const *rows, size_t n)
 }
 
 #define OPT_N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Run op twice (the second time after op_close, as a correlated subquery would re-open it), fail on an
+ * error, and check both runs give the same rows; returns them as opt_run's text (caller frees). */
+static inline char *opt_run_twice(OpTest *t, Op *op)
+{
+    char *a = NULL, *b = NULL;
+    if (opt_run(t, op, &a))
+        fail_msg("error %s: %s", t->err.sqlstate, t->err.message);
+    if (opt_run(t, op, &b))
+        fail_msg("error %s: %s", t->err.sqlstate, t->err.message);
+    assert_string_equal(a, b);
+    free(b);
+    return a;
+}
+
+/* got (opt_run's text, consumed) is the rows want[0..n) in any order. */
+static inline void opt_assert_text(char *got, const char *const *want, size_t n)
+{
+    char *w = opt_expect(want, n);
+    assert_string_equal(got, w);
+    free(w);
+    free(got);
+}
 
 /* Run op and compare its rows with the expected ones (any order). */
 #define opt_assert_rows(t, op, ...)                                                                          \

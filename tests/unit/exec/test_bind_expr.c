@@ -5,85 +5,17 @@
  * positions are PostgreSQL 15's for the same statements (psql -At); where weir's numeric range makes
  * it differ from PostgreSQL, the comment says so.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "engine_fixture.h"
 
-#include <cmocka.h>
-
-#include "base/buf.h"
-#include "exec/engine.h"
-
-typedef struct Out {
-    Buf text; /* rows as "a|b\n" */
-    const SqlSession *s;
-} Out;
-
-static int collect(void *arg, const Batch *b)
-{
-    Out *o = arg;
-    for (uint32_t r = 0; r < b->n; r++) {
-        for (uint32_t c = 0; c < b->n_cols; c++) {
-            if (c && buf_append(&o->text, "|", 1))
-                return 1;
-            if (!vec_is_null(&b->cols[c], r) && sql_format_text(o->s, &b->cols[c], r, &o->text))
-                return 1;
-        }
-        if (buf_append(&o->text, "\n", 1))
-            return 1;
-    }
-    return 0;
-}
-
-/* Run one statement; returns its rows as text, or "ERROR <sqlstate> <position>: <message>". */
+/* Rows as text, or "ERROR <sqlstate> <position>: <message>" (engine_fixture.h). */
 static char *run(SqlSession *s, const char *q)
 {
-    static char res[8192];
-    SqlError err;
-    memset(&err, 0, sizeof(err));
-    SqlStmt *st = NULL;
-    SqlPortal *p = NULL;
-    Out o = {.s = s};
-    buf_init(&o.text, 0);
-    int done = 0;
-    if (sql_prepare(s, q, 0, strlen(q), NULL, 0, &st, &err) || sql_bind(st, NULL, 0, &p, &err) ||
-        sql_portal_fetch(p, 0, collect, &o, &done, &err)) {
-        snprintf(res, sizeof(res), "ERROR %s %d: %s", err.sqlstate, err.position, err.message);
-    } else {
-        snprintf(res, sizeof(res), "%.*s", (int)o.text.len, o.text.p ? (const char *)o.text.p : "");
-    }
-    buf_fini(&o.text);
-    sql_portal_destroy(&p);
-    sql_stmt_destroy(&st);
-    return res;
+    return ef_run(s, q);
 }
 
+/* The group's in-memory engine and session, opened by ef_run_group_tests (main). */
 static SqlEngine *eng;
 static SqlSession *sess;
-
-static int setup(void **state)
-{
-    UNUSED(state);
-    SqlEngineConfig cfg = {0};
-    Err e;
-    err_clear(&e);
-    assert_int_equal(sql_engine_create(&cfg, &eng, &e), 0);
-    sess = sql_session_create(eng, "u", "d");
-    assert_non_null(sess);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    UNUSED(state);
-    sql_session_destroy(&sess);
-    sql_engine_destroy(&eng);
-    return 0;
-}
 
 /* x SIMILAR TO p [ESCAPE e] is x ~ similar_to_escape(p[, e]); NOT SIMILAR TO is !~. */
 static void test_similar_to(void **state)
@@ -180,5 +112,5 @@ int main(void)
         cmocka_unit_test(test_big_numeric_literals),
         cmocka_unit_test(test_named_arguments),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ef_run_group_tests(tests, &eng, &sess);
 }

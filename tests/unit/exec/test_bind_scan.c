@@ -6,71 +6,22 @@
  * never changes an answer: each query is compared with the same query written so that nothing can be
  * pushed down (the column wrapped in an expression).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "engine_fixture.h"
 
-#include <cmocka.h>
 #include <pg_query.h>
 
 #include "base/clock.h"
-#include "base/u128.h"
 #include "exec/bind.h"
-#include "exec/engine.h"
 
 static char tdir[64];
 static Store *store;
 static SqlEngine *eng;
 static SqlSession *sess;
 
-typedef struct Out {
-    Buf text;
-} Out;
-
-static int collect(void *arg, const Batch *b)
-{
-    Out *o = arg;
-    for (uint32_t r = 0; r < b->n; r++) {
-        for (uint32_t c = 0; c < b->n_cols; c++) {
-            if (c && buf_append(&o->text, "|", 1))
-                return 1;
-            if (!vec_is_null(&b->cols[c], r) && sql_format_text(sess, &b->cols[c], r, &o->text))
-                return 1;
-        }
-        if (buf_append(&o->text, "\n", 1))
-            return 1;
-    }
-    return 0;
-}
-
 /* Rows as text, or "ERROR <sqlstate>: <message>"; params are text-format values ($1, $2 ...). */
 static char *run_sql_params(const char *q, const char *const *params, size_t n_params)
 {
-    static char res[16384];
-    SqlError err;
-    memset(&err, 0, sizeof(err));
-    SqlStmt *st = NULL;
-    SqlPortal *p = NULL;
-    Out o;
-    buf_init(&o.text, 0);
-    SqlParam ps[4];
-    for (size_t i = 0; i < n_params; i++)
-        ps[i] = (SqlParam){(const uint8_t *)params[i], (int32_t)strlen(params[i]), 0};
-    int done = 0;
-    if (sql_prepare(sess, q, 0, strlen(q), NULL, 0, &st, &err) || sql_bind(st, ps, n_params, &p, &err) ||
-        sql_portal_fetch(p, 0, collect, &o, &done, &err))
-        snprintf(res, sizeof(res), "ERROR %s: %s", err.sqlstate, err.message);
-    else
-        snprintf(res, sizeof(res), "%.*s", (int)o.text.len, o.text.p ? (const char *)o.text.p : "");
-    buf_fini(&o.text);
-    sql_portal_destroy(&p);
-    sql_stmt_destroy(&st);
-    return res;
+    return ef_query(sess, q, params, n_params, EF_NO_POSITION);
 }
 
 static char *run_sql(const char *q)
@@ -78,40 +29,26 @@ static char *run_sql(const char *q)
     return run_sql_params(q, NULL, 0);
 }
 
+static const char *ev_payload(int id, char *buf, size_t n)
+{
+    snprintf(buf, n, "{\"id\": %d, \"v\": %d}", id, id % 10);
+    return buf;
+}
+
 static int setup(void **state)
 {
     UNUSED(state);
-    snprintf(tdir, sizeof(tdir), "/tmp/weir-bindscan-XXXXXX");
-    assert_non_null(mkdtemp(tdir));
-    StoreConfig sc = {.dir = tdir, .fsync_mode = STORE_FSYNC_NONE};
-    Err e;
-    err_clear(&e);
-    assert_int_equal(store_open(&sc, &store, &e), 0);
-    assert_int_equal(
-        store_stream_create(store, "ev", 3, STREAM_MODE_PROVISIONED, "us-east-1", "000000000000", &e), 0);
+    store = ef_store_open(tdir, sizeof(tdir), "bindscan");
+    ef_stream_create(store, "ev", 3);
     /* 3 x 200 records: an hour ago, ten minutes ago, now */
     int64_t offsets[3] = {-3600000, -600000, 0};
     for (int part = 0; part < 3; part++) {
         clock_set_offset_ms(offsets[part]);
-        StoreAppendEntry ents[200];
-        char keys[200][16], data[200][64];
-        for (int k = 0; k < 200; k++) {
-            int id = part * 200 + k;
-            snprintf(keys[k], sizeof(keys[k]), "k%d", id);
-            int n = snprintf(data[k], sizeof(data[k]), "{\"id\": %d, \"v\": %d}", id, id % 10);
-            ents[k].key = (Slice){(const uint8_t *)keys[k], strlen(keys[k])};
-            ents[k].data = (Slice){(const uint8_t *)data[k], (size_t)n};
-            ents[k].hash = u128_md5_hash_key(keys[k], strlen(keys[k]));
-        }
-        StoreAppendResult res[200];
-        int64_t at;
-        uint64_t tok;
-        assert_int_equal(store_append(store, "ev", ents, 200, res, &at, &tok, &e), 0);
+        ef_append(store, "ev", part * 200, part * 200 + 200, NULL, ev_payload);
     }
     clock_set_offset_ms(0);
     SqlEngineConfig cfg = {.store = store, .data_dir = tdir, .n_workers = 2};
-    assert_int_equal(sql_engine_create(&cfg, &eng, &e), 0);
-    sess = sql_session_create(eng, "u", "d");
+    sess = ef_session_open(&cfg, &eng);
     assert_string_equal(run_sql("SET TimeZone = 'UTC'"), "");
     assert_string_equal(run_sql("CREATE TABLE ev (id bigint, v int, ts timestamptz) WITH (stream = 'ev')"),
                         "");
@@ -121,12 +58,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     UNUSED(state);
-    sql_session_destroy(&sess);
-    sql_engine_destroy(&eng);
-    store_close(&store);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
-    assert_int_equal(system(cmd), 0);
+    ef_session_close(&sess, &eng);
+    ef_store_close(&store, tdir);
     return 0;
 }
 

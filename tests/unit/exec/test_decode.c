@@ -764,6 +764,24 @@ static void test_times(void **state)
     assert_int_equal(r.out.valid[0], 1);
     assert_int_equal(r.out.n_bad[1], 3);
     run_done(&r);
+
+    /* ISO 8601 into date and timestamp keeps the date and time as written, offset or not (PostgreSQL's
+     * date_in/timestamp_in, Trino's ISO 8601 decoder): 00:30 at +02:00 is still May 1st */
+    const char *q[] = {"{\"d\":\"2024-05-01T00:30:00+02:00\",\"t\":\"2024-05-01T00:30:00.5-04:00\","
+                       "\"z\":\"2024-05-01T00:30:00+02:00\"}",
+                       "{\"d\":\"2024-05-01T23:30:00Z\",\"t\":\"20240501T003000+0200\",\"z\":\"2024-05-01 00:30:00\"}"};
+    run_ok(&r, mk("d date, t timestamp, z timestamptz", "d.format=iso8601;t.format=iso8601;z.format=iso8601"), C0_9,
+           3, q, 2);
+    const int64_t half_past = 767838600LL * 1000000; /* 2024-05-01 00:30:00 */
+    assert_int_equal(I(&r, 0, 0), 8887);
+    assert_int_equal(I(&r, 1, 0), half_past + 500000);
+    assert_int_equal(I(&r, 2, 0), half_past - 7200LL * 1000000); /* timestamptz: the instant */
+    assert_int_equal(I(&r, 0, 1), 8887);
+    assert_int_equal(I(&r, 1, 1), half_past);
+    assert_int_equal(I(&r, 2, 1), half_past);
+    assert_int_equal(r.out.valid[0], 1);
+    assert_int_equal(r.out.valid[1], 1);
+    run_done(&r);
 }
 
 /* Types converted by typeio's input functions (sql_value_from_text). */

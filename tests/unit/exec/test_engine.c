@@ -3,86 +3,17 @@
  * over constant queries and over a table on a real store in a temp directory. Expected outputs are
  * PostgreSQL 15's (psql -At) for the same statements.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "engine_fixture.h"
 
-#include <cmocka.h>
-
-#include "base/u128.h"
-#include "exec/engine.h"
-
-typedef struct Out {
-    Buf text; /* rows as "a|b\n" */
-    const SqlSession *s;
-} Out;
-
-static int collect(void *arg, const Batch *b)
-{
-    Out *o = arg;
-    for (uint32_t r = 0; r < b->n; r++) {
-        for (uint32_t c = 0; c < b->n_cols; c++) {
-            if (c && buf_append(&o->text, "|", 1))
-                return 1;
-            if (!vec_is_null(&b->cols[c], r) && sql_format_text(o->s, &b->cols[c], r, &o->text))
-                return 1;
-        }
-        if (buf_append(&o->text, "\n", 1))
-            return 1;
-    }
-    return 0;
-}
-
-/* Run one statement; returns its rows as text, or "ERROR <sqlstate> <position>: <message>". */
+/* Rows as text, or "ERROR <sqlstate> <position>: <message>" (engine_fixture.h). */
 static char *run(SqlSession *s, const char *q)
 {
-    static char res[8192];
-    SqlError err;
-    memset(&err, 0, sizeof(err));
-    SqlStmt *st = NULL;
-    SqlPortal *p = NULL;
-    Out o = {.s = s};
-    buf_init(&o.text, 0);
-    int done = 0;
-    if (sql_prepare(s, q, 0, strlen(q), NULL, 0, &st, &err) || sql_bind(st, NULL, 0, &p, &err) ||
-        sql_portal_fetch(p, 0, collect, &o, &done, &err)) {
-        snprintf(res, sizeof(res), "ERROR %s %d: %s", err.sqlstate, err.position, err.message);
-    } else {
-        snprintf(res, sizeof(res), "%.*s", (int)o.text.len, o.text.p ? (const char *)o.text.p : "");
-    }
-    buf_fini(&o.text);
-    sql_portal_destroy(&p);
-    sql_stmt_destroy(&st);
-    return res;
+    return ef_run(s, q);
 }
 
+/* The group's in-memory engine and session, opened by ef_run_group_tests (main). */
 static SqlEngine *eng;
 static SqlSession *sess;
-
-static int setup(void **state)
-{
-    UNUSED(state);
-    SqlEngineConfig cfg = {0};
-    Err e;
-    err_clear(&e);
-    assert_int_equal(sql_engine_create(&cfg, &eng, &e), 0);
-    sess = sql_session_create(eng, "u", "d");
-    assert_non_null(sess);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    UNUSED(state);
-    sql_session_destroy(&sess);
-    sql_engine_destroy(&eng);
-    return 0;
-}
 
 static void test_constants(void **state)
 {
@@ -165,7 +96,7 @@ static void test_subqueries_ctes_setops(void **state)
     assert_string_equal(run(sess, q), "|0|f\n1|1|f\n2|2|t\n3|3|f\n");
     assert_string_equal(run(sess, "SELECT (SELECT 1 UNION SELECT 2)"),
                         "ERROR 21000 0: more than one row returned by a subquery used as an expression");
-    assert_string_equal(run(sess, "SELECT (SELECT 1, 2)"), "ERROR 42601 8: subquery has too many columns");
+    assert_string_equal(run(sess, "SELECT (SELECT 1, 2)"), "ERROR 42601 8: subquery must return only one column");
     /* EXISTS / NOT EXISTS in WHERE run as semi / anti joins; a condition on the outer row alone inside
      * NOT EXISTS must not filter the outer rows (NOT EXISTS is true where it fails) */
     snprintf(q, sizeof(q),
@@ -284,47 +215,30 @@ static Store *store;
 static SqlEngine *seng;
 static SqlSession *ssess;
 
+/* 10 records over 2 shards; user 3 has a bad status */
+static const char *clicks_payload(int i, char *buf, size_t n)
+{
+    snprintf(buf, n, "{\"user_id\": %d, \"url\": \"/p/%d\", \"status\": %s, \"bytes\": %d}", i % 4, i % 3,
+             i == 3 ? "\"oops\"" : (i % 2 ? "404" : "200"), i * 100);
+    return buf;
+}
+
 static int stream_setup(void **state)
 {
     UNUSED(state);
-    snprintf(tdir, sizeof(tdir), "/tmp/weir-engine-XXXXXX");
-    assert_non_null(mkdtemp(tdir));
-    StoreConfig sc = {.dir = tdir, .fsync_mode = STORE_FSYNC_NONE};
-    Err e;
-    err_clear(&e);
-    assert_int_equal(store_open(&sc, &store, &e), 0);
-    assert_int_equal(store_stream_create(store, "clicks", 2, STREAM_MODE_PROVISIONED, "us-east-1", "000000000000", &e), 0);
-    /* 10 records over 2 shards; user 3 has a bad status */
-    StoreAppendEntry ents[10];
-    char keys[10][16], data[10][128];
-    for (int i = 0; i < 10; i++) {
-        snprintf(keys[i], sizeof(keys[i]), "k%d", i);
-        int n = snprintf(data[i], sizeof(data[i]), "{\"user_id\": %d, \"url\": \"/p/%d\", \"status\": %s, \"bytes\": %d}",
-                         i % 4, i % 3, i == 3 ? "\"oops\"" : (i % 2 ? "404" : "200"), i * 100);
-        ents[i].key = (Slice){(const uint8_t *)keys[i], strlen(keys[i])};
-        ents[i].data = (Slice){(const uint8_t *)data[i], (size_t)n};
-        ents[i].hash = u128_md5_hash_key(keys[i], strlen(keys[i]));
-    }
-    StoreAppendResult res[10];
-    int64_t at;
-    uint64_t tok;
-    assert_int_equal(store_append(store, "clicks", ents, 10, res, &at, &tok, &e), 0);
+    store = ef_store_open(tdir, sizeof(tdir), "engine");
+    ef_stream_create(store, "clicks", 2);
+    ef_append(store, "clicks", 0, 10, NULL, clicks_payload);
     SqlEngineConfig cfg = {.store = store, .data_dir = tdir};
-    assert_int_equal(sql_engine_create(&cfg, &seng, &e), 0);
-    ssess = sql_session_create(seng, "u", "d");
-    assert_non_null(ssess);
+    ssess = ef_session_open(&cfg, &seng);
     return 0;
 }
 
 static int stream_teardown(void **state)
 {
     UNUSED(state);
-    sql_session_destroy(&ssess);
-    sql_engine_destroy(&seng);
-    store_close(&store);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
-    assert_int_equal(system(cmd), 0);
+    ef_session_close(&ssess, &seng);
+    ef_store_close(&store, tdir);
     return 0;
 }
 
@@ -365,13 +279,9 @@ static void test_stream_table(void **state)
                         "ERROR 42803 13: column \"clicks.bytes\" must appear in the GROUP BY clause or be used in "
                         "an aggregate function");
     /* the definition survives an engine restart (the catalog is in sql.db) */
-    sql_session_destroy(&ssess);
-    sql_engine_destroy(&seng);
+    ef_session_close(&ssess, &seng);
     SqlEngineConfig cfg = {.store = store, .data_dir = tdir};
-    Err e;
-    err_clear(&e);
-    assert_int_equal(sql_engine_create(&cfg, &seng, &e), 0);
-    ssess = sql_session_create(seng, "u", "d");
+    ssess = ef_session_open(&cfg, &seng);
     assert_string_equal(run(ssess, "SELECT count(*) FROM clicks"), "10\n");
     assert_string_equal(run(ssess, "DROP TABLE clicks"), "");
     assert_string_equal(run(ssess, "SELECT count(*) FROM clicks"), "ERROR 42P01 22: relation \"clicks\" does not exist");
@@ -394,6 +304,6 @@ int main(void)
     const struct CMUnitTest stream_tests[] = {
         cmocka_unit_test(test_stream_table),
     };
-    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    int rc = ef_run_group_tests(tests, &eng, &sess);
     return rc | cmocka_run_group_tests(stream_tests, stream_setup, stream_teardown);
 }

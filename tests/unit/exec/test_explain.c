@@ -10,19 +10,7 @@
  * through the engine over a stream table: options and their errors, the result column, that EXPLAIN
  * does not run the query and EXPLAIN ANALYZE runs it without returning its rows.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-
-#include "base/u128.h"
-#include "exec/engine.h"
+#include "engine_fixture.h"
 #include "exec/explain.h"
 #include "exec/syscat.h"
 
@@ -526,65 +514,10 @@ static void test_deparse(void **state)
  * The statement, through the engine
  * ---------------------------------------------------------------------------------------------- */
 
-typedef struct Out {
-    Buf text;
-    const SqlSession *s;
-} Out;
-
-static int collect(void *arg, const Batch *b)
-{
-    Out *o = arg;
-    for (uint32_t r = 0; r < b->n; r++) {
-        for (uint32_t c = 0; c < b->n_cols; c++) {
-            if (c && buf_append(&o->text, "|", 1))
-                return 1;
-            if (!vec_is_null(&b->cols[c], r) && sql_format_text(o->s, &b->cols[c], r, &o->text))
-                return 1;
-        }
-        if (buf_append(&o->text, "\n", 1))
-            return 1;
-    }
-    return 0;
-}
-
 /* Rows as text, decimal fractions (timings) masked as "#"; or "ERROR <sqlstate> <position>: <message>". */
 static char *run(SqlSession *s, const char *q)
 {
-    static char res[8192];
-    SqlError err;
-    memset(&err, 0, sizeof(err));
-    SqlStmt *st = NULL;
-    SqlPortal *p = NULL;
-    Out o = {.s = s};
-    buf_init(&o.text, 0);
-    int done = 0;
-    if (sql_prepare(s, q, 0, strlen(q), NULL, 0, &st, &err) || sql_bind(st, NULL, 0, &p, &err) ||
-        sql_portal_fetch(p, 0, collect, &o, &done, &err)) {
-        snprintf(res, sizeof(res), "ERROR %s %d: %s", err.sqlstate, err.position, err.message);
-    } else {
-        size_t n = 0;
-        for (size_t i = 0; i < o.text.len && n + 1 < sizeof(res); i++) {
-            const char *t = (const char *)o.text.p;
-            if (t[i] >= '0' && t[i] <= '9') {
-                size_t j = i;
-                while (j < o.text.len && t[j] >= '0' && t[j] <= '9')
-                    j++;
-                if (j + 1 < o.text.len && t[j] == '.' && t[j + 1] >= '0' && t[j + 1] <= '9') {
-                    for (j++; j < o.text.len && t[j] >= '0' && t[j] <= '9'; j++)
-                        ;
-                    res[n++] = '#';
-                    i = j - 1;
-                    continue;
-                }
-            }
-            res[n++] = t[i];
-        }
-        res[n] = 0;
-    }
-    buf_fini(&o.text);
-    sql_portal_destroy(&p);
-    sql_stmt_destroy(&st);
-    return res;
+    return ef_query(s, q, NULL, 0, EF_MASK_FRACTIONS);
 }
 
 static char tdir[64];
@@ -592,35 +525,21 @@ static Store *store;
 static SqlEngine *seng;
 static SqlSession *ssess;
 
+static const char *clicks_payload(int i, char *buf, size_t n)
+{
+    snprintf(buf, n, "{\"user_id\": %d, \"url\": \"/p/%d\", \"status\": %d}", i % 4, i % 3,
+             i % 2 ? 404 : 200);
+    return buf;
+}
+
 static int stream_setup(void **state)
 {
     UNUSED(state);
-    snprintf(tdir, sizeof(tdir), "/tmp/weir-explain-XXXXXX");
-    assert_non_null(mkdtemp(tdir));
-    StoreConfig sc = {.dir = tdir, .fsync_mode = STORE_FSYNC_NONE};
-    Err e;
-    err_clear(&e);
-    assert_int_equal(store_open(&sc, &store, &e), 0);
-    assert_int_equal(
-        store_stream_create(store, "clicks", 2, STREAM_MODE_PROVISIONED, "us-east-1", "000000000000", &e), 0);
-    StoreAppendEntry ents[10];
-    char keys[10][16], data[10][128];
-    for (int i = 0; i < 10; i++) {
-        snprintf(keys[i], sizeof(keys[i]), "k%d", i);
-        int n = snprintf(data[i], sizeof(data[i]), "{\"user_id\": %d, \"url\": \"/p/%d\", \"status\": %d}",
-                         i % 4, i % 3, i % 2 ? 404 : 200);
-        ents[i].key = (Slice){(const uint8_t *)keys[i], strlen(keys[i])};
-        ents[i].data = (Slice){(const uint8_t *)data[i], (size_t)n};
-        ents[i].hash = u128_md5_hash_key(keys[i], strlen(keys[i]));
-    }
-    StoreAppendResult res[10];
-    int64_t at;
-    uint64_t tok;
-    assert_int_equal(store_append(store, "clicks", ents, 10, res, &at, &tok, &e), 0);
+    store = ef_store_open(tdir, sizeof(tdir), "explain");
+    ef_stream_create(store, "clicks", 2);
+    ef_append(store, "clicks", 0, 10, NULL, clicks_payload);
     SqlEngineConfig cfg = {.store = store, .data_dir = NULL};
-    assert_int_equal(sql_engine_create(&cfg, &seng, &e), 0);
-    ssess = sql_session_create(seng, "u", "d");
-    assert_non_null(ssess);
+    ssess = ef_session_open(&cfg, &seng);
     assert_string_equal(run(ssess, "CREATE TABLE clicks (user_id int, url text, status int) "
                                    "WITH (stream = 'clicks', format = 'json')"),
                         "");
@@ -630,12 +549,8 @@ static int stream_setup(void **state)
 static int stream_teardown(void **state)
 {
     UNUSED(state);
-    sql_session_destroy(&ssess);
-    sql_engine_destroy(&seng);
-    store_close(&store);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
-    assert_int_equal(system(cmd), 0);
+    ef_session_close(&ssess, &seng);
+    ef_store_close(&store, tdir);
     return 0;
 }
 
@@ -701,6 +616,41 @@ static void test_statement(void **state)
                         "Result\n  Output: 2\n");
 }
 
+/* FROM's names reach the plan: "Stream Scan on clicks c", conditions on c./d., column aliases, function
+ * scans; and the command tag is plain "EXPLAIN", without a row count, as PostgreSQL's. */
+static void test_statement_names(void **state)
+{
+    UNUSED(state);
+    const char *r = run(ssess, "EXPLAIN SELECT c.url FROM clicks c JOIN clicks d ON d.user_id = c.user_id");
+    assert_non_null(strstr(r, "Hash Cond: (c.user_id = d.user_id)\n"));
+    assert_non_null(line_with(r, "Scan on clicks c ("));
+    assert_non_null(line_with(r, "Scan on clicks d ("));
+    r = run(ssess, "EXPLAIN SELECT x.u FROM clicks x(u) WHERE x.u > 1 ORDER BY x.u");
+    assert_true(starts_with(r, "Sort\n  Sort Key: u\n"));
+    r = run(ssess, "EXPLAIN SELECT g FROM generate_series(1, 3) g, clicks WHERE g = clicks.user_id");
+    assert_non_null(strstr(r, "(g.g = clicks.user_id)"));
+    assert_non_null(line_with(r, "Function Scan on generate_series g\n"));
+    r = run(ssess, "EXPLAIN SELECT t.relname FROM pg_class t");
+    assert_string_equal(r, "Catalog Scan on pg_class t\n");
+
+    const char *q = "EXPLAIN SELECT count(*) FROM clicks";
+    SqlError err;
+    memset(&err, 0, sizeof(err));
+    SqlStmt *st = NULL;
+    SqlPortal *p = NULL;
+    EfOut o = {.s = ssess};
+    buf_init(&o.text, 0);
+    int done = 0;
+    assert_int_equal(sql_prepare(ssess, q, 0, strlen(q), NULL, 0, &st, &err), 0);
+    assert_int_equal(sql_bind(st, NULL, 0, &p, &err), 0);
+    assert_int_equal(sql_portal_fetch(p, 0, ef_collect, &o, &done, &err), 0);
+    assert_true(done);
+    assert_string_equal(sql_portal_command_tag(p), "EXPLAIN");
+    buf_fini(&o.text);
+    sql_portal_destroy(&p);
+    sql_stmt_destroy(&st);
+}
+
 static void test_statement_errors(void **state)
 {
     UNUSED(state);
@@ -739,6 +689,7 @@ int main(void)
     };
     const struct CMUnitTest stmt[] = {
         cmocka_unit_test(test_statement),
+        cmocka_unit_test(test_statement_names),
         cmocka_unit_test(test_statement_errors),
     };
     int rc = cmocka_run_group_tests(hand, hand_setup, hand_teardown);

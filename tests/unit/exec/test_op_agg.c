@@ -9,64 +9,14 @@
  * CREATE TABLE ft below, filled with the records of `records`; values as psql -At prints them, errors as
  * "ERROR sqlstate position: message").
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-
-#include "base/u128.h"
-#include "exec/engine.h"
+#include "engine_fixture.h"
 #include "exec/op.h"
 #include "sql/numeric.h"
 
-typedef struct Out {
-    Buf text; /* rows as "a|b\n" */
-    const SqlSession *s;
-} Out;
-
-static int collect(void *arg, const Batch *b)
-{
-    Out *o = arg;
-    for (uint32_t r = 0; r < b->n; r++) {
-        for (uint32_t c = 0; c < b->n_cols; c++) {
-            if (c && buf_append(&o->text, "|", 1))
-                return 1;
-            if (!vec_is_null(&b->cols[c], r) && sql_format_text(o->s, &b->cols[c], r, &o->text))
-                return 1;
-        }
-        if (buf_append(&o->text, "\n", 1))
-            return 1;
-    }
-    return 0;
-}
-
-/* Run one statement: its rows as text, or "ERROR <sqlstate> <position>: <message>". Static buffer. */
+/* Rows as text, or "ERROR <sqlstate> <position>: <message>" (engine_fixture.h). */
 static char *run(SqlSession *s, const char *q)
 {
-    static char res[65536];
-    SqlError err;
-    memset(&err, 0, sizeof(err));
-    SqlStmt *st = NULL;
-    SqlPortal *p = NULL;
-    Out o = {.s = s};
-    buf_init(&o.text, 0);
-    int done = 0;
-    if (sql_prepare(s, q, 0, strlen(q), NULL, 0, &st, &err) || sql_bind(st, NULL, 0, &p, &err) ||
-        sql_portal_fetch(p, 0, collect, &o, &done, &err)) {
-        snprintf(res, sizeof(res), "ERROR %s %d: %s", err.sqlstate, err.position, err.message);
-    } else {
-        snprintf(res, sizeof(res), "%.*s", (int)o.text.len, o.text.p ? (const char *)o.text.p : "");
-    }
-    buf_fini(&o.text);
-    sql_portal_destroy(&p);
-    sql_stmt_destroy(&st);
-    return res;
+    return ef_run(s, q);
 }
 
 static const char *const records[] = {
@@ -162,73 +112,58 @@ static const struct {
 static char tdir[64];
 static Store *store;
 
-static void put(const char *stream, const char *const *data, size_t n)
+/* Every record has the partition key "k": one shard of each stream holds them all, in order. */
+static const char *record_payload(int i, char *buf, size_t n)
 {
-    Err e;
-    err_clear(&e);
-    StoreAppendEntry *ents = calloc(n, sizeof(*ents));
-    StoreAppendResult *res = calloc(n, sizeof(*res));
-    assert_non_null(ents);
-    assert_non_null(res);
-    for (size_t i = 0; i < n; i++) {
-        ents[i].key = (Slice){(const uint8_t *)"k", 1};
-        ents[i].data = (Slice){(const uint8_t *)data[i], strlen(data[i])};
-        ents[i].hash = u128_md5_hash_key("k", 1);
-    }
-    int64_t at;
-    uint64_t tok;
-    assert_int_equal(store_append(store, stream, ents, n, res, &at, &tok, &e), 0);
-    free(ents);
-    free(res);
+    UNUSED(buf);
+    UNUSED(n);
+    return records[i];
+}
+
+/* 20,000 rows: user u<i % 5000>, 300-byte texts: many groups, and more text than a small budget */
+static const char *big_payload(int i, char *buf, size_t n)
+{
+    snprintf(buf, n, "{\"u\": \"u%d\", \"v\": %d, \"t\": \"%0300d\"}", i % 5000, i, i);
+    return buf;
+}
+
+/* 24,000 rows for partial aggregation: g = i % 50, w = i % 3000 (3,000 groups), x an int (NULL every
+ * 7th), f a float, ok a boolean, t a 400-byte text unique per row (24,000 groups of big keys). */
+static const char *par_payload(int i, char *buf, size_t n)
+{
+    if (i % 7 == 0)
+        snprintf(buf, n, "{\"g\": %d, \"w\": %d, \"f\": %d.25, \"ok\": %s, \"t\": \"%0200d%0200d\"}", i % 50,
+                 i % 3000, i % 101, i % 5 ? "true" : "false", i, i);
+    else
+        snprintf(buf, n, "{\"g\": %d, \"w\": %d, \"x\": %d, \"f\": %d.25, \"ok\": %s, \"t\": \"%0200d%0200d\"}",
+                 i % 50, i % 3000, i * 37 % 1000 - 500, i % 101, i % 5 ? "true" : "false", i, i);
+    return buf;
 }
 
 static int setup(void **state)
 {
     UNUSED(state);
-    snprintf(tdir, sizeof(tdir), "/tmp/weir-opagg-XXXXXX");
-    assert_non_null(mkdtemp(tdir));
-    StoreConfig sc = {.dir = tdir, .fsync_mode = STORE_FSYNC_NONE};
-    Err e;
-    err_clear(&e);
-    assert_int_equal(store_open(&sc, &store, &e), 0);
-    assert_int_equal(store_stream_create(store, "ft", 1, STREAM_MODE_PROVISIONED, "us-east-1", "000000000000", &e), 0);
-    put("ft", records, sizeof(records) / sizeof(records[0]));
-    /* 20,000 rows: user u<i % 5000>, 300-byte texts: many groups, and more text than a small budget */
-    assert_int_equal(store_stream_create(store, "big", 2, STREAM_MODE_PROVISIONED, "us-east-1", "000000000000", &e), 0);
-    enum { N = 20000 };
-    char **big = calloc(N, sizeof(*big));
-    assert_non_null(big);
-    for (int i = 0; i < N; i++) {
-        big[i] = malloc(400);
-        assert_non_null(big[i]);
-        snprintf(big[i], 400, "{\"u\": \"u%d\", \"v\": %d, \"t\": \"%0300d\"}", i % 5000, i, i);
-    }
-    for (int i = 0; i < N; i += 500)
-        put("big", (const char *const *)big + i, 500);
-    for (int i = 0; i < N; i++)
-        free(big[i]);
-    free(big);
+    store = ef_store_open(tdir, sizeof(tdir), "opagg");
+    ef_stream_create(store, "ft", 1);
+    ef_append(store, "ft", 0, (int)(sizeof(records) / sizeof(records[0])), "k", record_payload);
+    ef_stream_create(store, "big", 2);
+    ef_append(store, "big", 0, 20000, "k", big_payload);
+    ef_stream_create(store, "par", 4);
+    ef_append(store, "par", 0, 24000, NULL, par_payload); /* keys k<i>: spread over the 4 shards */
     return 0;
 }
 
 static int teardown(void **state)
 {
     UNUSED(state);
-    store_close(&store);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
-    assert_int_equal(system(cmd), 0);
+    ef_store_close(&store, tdir);
     return 0;
 }
 
 static SqlSession *open_session(SqlEngine **eng, size_t budget)
 {
     SqlEngineConfig cfg = {.store = store, .query_mem_budget = budget};
-    Err e;
-    err_clear(&e);
-    assert_int_equal(sql_engine_create(&cfg, eng, &e), 0);
-    SqlSession *s = sql_session_create(*eng, "u", "d");
-    assert_non_null(s);
+    SqlSession *s = ef_session_open(&cfg, eng);
     assert_string_equal(run(s, "CREATE TABLE ft (g int, x int, b bigint, n numeric, f float8, s text, iv interval, y bytea, ok boolean) WITH (stream = 'ft', format = 'json')"), "");
     assert_string_equal(run(s, "CREATE TABLE big (u text, v int, t text) WITH (stream = 'big', format = 'json')"), "");
     return s;
@@ -249,8 +184,7 @@ static void test_against_postgres(void **state)
         }
     }
     assert_int_equal(failed, 0);
-    sql_session_destroy(&s);
-    sql_engine_destroy(&eng);
+    ef_session_close(&s, &eng);
 }
 
 /* Many groups: the hash table grows several times; every group is found again (counts add up, each
@@ -271,8 +205,7 @@ static void test_many_groups(void **state)
     assert_string_equal(run(s, "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v), percentile_disc(0.25) WITHIN GROUP "
                                "(ORDER BY v DESC), mode() WITHIN GROUP (ORDER BY u) FROM big"),
                         "9999.5|15000|u0\n");
-    sql_session_destroy(&s);
-    sql_engine_destroy(&eng);
+    ef_session_close(&s, &eng);
 }
 
 /* A query over its memory budget fails with 53200 (no crash, no leak under ASan) and the session
@@ -299,8 +232,75 @@ static void test_budget(void **state)
     }
     assert_string_equal(run(s, "SELECT count(DISTINCT u) FROM big"), "5000\n");
     assert_string_equal(run(s, "SELECT count(*) FROM (SELECT u, count(*) FROM big GROUP BY u) g"), "5000\n");
-    sql_session_destroy(&s);
-    sql_engine_destroy(&eng);
+    ef_session_close(&s, &eng);
+}
+
+/* Partial aggregation on the scan's two workers (op_agg.c agg_par_*) gives what the serial path gives:
+ * one worker (everything on the consumer) against two, for every function that is merged, with and
+ * without GROUP BY keys, over few and many groups; and under a budget too small for the partials, whose
+ * workers then hand their batches to the consumer (SCAN_SINK_FULL), the answer is still whole. */
+static void test_partial_aggregation(void **state)
+{
+    UNUSED(state);
+    static const char *qs[] = {
+        "SELECT count(*), count(x), sum(x), avg(x), min(x), max(x), min(f), max(f), bool_and(ok), bool_or(ok), "
+        "bit_or(w), bit_and(w + 1), bit_xor(w), sum(w::bigint), avg(w::numeric), sum(x::numeric * 1.5) FROM par",
+        "SELECT g, count(*), count(x), sum(x), avg(x), min(x), max(x), min(f), max(f), bool_and(ok), bool_or(ok), "
+        "sum(w::bigint) FROM par GROUP BY g ORDER BY g",
+        "SELECT count(*), sum(n), min(n), max(n), sum(sx) FROM (SELECT w, count(*) AS n, sum(x) AS sx FROM par "
+        "GROUP BY w) q",
+        "SELECT w % 7, g % 3, count(*), max(x) FROM par WHERE x > 0 GROUP BY 1, 2 ORDER BY 1, 2",
+        "SELECT count(*), min(x) FROM par WHERE g < 0",
+        "SELECT g, count(*) FROM par WHERE g < 0 GROUP BY g",
+        /* not merged (float sum, DISTINCT, FILTER, string min): the consumer aggregates, same answers */
+        "SELECT g, sum(f), count(DISTINCT w), count(*) FILTER (WHERE ok), min(t) < max(t) FROM par GROUP BY g "
+        "ORDER BY g LIMIT 5",
+    };
+    char *want[sizeof(qs) / sizeof(qs[0])];
+    SqlEngine *eng = NULL;
+    SqlEngineConfig cfg = {.store = store, .n_workers = 1};
+    SqlSession *s = ef_session_open(&cfg, &eng);
+    assert_string_equal(run(s, "CREATE TABLE par (g int, w int, x int, f float8, ok boolean, t text) WITH (stream = 'par')"), "");
+    for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+        want[i] = strdup(run(s, qs[i]));
+        assert_non_null(want[i]);
+        assert_true(strncmp(want[i], "ERROR", 5) != 0);
+    }
+    ef_session_close(&s, &eng);
+    cfg.n_workers = 2;
+    s = ef_session_open(&cfg, &eng);
+    /* engines without a data directory keep table definitions in memory: define it again */
+    assert_string_equal(run(s, "CREATE TABLE par (g int, w int, x int, f float8, ok boolean, t text) WITH (stream = 'par')"), "");
+    int failed = 0;
+    for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+        const char *got = run(s, qs[i]);
+        if (strcmp(got, want[i]) != 0) {
+            print_error("%s\n  want: %.400s\n  got:  %.400s\n", qs[i], want[i], got);
+            failed++;
+        }
+    }
+    /* the scan still counts every row it produced for EXPLAIN ANALYZE, those the workers folded too */
+    const char *ex = run(s, "EXPLAIN ANALYZE SELECT g, count(*) FROM par GROUP BY g");
+    assert_non_null(strstr(ex, "24000 records read, 2 workers"));
+    assert_non_null(strstr(ex, "rows=24000 loops=1"));
+    assert_non_null(strstr(ex, "rows=50 loops=1"));
+    /* 24,000 groups with 400-byte keys overflow the partials under this budget: the workers fall back */
+    const char *big = "SELECT count(*), sum(n), min(n), max(n), min(sx), max(sx) FROM "
+                      "(SELECT t, count(*) AS n, sum(x) AS sx FROM par GROUP BY t) q";
+    char *big_want = strdup(run(s, big));
+    assert_non_null(big_want);
+    assert_int_equal(strncmp(big_want, "24000|24000|1|1|", 16), 0);
+    ef_session_close(&s, &eng);
+    cfg.query_mem_budget = (size_t)125 << 20;
+    s = ef_session_open(&cfg, &eng);
+    assert_string_equal(run(s, "CREATE TABLE par (g int, w int, x int, f float8, ok boolean, t text) WITH (stream = 'par')"), "");
+    assert_string_equal(run(s, big), big_want);
+    assert_string_equal(run(s, qs[1]), want[1]);
+    ef_session_close(&s, &eng);
+    free(big_want);
+    for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
+        free(want[i]);
+    assert_int_equal(failed, 0);
 }
 
 /* The accumulator interface window functions use: running values, reset, string reuse, errors. */
@@ -401,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_many_groups),
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_accumulator),
+        cmocka_unit_test(test_partial_aggregation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -17,28 +17,6 @@ static const SqlTypeId INT_TEXT[] = {SQL_INT8, SQL_TEXT};
 static const JoinType ALL_TYPES[] = {JOIN_INNER, JOIN_LEFT, JOIN_RIGHT, JOIN_FULL, JOIN_SEMI, JOIN_ANTI};
 static const uint32_t K0[] = {0};
 
-/* Run the plan twice (the second time after op_close, as a correlated subquery would) and check both
- * runs give the same rows; returns them. */
-static char *run_twice(OpTest *t, Op *op)
-{
-    char *a = NULL, *b = NULL;
-    if (opt_run(t, op, &a))
-        fail_msg("error %s: %s", t->err.sqlstate, t->err.message);
-    if (opt_run(t, op, &b))
-        fail_msg("error %s: %s", t->err.sqlstate, t->err.message);
-    assert_string_equal(a, b);
-    free(b);
-    return a;
-}
-
-static void assert_text(char *got, const char *const *want, size_t n)
-{
-    char *w = opt_expect(want, n);
-    assert_string_equal(got, w);
-    free(w);
-    free(got);
-}
-
 /* ------------------------------------------------------------------------------------------------
  * Every join type: NULL keys and duplicates on both sides
  * ---------------------------------------------------------------------------------------------- */
@@ -68,18 +46,24 @@ static void test_types_null_dup_keys(void **state)
                                  "N|d|N|N", "3|e|N|N", "N|N|N|z", "N|N|4|w"};
     static const char *semi[] = {"1|a", "1|b", "2|c"};
     static const char *anti[] = {"N|d", "3|e"};
-    assert_text(run_twice(&t, opt_join(&t, JOIN_INNER, left_basic(&t), right_basic(&t), 1, K0, K0, NULL)),
-                inner, OPT_N(inner));
-    assert_text(run_twice(&t, opt_join(&t, JOIN_LEFT, left_basic(&t), right_basic(&t), 1, K0, K0, NULL)),
-                left, OPT_N(left));
-    assert_text(run_twice(&t, opt_join(&t, JOIN_RIGHT, left_basic(&t), right_basic(&t), 1, K0, K0, NULL)),
-                right, OPT_N(right));
-    assert_text(run_twice(&t, opt_join(&t, JOIN_FULL, left_basic(&t), right_basic(&t), 1, K0, K0, NULL)),
-                full, OPT_N(full));
-    assert_text(run_twice(&t, opt_join(&t, JOIN_SEMI, left_basic(&t), right_basic(&t), 1, K0, K0, NULL)),
-                semi, OPT_N(semi));
-    assert_text(run_twice(&t, opt_join(&t, JOIN_ANTI, left_basic(&t), right_basic(&t), 1, K0, K0, NULL)),
-                anti, OPT_N(anti));
+    opt_assert_text(
+        opt_run_twice(&t, opt_join(&t, JOIN_INNER, left_basic(&t), right_basic(&t), 1, K0, K0, NULL)), inner,
+        OPT_N(inner));
+    opt_assert_text(
+        opt_run_twice(&t, opt_join(&t, JOIN_LEFT, left_basic(&t), right_basic(&t), 1, K0, K0, NULL)), left,
+        OPT_N(left));
+    opt_assert_text(
+        opt_run_twice(&t, opt_join(&t, JOIN_RIGHT, left_basic(&t), right_basic(&t), 1, K0, K0, NULL)), right,
+        OPT_N(right));
+    opt_assert_text(
+        opt_run_twice(&t, opt_join(&t, JOIN_FULL, left_basic(&t), right_basic(&t), 1, K0, K0, NULL)), full,
+        OPT_N(full));
+    opt_assert_text(
+        opt_run_twice(&t, opt_join(&t, JOIN_SEMI, left_basic(&t), right_basic(&t), 1, K0, K0, NULL)), semi,
+        OPT_N(semi));
+    opt_assert_text(
+        opt_run_twice(&t, opt_join(&t, JOIN_ANTI, left_basic(&t), right_basic(&t), 1, K0, K0, NULL)), anti,
+        OPT_N(anti));
     opt_fini(&t);
 }
 
@@ -129,12 +113,12 @@ static void test_residual(void **state)
     static const char *semi[] = {"1|m", "1|b"};
     static const char *anti[] = {"2|z", "N|a", "3|c"};
     for (int keyed = 0; keyed < 2; keyed++) {
-        assert_text(run_twice(&t, res_join(&t, JOIN_INNER, keyed)), inner, OPT_N(inner));
-        assert_text(run_twice(&t, res_join(&t, JOIN_LEFT, keyed)), left, OPT_N(left));
-        assert_text(run_twice(&t, res_join(&t, JOIN_RIGHT, keyed)), right, OPT_N(right));
-        assert_text(run_twice(&t, res_join(&t, JOIN_FULL, keyed)), full, OPT_N(full));
-        assert_text(run_twice(&t, res_join(&t, JOIN_SEMI, keyed)), semi, OPT_N(semi));
-        assert_text(run_twice(&t, res_join(&t, JOIN_ANTI, keyed)), anti, OPT_N(anti));
+        opt_assert_text(opt_run_twice(&t, res_join(&t, JOIN_INNER, keyed)), inner, OPT_N(inner));
+        opt_assert_text(opt_run_twice(&t, res_join(&t, JOIN_LEFT, keyed)), left, OPT_N(left));
+        opt_assert_text(opt_run_twice(&t, res_join(&t, JOIN_RIGHT, keyed)), right, OPT_N(right));
+        opt_assert_text(opt_run_twice(&t, res_join(&t, JOIN_FULL, keyed)), full, OPT_N(full));
+        opt_assert_text(opt_run_twice(&t, res_join(&t, JOIN_SEMI, keyed)), semi, OPT_N(semi));
+        opt_assert_text(opt_run_twice(&t, res_join(&t, JOIN_ANTI, keyed)), anti, OPT_N(anti));
     }
     opt_fini(&t);
 }
@@ -154,23 +138,23 @@ static void test_empty_sides(void **state)
             uint32_t nk = keyed ? 1 : 0;
             /* empty left: only RIGHT/FULL produce rows (the right ones, NULL-extended) */
             Op *j = opt_join(&t, jt, opt_values(&t, 2, INT_TEXT, 0, NULL), right_basic(&t), nk, K0, K0, NULL);
-            char *got = run_twice(&t, j);
+            char *got = opt_run_twice(&t, j);
             if (jt == JOIN_RIGHT || jt == JOIN_FULL) {
                 static const char *want[] = {"N|N|1|x", "N|N|1|y", "N|N|N|z", "N|N|4|w", "N|N|2|v"};
-                assert_text(got, want, OPT_N(want));
+                opt_assert_text(got, want, OPT_N(want));
             } else {
                 assert_string_equal(got, "");
                 free(got);
             }
             /* empty right: LEFT/FULL extend every left row, ANTI keeps every left row */
             j = opt_join(&t, jt, left_basic(&t), opt_values(&t, 2, INT_TEXT, 0, NULL), nk, K0, K0, NULL);
-            got = run_twice(&t, j);
+            got = opt_run_twice(&t, j);
             if (jt == JOIN_LEFT || jt == JOIN_FULL) {
                 static const char *want[] = {"1|a|N|N", "1|b|N|N", "2|c|N|N", "N|d|N|N", "3|e|N|N"};
-                assert_text(got, want, OPT_N(want));
+                opt_assert_text(got, want, OPT_N(want));
             } else if (jt == JOIN_ANTI) {
                 static const char *want[] = {"1|a", "1|b", "2|c", "N|d", "3|e"};
-                assert_text(got, want, OPT_N(want));
+                opt_assert_text(got, want, OPT_N(want));
             } else {
                 assert_string_equal(got, "");
                 free(got);

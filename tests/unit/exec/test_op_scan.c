@@ -12,17 +12,10 @@
  */
 #include "exec/op_scan.c"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-
-#include <cmocka.h>
+#include "engine_fixture.h"
+#include "op_test.h"
 
 #include "base/clock.h"
-#include "base/u128.h"
-#include "exec/engine.h"
 #include "sql/func.h"
 
 #define N_REC 40000
@@ -36,69 +29,16 @@ static int64_t split_ms; /* an arrival time between the two halves */
 
 /* ---- the engine, for CREATE TABLE ---- */
 
-typedef struct Out {
-    Buf text;
-    const SqlSession *s;
-} Out;
-
-static int collect(void *arg, const Batch *b)
-{
-    Out *o = arg;
-    for (uint32_t r = 0; r < b->n; r++) {
-        for (uint32_t c = 0; c < b->n_cols; c++) {
-            if (c && buf_append(&o->text, "|", 1))
-                return 1;
-            if (!vec_is_null(&b->cols[c], r) && sql_format_text(o->s, &b->cols[c], r, &o->text))
-                return 1;
-        }
-        if (buf_append(&o->text, "\n", 1))
-            return 1;
-    }
-    return 0;
-}
-
+/* Rows as text, or "ERROR <sqlstate>: <message>" (engine_fixture.h). */
 static char *run_sql(const char *q)
 {
-    static char res[8192];
-    SqlError err;
-    memset(&err, 0, sizeof(err));
-    SqlStmt *st = NULL;
-    SqlPortal *p = NULL;
-    Out o = {.s = sess};
-    buf_init(&o.text, 0);
-    int done = 0;
-    if (sql_prepare(sess, q, 0, strlen(q), NULL, 0, &st, &err) || sql_bind(st, NULL, 0, &p, &err) ||
-        sql_portal_fetch(p, 0, collect, &o, &done, &err))
-        snprintf(res, sizeof(res), "ERROR %s: %s", err.sqlstate, err.message);
-    else
-        snprintf(res, sizeof(res), "%.*s", (int)o.text.len, o.text.p ? (const char *)o.text.p : "");
-    buf_fini(&o.text);
-    sql_portal_destroy(&p);
-    sql_stmt_destroy(&st);
-    return res;
+    return ef_query(sess, q, NULL, 0, EF_NO_POSITION);
 }
 
-static void append_json(const char *stream, int from, int to,
-                        const char *(*payload)(int i, char *buf, size_t n))
+/* Records from..to-1 of stream, key "k<i>", 500 per append. */
+static void append_json(const char *stream, int from, int to, EfPayloadFn payload)
 {
-    for (int base = from; base < to; base += 500) {
-        int n = to - base < 500 ? to - base : 500;
-        StoreAppendEntry ents[500];
-        static char keys[500][16], data[500][96];
-        for (int k = 0; k < n; k++) {
-            snprintf(keys[k], sizeof(keys[k]), "k%d", base + k);
-            const char *p = payload(base + k, data[k], sizeof(data[k]));
-            ents[k].key = (Slice){(const uint8_t *)keys[k], strlen(keys[k])};
-            ents[k].data = (Slice){(const uint8_t *)p, strlen(p)};
-            ents[k].hash = u128_md5_hash_key(keys[k], strlen(keys[k]));
-        }
-        StoreAppendResult res[500];
-        int64_t at;
-        uint64_t tok;
-        Err e;
-        err_clear(&e);
-        assert_int_equal(store_append(store, stream, ents, (size_t)n, res, &at, &tok, &e), 0);
-    }
+    ef_append(store, stream, from, to, NULL, payload);
 }
 
 static const char *good_payload(int i, char *buf, size_t n)
@@ -110,30 +50,19 @@ static const char *good_payload(int i, char *buf, size_t n)
 static void engine_open(void)
 {
     SqlEngineConfig cfg = {.store = store, .data_dir = tdir, .n_workers = 2};
-    Err e;
-    err_clear(&e);
-    assert_int_equal(sql_engine_create(&cfg, &eng, &e), 0);
-    sess = sql_session_create(eng, "u", "d");
-    assert_non_null(sess);
+    sess = ef_session_open(&cfg, &eng);
 }
 
 static void engine_close(void)
 {
-    sql_session_destroy(&sess);
-    sql_engine_destroy(&eng);
+    ef_session_close(&sess, &eng);
 }
 
 static int setup(void **state)
 {
     UNUSED(state);
-    snprintf(tdir, sizeof(tdir), "/tmp/weir-opscan-XXXXXX");
-    assert_non_null(mkdtemp(tdir));
-    StoreConfig sc = {.dir = tdir, .fsync_mode = STORE_FSYNC_NONE};
-    Err e;
-    err_clear(&e);
-    assert_int_equal(store_open(&sc, &store, &e), 0);
-    assert_int_equal(
-        store_stream_create(store, "s4", 4, STREAM_MODE_PROVISIONED, "us-east-1", "000000000000", &e), 0);
+    store = ef_store_open(tdir, sizeof(tdir), "opscan");
+    ef_stream_create(store, "s4", 4);
     clock_set_offset_ms(-HOUR_MS);
     append_json("s4", 0, N_REC / 2, good_payload);
     clock_set_offset_ms(0);
@@ -149,10 +78,7 @@ static int teardown(void **state)
 {
     UNUSED(state);
     engine_close();
-    store_close(&store);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
-    assert_int_equal(system(cmd), 0);
+    ef_store_close(&store, tdir);
     return 0;
 }
 
@@ -215,19 +141,12 @@ static void t_fini(T *t)
 
 static Expr *t_expr(T *t, ExprKind k, SqlType type)
 {
-    Expr *e = arena_try_calloc(t->plan, sizeof(*e));
-    assert_non_null(e);
-    e->kind = k;
-    e->type = type;
-    e->location = -1;
-    return e;
+    return opt_plan_expr(t->plan, k, type);
 }
 
 static Expr *t_const(T *t, SqlValue v)
 {
-    Expr *e = t_expr(t, EXPR_CONST, v.type);
-    e->u.cval = v;
-    return e;
+    return opt_plan_const(t->plan, v);
 }
 
 static Expr *t_text(T *t, const char *s)
@@ -271,22 +190,7 @@ static void t_shards(T *t, int is_in, const char *const *ids, uint32_t n)
 /* a <name> b with the operator taking exactly their types */
 static Expr *t_binop(T *t, const char *name, Expr *a, Expr *b)
 {
-    const SqlFnDef *const *defs;
-    size_t n = sql_fn_lookup(name, &defs);
-    for (size_t i = 0; i < n; i++) {
-        const SqlFnDef *d = defs[i];
-        if (d->n_args != 2 || d->is_variadic || d->args[0] != a->type.id || d->args[1] != b->type.id)
-            continue;
-        Expr *e = t_expr(t, EXPR_FUNC, SQL_TYPE(d->ret));
-        e->n_args = 2;
-        e->args = ARENA_NEW(t->plan, Expr *, 2);
-        e->args[0] = a;
-        e->args[1] = b;
-        e->u.fn.def = d;
-        return e;
-    }
-    fail_msg("no operator %s", name);
-    return NULL;
+    return opt_plan_binop(t->plan, name, a, b);
 }
 
 typedef struct Result {

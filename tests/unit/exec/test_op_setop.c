@@ -14,26 +14,6 @@
 
 static const SqlTypeId INT_TEXT[] = {SQL_INT8, SQL_TEXT};
 
-static char *run_twice(OpTest *t, Op *op)
-{
-    char *a = NULL, *b = NULL;
-    if (opt_run(t, op, &a))
-        fail_msg("error %s: %s", t->err.sqlstate, t->err.message);
-    if (opt_run(t, op, &b)) /* re-opened after op_close */
-        fail_msg("error %s: %s", t->err.sqlstate, t->err.message);
-    assert_string_equal(a, b);
-    free(b);
-    return a;
-}
-
-static void assert_text(char *got, const char *const *want, size_t n)
-{
-    char *w = opt_expect(want, n);
-    assert_string_equal(got, w);
-    free(w);
-    free(got);
-}
-
 static Op *left_dups(OpTest *t)
 {
     SqlValue c[] = {I8(1),         TX("a"),       NUL(SQL_INT8), NUL(SQL_TEXT), I8(1), TX("a"),
@@ -59,18 +39,18 @@ static void test_duplicates_and_nulls(void **state)
     static const char *intersect_all[] = {"1|a", "1|a", "N|N", "3|N", "3|N"};
     static const char *except[] = {"2|b"};
     static const char *except_all[] = {"1|a", "N|N", "2|b"};
-    assert_text(run_twice(&t, opt_setop(&t, SETOP_INTERSECT, 0, left_dups(&t), right_dups(&t))), intersect,
-                OPT_N(intersect));
-    assert_text(run_twice(&t, opt_setop(&t, SETOP_INTERSECT, 1, left_dups(&t), right_dups(&t))),
-                intersect_all, OPT_N(intersect_all));
-    assert_text(run_twice(&t, opt_setop(&t, SETOP_EXCEPT, 0, left_dups(&t), right_dups(&t))), except,
-                OPT_N(except));
-    assert_text(run_twice(&t, opt_setop(&t, SETOP_EXCEPT, 1, left_dups(&t), right_dups(&t))), except_all,
-                OPT_N(except_all));
+    opt_assert_text(opt_run_twice(&t, opt_setop(&t, SETOP_INTERSECT, 0, left_dups(&t), right_dups(&t))),
+                    intersect, OPT_N(intersect));
+    opt_assert_text(opt_run_twice(&t, opt_setop(&t, SETOP_INTERSECT, 1, left_dups(&t), right_dups(&t))),
+                    intersect_all, OPT_N(intersect_all));
+    opt_assert_text(opt_run_twice(&t, opt_setop(&t, SETOP_EXCEPT, 0, left_dups(&t), right_dups(&t))), except,
+                    OPT_N(except));
+    opt_assert_text(opt_run_twice(&t, opt_setop(&t, SETOP_EXCEPT, 1, left_dups(&t), right_dups(&t))),
+                    except_all, OPT_N(except_all));
     /* and the other way round: right EXCEPT ALL left keeps (3,N) once and (4,d) */
     static const char *rev_except_all[] = {"3|N", "4|d"};
-    assert_text(run_twice(&t, opt_setop(&t, SETOP_EXCEPT, 1, right_dups(&t), left_dups(&t))), rev_except_all,
-                OPT_N(rev_except_all));
+    opt_assert_text(opt_run_twice(&t, opt_setop(&t, SETOP_EXCEPT, 1, right_dups(&t), left_dups(&t))),
+                    rev_except_all, OPT_N(rev_except_all));
     opt_fini(&t);
 }
 

@@ -27,6 +27,9 @@
 #include "exec/bind_int.h"
 #include "exec/op_window.c"
 
+#include "engine_fixture.h"
+
+/* The group's in-memory engine and session, opened by ef_run_group_tests (main). */
 static SqlEngine *eng;
 static SqlSession *sess;
 
@@ -559,26 +562,6 @@ static void test_empty_input(void **state)
                         "");
 }
 
-static int setup(void **state)
-{
-    UNUSED(state);
-    SqlEngineConfig cfg = {0};
-    Err e;
-    err_clear(&e);
-    assert_int_equal(sql_engine_create(&cfg, &eng, &e), 0);
-    sess = sql_session_create(eng, "u", "d");
-    assert_non_null(sess);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    UNUSED(state);
-    sql_session_destroy(&sess);
-    sql_engine_destroy(&eng);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,5 +571,5 @@ int main(void)
         cmocka_unit_test(test_memory_budget),
         cmocka_unit_test(test_empty_input),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return ef_run_group_tests(tests, &eng, &sess);
 }

@@ -7,17 +7,9 @@
  * array splitter on its own, and the same tables queried through the engine (engine.h), which goes
  * through op_scan.c's dispatch.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "engine_fixture.h"
 
-#include <cmocka.h>
+#include <sys/stat.h>
 
 #include "exec/catalog.h"
 #include "exec/reftable.h"
@@ -554,46 +546,10 @@ static void test_empty_file(void **state)
 
 /* These go through op_scan.c, which hands file tables to reftable_open/next/close, and the binder. */
 
-typedef struct Out {
-    Buf text;
-    const SqlSession *s;
-} Out;
-
-static int collect(void *arg, const Batch *b)
-{
-    Out *o = arg;
-    for (uint32_t r = 0; r < b->n; r++) {
-        for (uint32_t c = 0; c < b->n_cols; c++) {
-            if (c && buf_append(&o->text, "|", 1))
-                return 1;
-            if (!vec_is_null(&b->cols[c], r) && sql_format_text(o->s, &b->cols[c], r, &o->text))
-                return 1;
-        }
-        if (buf_append(&o->text, "\n", 1))
-            return 1;
-    }
-    return 0;
-}
-
+/* Rows as text, or "ERROR <sqlstate>: <message>" (engine_fixture.h). */
 static char *run(SqlSession *s, const char *q)
 {
-    static char res[8192];
-    SqlError err;
-    memset(&err, 0, sizeof(err));
-    SqlStmt *st = NULL;
-    SqlPortal *p = NULL;
-    Out o = {.s = s};
-    buf_init(&o.text, 0);
-    int done = 0;
-    if (sql_prepare(s, q, 0, strlen(q), NULL, 0, &st, &err) || sql_bind(st, NULL, 0, &p, &err) ||
-        sql_portal_fetch(p, 0, collect, &o, &done, &err))
-        snprintf(res, sizeof(res), "ERROR %s: %s", err.sqlstate, err.message);
-    else
-        snprintf(res, sizeof(res), "%.*s", (int)o.text.len, o.text.p ? (const char *)o.text.p : "");
-    buf_fini(&o.text);
-    sql_portal_destroy(&p);
-    sql_stmt_destroy(&st);
-    return res;
+    return ef_query(s, q, NULL, 0, EF_NO_POSITION);
 }
 
 static void test_engine(void **state)
@@ -602,12 +558,8 @@ static void test_engine(void **state)
     const char *csv = write_str("plans.csv", "name,plan,id\nAda,pro,1\nGrace,free,2\nLinus,pro,3\n");
     const char *json =
         write_str("plans.json", "[{\"plan\": \"pro\", \"price\": 20.5}, {\"plan\": \"free\", \"price\": 0}]");
-    SqlEngineConfig cfg = {.store = NULL, .data_dir = NULL};
     SqlEngine *eng = NULL;
-    Err e;
-    err_clear(&e);
-    assert_int_equal(sql_engine_create(&cfg, &eng, &e), WEIR_OK);
-    SqlSession *s = sql_session_create(eng, "test", "weir");
+    SqlSession *s = ef_session_open_as(NULL, &eng, "test", "weir");
     char q[1024];
     snprintf(q, sizeof(q),
              "CREATE TABLE users (id bigint, name text, plan text) WITH (file = '%s', format = 'csv', header "
@@ -636,8 +588,7 @@ static void test_engine(void **state)
     assert_string_equal(run(s, "SELECT * FROM users"), q);
     assert_string_equal(run(s, "CREATE TABLE rel (a int) WITH (file = 'x.csv', format = 'csv')"),
                         "ERROR 22023: option \"file\" must be an absolute path, not \"x.csv\"");
-    sql_session_destroy(&s);
-    sql_engine_destroy(&eng);
+    ef_session_close(&s, &eng);
 }
 
 int main(void)

@@ -6,18 +6,9 @@
  * bigint, url text, price numeric(10,2), name varchar(20))), except where weir differs on purpose
  * (docs/internals/syscat.md): relam 0, hidden columns at attnum -1..-7, no composite row types.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "engine_fixture.h"
 
 #include "exec/catalog.h"
-#include "exec/engine.h"
 #include "exec/exec_int.h"
 #include "exec/op.h"
 #include "exec/syscat.h"
@@ -99,56 +90,15 @@ static const char *line_with(const char *text, const char *prefix)
 }
 
 /* Run one statement through the engine; rows as "a|b\n", or "ERROR <sqlstate>: <message>". */
-typedef struct Out {
-    Buf text;
-} Out;
-
-static int collect(void *arg, const Batch *b)
-{
-    Out *o = arg;
-    for (uint32_t r = 0; r < b->n; r++) {
-        for (uint32_t c = 0; c < b->n_cols; c++) {
-            if (c && buf_append(&o->text, "|", 1))
-                return 1;
-            if (!vec_is_null(&b->cols[c], r) && sql_format_text(sess, &b->cols[c], r, &o->text))
-                return 1;
-        }
-        if (buf_append(&o->text, "\n", 1))
-            return 1;
-    }
-    return 0;
-}
-
 static const char *run(const char *q)
 {
-    static char res[16384];
-    SqlError err;
-    memset(&err, 0, sizeof(err));
-    SqlStmt *st = NULL;
-    SqlPortal *p = NULL;
-    Out o;
-    buf_init(&o.text, 0);
-    int done = 0;
-    if (sql_prepare(sess, q, 0, strlen(q), NULL, 0, &st, &err) || sql_bind(st, NULL, 0, &p, &err) ||
-        sql_portal_fetch(p, 0, collect, &o, &done, &err))
-        snprintf(res, sizeof(res), "ERROR %s: %s", err.sqlstate, err.message);
-    else
-        snprintf(res, sizeof(res), "%.*s", (int)o.text.len, o.text.p ? (const char *)o.text.p : "");
-    buf_fini(&o.text);
-    sql_portal_destroy(&p);
-    sql_stmt_destroy(&st);
-    return res;
+    return ef_query(sess, q, NULL, 0, EF_NO_POSITION);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    SqlEngineConfig cfg = {0};
-    Err e;
-    err_clear(&e);
-    assert_int_equal(sql_engine_create(&cfg, &eng, &e), 0);
-    sess = sql_session_create(eng, "alice", "shop");
-    assert_non_null(sess);
+    sess = ef_session_open_as(NULL, &eng, "alice", "shop");
     /* CREATE TABLE clicks (...) WITH (stream = 'clicks', url.comment = 'the page') */
     TableColumnSpec cols[] = {{"user_id", SQL_TYPE(SQL_INT8), 0},
                               {"url", SQL_TYPE(SQL_TEXT), 0},
@@ -172,8 +122,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    sql_session_destroy(&sess);
-    sql_engine_destroy(&eng);
+    ef_session_close(&sess, &eng);
     return 0;
 }
 
@@ -347,14 +296,25 @@ static void test_types_and_functions(void **state)
         }
     }
     const char *procs = fetch("pg_catalog", "pg_proc", NULL);
-    /* select oid, proname, ..., prorettype, proargtypes from pg_proc where oid = 870 (lower(text)); weir
-     * prints proargtypes as oid[] */
+    /* select oid, proname, ..., prorettype, proargtypes from pg_proc where oid = 870 (lower(text));
+     * proargtypes is an oidvector ("25", space-separated) */
     assert_string_equal(
         line_with(procs, "870|"),
-        "870|lower|11|10|12|1|0|0|-|f|f|f|t|f|i|s|1|0|25|{25}|\\N|\\N|\\N|\\N|\\N|lower|\\N|\\N|\\N|\\N");
+        "870|lower|11|10|12|1|0|0|-|f|f|f|t|f|i|s|1|0|25|25|\\N|\\N|\\N|\\N|\\N|lower|\\N|\\N|\\N|\\N");
+    /* names, defaults and the modes of a VARIADIC function, as PostgreSQL 15 lists them: make_interval
+     * (3464), concat_ws (3059), jsonb_extract_path_text (3940) */
+    assert_string_equal(line_with(procs, "3464|"),
+                        "3464|make_interval|11|10|12|1|0|0|-|f|f|f|t|f|i|s|7|7|1186|23 23 23 23 23 23 701|\\N|\\N|"
+                        "{years,months,weeks,days,hours,mins,secs}|\\N|\\N|make_interval|\\N|\\N|\\N|\\N");
+    assert_string_equal(line_with(procs, "3059|"),
+                        "3059|concat_ws|11|10|12|1|0|2276|-|f|f|f|f|f|s|s|2|0|25|25 2276|{25,2276}|{i,v}|\\N|\\N|"
+                        "\\N|concat_ws|\\N|\\N|\\N|\\N");
+    assert_string_equal(line_with(procs, "3940|"),
+                        "3940|jsonb_extract_path_text|11|10|12|1|0|25|-|f|f|f|t|f|i|s|2|0|25|3802 1009|{3802,1009}|"
+                        "{i,v}|{from_json,path_elems}|\\N|\\N|jsonb_extract_path_text|\\N|\\N|\\N|\\N");
     assert_string_equal(
         line_with(procs, "3058|"),
-        "3058|concat|11|10|12|1|0|2276|-|f|f|f|f|f|s|s|1|0|25|{2276}|\\N|\\N|\\N|\\N|\\N|concat|\\N|"
+        "3058|concat|11|10|12|1|0|2276|-|f|f|f|f|f|s|s|1|0|25|2276|{2276}|{v}|\\N|\\N|\\N|concat|\\N|"
         "\\N|\\N|\\N");
 }
 

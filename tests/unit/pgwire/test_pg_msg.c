@@ -224,6 +224,16 @@ static void test_writers(void **state)
     static const uint8_t notice[] = "N\0\0\0\x20SERROR\0VERROR\0CXX000\0Mm\0Dd\0\0";
     assert_int_equal(b.len, sizeof(notice) - 1);
     assert_memory_equal(b.p, notice, sizeof(notice) - 1);
+    /* CONTEXT goes out as 'W', after 'P' as PostgreSQL orders them */
+    buf_reset(&b);
+    memset(&e, 0, sizeof(e));
+    snprintf(e.message, sizeof(e.message), "m");
+    snprintf(e.context, sizeof(e.context), "JSON data, line 1: {");
+    e.position = 8;
+    assert_int_equal(pg_msg_put_error(&b, 'E', &e), 0);
+    static const uint8_t ctxerr[] = "E\0\0\0\x36SERROR\0VERROR\0CXX000\0Mm\0P8\0WJSON data, line 1: {\0\0";
+    assert_int_equal(b.len, sizeof(ctxerr) - 1);
+    assert_memory_equal(b.p, ctxerr, sizeof(ctxerr) - 1);
 
     /* RowDescription and ParameterDescription (checked against PostgreSQL's answer to
      * "select $1::int, 2::int8, 1.5::numeric(5,2), 'x'::varchar(10)") */

@@ -919,6 +919,60 @@ static void test_jsonb_deep_nesting_is_refused(void **state)
     arena_destroy(&a);
 }
 
+/* The CONTEXT line of JSON input errors, as PostgreSQL 15.18 printed it for the same input (psql,
+ * SELECT '<input>'::json / ::jsonb): the line up to the offending token, cut to its last 49 bytes on a
+ * character boundary, "..." marking what is left out. */
+static void test_json_error_context(void **state)
+{
+    UNUSED(state);
+    static const struct {
+        int is_jsonb;
+        const char *input, *context;
+    } cases[] = {
+        {0, "{\"a\":", "JSON data, line 1: {\"a\":"},
+        {0, "{\"a\": tru}", "JSON data, line 1: {\"a\": tru..."},
+        {0, "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30 x]",
+         "JSON data, line 1: ...15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30 x..."},
+        {0, "{\"a\":\n 1,\n \"b\": 2x}", "JSON data, line 3:  \"b\": 2x..."},
+        {0, "[1,\r\n2,\r3 x]", "JSON data, line 2: 2,\r3 x..."},
+        {0, "[1,\n\n  \"a\nb\"]", "JSON data, line 3:   \"a"},
+        {0, "{\"a\": \"x\ty\"}", "JSON data, line 1: {\"a\": \"x..."},
+        {0, "{\"a\": \"b\\q\"}", "JSON data, line 1: {\"a\": \"b\\q..."},
+        {0, "{\"a\": \"\\u12x4\"}", "JSON data, line 1: {\"a\": \"\\u12x..."},
+        {0, "\"\\u12", "JSON data, line 1: \"\\u12"},
+        {0, "{\"a\": 1} ]", "JSON data, line 1: {\"a\": 1} ]"},
+        {0, "abc \xc3\xa9", "JSON data, line 1: abc..."},
+        {0, "", "JSON data, line 1: "},
+        {0, "{\"a\":  \n  ", "JSON data, line 2:   "},
+        {0, "x123456789x123456789x123456789x123456789x123456789x1234",
+         "JSON data, line 1: ...6789x123456789x123456789x123456789x123456789x1234"},
+        {0, "{\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+            "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+            "\": x}",
+         "JSON data, line 1: ...\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\": x..."},
+        {1, "{\"a\": \"\\ud800\\ud800\"}", "JSON data, line 1: {\"a\": \"\\ud800\\ud800..."},
+        {1, "\"\\ud800\"", "JSON data, line 1: \"\\ud800\""},
+        {1, "\"\\ud800\\n\"", "JSON data, line 1: \"\\ud800\\n..."},
+        {1, "\"\\ud800\xc3\xa9" "a\"", "JSON data, line 1: \"\\ud800\xc3\xa9..."},
+        {1, "{\"a\": \"\\u0000\"}", "JSON data, line 1: {\"a\": \"\\u0000..."},
+    };
+    Arena *a = arena_create(NULL, ARENA_UNLIMITED);
+    SqlFormatOpts o;
+    sql_format_opts_default(&o);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        SqlValue v;
+        SqlError e;
+        memset(&e, 0, sizeof(e));
+        SqlType t = SQL_TYPE(cases[i].is_jsonb ? SQL_JSONB : SQL_JSON);
+        assert_int_equal(sql_value_from_text(t, cases[i].input, strlen(cases[i].input), &o, a, &v, &e), WEIR_ERROR);
+        if (strcmp(e.context, cases[i].context) != 0)
+            print_error("case %zu: context '%s', want '%s'\n", i, e.context, cases[i].context);
+        assert_string_equal(e.context, cases[i].context);
+    }
+    arena_destroy(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -930,6 +984,7 @@ int main(void)
         cmocka_unit_test(test_output_buffer_limit),
         cmocka_unit_test(test_time_formats),
         cmocka_unit_test(test_jsonb_deep_nesting_is_refused),
+        cmocka_unit_test(test_json_error_context),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,10 @@
  * ones), corruption inside a sealed segment (reads return WEIR_ECORRUPT, never bad bytes), retention
  * (old segments deleted, TRIM_HORIZON moves, closed shards emptied, reads in flight unharmed), a
  * failed write cut back on every shard of the append, and removal of deleted and orphan directories.
+ * Cursors (store_cursor_*): the same records as store_read across segments and mapping windows under
+ * any per-call limits, [pos, end) bounds, pins released after close, out of order and from another
+ * thread, retention under a cursor and moving its start, a corrupt batch (good records first, then a
+ * sticky WEIR_ECORRUPT), and the snapshot a cursor takes at open while appends go on.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -472,6 +476,436 @@ static void test_delete_and_orphans(void **state)
     t_dir_remove(&dir);
 }
 
+/* --- cursors (store_cursor_*, store_pin_release) ------------------------------------------------ */
+
+/* What a cursor read: each record's id and seq, and every pin it handed out (not yet released). */
+typedef struct CurAll {
+    TRecs r;
+    StorePin **pins;
+    size_t n_pins;
+    int rc; /* of the last store_cursor_next */
+    Err e;
+    size_t n_calls;
+} CurAll;
+
+/* Read c to its end or first error, max_records / max_bytes per call. Checks every call's bounds: at
+ * least one record unless at the end, at most max_records, the byte limit kept past the first record,
+ * seqs increasing, and store_cursor_pos just past the last record returned. Pins are kept. */
+static void cur_read(StoreCursor *c, size_t max_records, size_t max_bytes, CurAll *out)
+{
+    memset(out, 0, sizeof(*out));
+    StoreRecordView *v = xcalloc(max_records ? max_records : 1, sizeof(*v));
+    for (;;) {
+        size_t n = 0;
+        StorePin *pin = NULL;
+        uint64_t before = store_cursor_pos(c);
+        err_clear(&out->e);
+        out->rc = store_cursor_next(c, max_records, max_bytes, v, &n, &pin, &out->e);
+        out->n_calls++;
+        if (out->rc != WEIR_OK) {
+            assert_int_equal(n, 0);
+            assert_null(pin);
+            break;
+        }
+        if (n == 0) {
+            assert_null(pin);
+            assert_int_equal(store_cursor_pos(c), before);
+            break;
+        }
+        assert_non_null(pin);
+        assert_true(n <= (max_records ? max_records : 1));
+        size_t bytes = 0;
+        for (size_t i = 0; i < n; i++) {
+            assert_true(v[i].seq >= before);
+            bytes += v[i].key.n + v[i].data.n;
+            t_collect(&out->r, &v[i]);
+        }
+        if (max_bytes && n > 1)
+            assert_true(bytes <= max_bytes);
+        assert_int_equal(store_cursor_pos(c), v[n - 1].seq + 1);
+        out->pins = xrealloc(out->pins, (out->n_pins + 1) * sizeof(*out->pins));
+        out->pins[out->n_pins++] = pin;
+    }
+    for (size_t i = 1; i < out->r.n; i++)
+        assert_true(out->r.v[i].seq > out->r.v[i - 1].seq);
+    free(v);
+}
+
+static void cur_release(CurAll *a)
+{
+    for (size_t i = 0; i < a->n_pins; i++)
+        store_pin_release(a->pins[i]);
+    free(a->pins);
+    a->pins = NULL;
+    a->n_pins = 0;
+    t_recs_free(&a->r);
+}
+
+static StoreCursor *cur_open(Store *s, const char *name, uint64_t pos, uint64_t end)
+{
+    StoreCursor *c = NULL;
+    Err e;
+    err_clear(&e);
+    int rc = store_cursor_open(s, name, 0, pos, end, &c, &e);
+    if (rc)
+        fprintf(stderr, "cursor open: %s\n", e.msg);
+    assert_int_equal(rc, WEIR_OK);
+    assert_non_null(c);
+    return c;
+}
+
+/* The same records as store_read gives, over many small segments and over a segment bigger than the
+ * mapping window, whatever the per-call limits; [pos, end) bounds starting and ending inside batches;
+ * records stay readable after the cursor is closed until their pins are released. */
+static void test_cursor_reads_like_store_read(void **state)
+{
+    UNUSED(state);
+    char *dir = t_dir_make();
+    Store *s = t_open(dir, STORE_FSYNC_NONE, 4096);
+    t_create(s, "small", 1);
+    for (int i = 0; i < 60; i++)
+        t_append(s, "small", (uint64_t)i * 7, 7, 100); /* 420 records in batches of 7, ~30 segments */
+    TRecs want = {0};
+    t_read_all(s, "small", 0, 0, &want);
+    assert_int_equal(want.n, 420);
+    char *sd = t_shard_dir(dir, stream_uid(s, "small"), 0);
+    char **segs;
+    size_t n_segs = t_list(sd, ".seg", &segs);
+    assert_true(n_segs >= 8);
+    t_list_free(segs, n_segs);
+    free(sd);
+    const size_t limits[][2] = {{1000, 0}, {1, 0}, {5, 0}, {7, 0}, {2048, 350}, {3, 1}};
+    for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
+        StoreCursor *c = cur_open(s, "small", 0, UINT64_MAX);
+        assert_int_equal(store_cursor_pos(c), 0);
+        CurAll a;
+        cur_read(c, limits[l][0], limits[l][1], &a);
+        assert_int_equal(a.rc, WEIR_OK);
+        assert_int_equal(a.r.n, want.n);
+        for (size_t i = 0; i < want.n; i++) {
+            assert_int_equal(a.r.v[i].seq, want.v[i].seq);
+            assert_int_equal(a.r.v[i].id, want.v[i].id);
+            assert_int_equal(a.r.v[i].arrival, want.v[i].arrival);
+        }
+        /* a call returns one segment's records at most: a call per segment at least */
+        assert_true(a.n_calls >= n_segs);
+        /* exhausted stays exhausted */
+        size_t n = 1;
+        StorePin *pin = (StorePin *)&n;
+        StoreRecordView v;
+        Err e;
+        err_clear(&e);
+        assert_int_equal(store_cursor_next(c, 10, 0, &v, &n, &pin, &e), WEIR_OK);
+        assert_int_equal(n, 0);
+        assert_null(pin);
+        store_cursor_close(&c);
+        assert_null(c);
+        store_cursor_close(&c); /* NULL is a no-op */
+        cur_release(&a);
+    }
+    /* bounds inside batches: [want[10].seq, want[200].seq) is records 10..199 */
+    for (size_t l = 0; l < 3; l++) {
+        StoreCursor *c = cur_open(s, "small", want.v[10].seq, want.v[200].seq);
+        assert_int_equal(store_cursor_pos(c), want.v[10].seq);
+        CurAll a;
+        cur_read(c, limits[l][0], 0, &a);
+        assert_int_equal(a.rc, WEIR_OK);
+        assert_int_equal(a.r.n, 190);
+        for (size_t i = 0; i < a.r.n; i++)
+            assert_int_equal(a.r.v[i].id, 10 + i);
+        store_cursor_close(&c);
+        cur_release(&a);
+    }
+    /* empty ranges: pos == end, pos past the visible end */
+    StoreCursor *c = cur_open(s, "small", 5, 5);
+    CurAll a;
+    cur_read(c, 10, 0, &a);
+    assert_int_equal(a.r.n, 0);
+    store_cursor_close(&c);
+    cur_release(&a);
+    c = cur_open(s, "small", want.v[want.n - 1].seq + 1, UINT64_MAX);
+    cur_read(c, 10, 0, &a);
+    assert_int_equal(a.r.n, 0);
+    store_cursor_close(&c);
+    cur_release(&a);
+    t_recs_free(&want);
+
+    /* one segment of about 20 MB: reads cross the mapping windows (SHARD_MAP_WINDOW, 8 MiB) */
+    t_create(s, "big", 1);
+    store_close(&s);
+    s = t_open(dir, STORE_FSYNC_NONE, 0);
+    for (int i = 0; i < 40; i++)
+        t_append(s, "big", (uint64_t)i * 100, 100, 5000);
+    c = cur_open(s, "big", 0, UINT64_MAX);
+    cur_read(c, 2048, (size_t)2 << 20, &a);
+    store_cursor_close(&c); /* the views stay valid: their pins hold the windows */
+    assert_int_equal(a.rc, WEIR_OK);
+    assert_int_equal(a.r.n, 4000);
+    for (size_t i = 0; i < a.r.n; i++)
+        assert_int_equal(a.r.v[i].id, i);
+    assert_true(a.n_pins >= 10); /* 2 MB per call */
+    cur_release(&a);
+    store_close(&s);
+    t_dir_remove(&dir);
+}
+
+/* Pins outlive the cursor and are released in any order, from any thread; the record bytes of a pin
+ * are intact until it is released (ASan would see a read of an unmapped window). */
+typedef struct PinHalf {
+    StoreRecordView *views;
+    size_t *first; /* index of the first view of each pin */
+    StorePin **pins;
+    size_t n_pins;
+} PinHalf;
+
+static void *release_odd_pins(void *arg)
+{
+    PinHalf *h = arg;
+    for (size_t i = h->n_pins; i-- > 0;) {
+        if (i % 2 == 0)
+            continue;
+        assert_true(t_record_id(&h->views[h->first[i]]) != UINT64_MAX);
+        store_pin_release(h->pins[i]);
+    }
+    return NULL;
+}
+
+static void test_cursor_pins_any_order_any_thread(void **state)
+{
+    UNUSED(state);
+    char *dir = t_dir_make();
+    Store *s = t_open(dir, STORE_FSYNC_NONE, 16384);
+    t_create(s, "p", 1);
+    for (int i = 0; i < 100; i++)
+        t_append(s, "p", (uint64_t)i * 10, 10, 300);
+    StoreCursor *c = cur_open(s, "p", 0, UINT64_MAX);
+    StoreRecordView *views = xcalloc(1000, sizeof(*views));
+    size_t *first = xcalloc(1000, sizeof(*first));
+    StorePin **pins = xcalloc(1000, sizeof(*pins));
+    size_t n_views = 0, n_pins = 0;
+    for (;;) {
+        size_t n = 0;
+        Err e;
+        err_clear(&e);
+        assert_int_equal(store_cursor_next(c, 13, 0, views + n_views, &n, &pins[n_pins], &e), WEIR_OK);
+        if (!n)
+            break;
+        first[n_pins++] = n_views;
+        n_views += n;
+    }
+    assert_int_equal(n_views, 1000);
+    store_cursor_close(&c);
+    store_close(&s); /* the store may even be gone: pins hold mappings, not the store */
+    for (size_t i = 0; i < n_views; i++)
+        assert_int_equal(t_record_id(&views[i]), i);
+    PinHalf h = {views, first, pins, n_pins};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, release_odd_pins, &h), 0);
+    for (size_t i = 0; i < n_pins; i += 2) {
+        assert_true(t_record_id(&views[first[i]]) != UINT64_MAX);
+        store_pin_release(pins[i]);
+    }
+    assert_int_equal(pthread_join(th, NULL), 0);
+    store_pin_release(NULL); /* no-op */
+    free(views);
+    free(first);
+    free(pins);
+    t_dir_remove(&dir);
+}
+
+/* A cursor opened at 0 starts at the oldest retained record; retention running while a cursor reads
+ * deletes segments under it, and it still returns only good records, in order, to the newest. */
+static void test_cursor_retention(void **state)
+{
+    UNUSED(state);
+    char *dir = t_dir_make();
+    Store *s = t_open(dir, STORE_FSYNC_NONE, 2048);
+    t_create(s, "ret", 1);
+    clock_set_offset_ms(-49LL * 3600 * 1000);
+    for (int i = 0; i < 20; i++)
+        t_append(s, "ret", (uint64_t)i * 5, 5, 100); /* ids 0..99, expired */
+    clock_set_offset_ms(0);
+    for (int i = 20; i < 40; i++)
+        t_append(s, "ret", (uint64_t)i * 5, 5, 100); /* ids 100..199 */
+    store_close(&s); /* sealed segments get their index; retention needs it */
+    s = t_open(dir, STORE_FSYNC_NONE, 2048);
+
+    /* retention while reading: the cursor holds its segments, files deleted under it are skipped */
+    StoreCursor *c = cur_open(s, "ret", 0, UINT64_MAX);
+    StoreRecordView v[5];
+    size_t n = 0;
+    StorePin *pin = NULL;
+    Err e;
+    err_clear(&e);
+    assert_int_equal(store_cursor_next(c, 5, 0, v, &n, &pin, &e), WEIR_OK);
+    assert_int_equal(n, 5);
+    assert_int_equal(t_record_id(&v[0]), 0);
+    assert_true(store_retention_run(s, &e) > 0);
+    assert_int_equal(t_record_id(&v[4]), 4); /* still mapped: the pin holds it */
+    store_pin_release(pin);
+    CurAll a;
+    cur_read(c, 7, 0, &a);
+    assert_int_equal(a.rc, WEIR_OK);
+    assert_true(a.r.n >= 100);
+    for (size_t i = 1; i < a.r.n; i++)
+        assert_true(a.r.v[i].id > a.r.v[i - 1].id);
+    assert_true(a.r.v[0].id >= 5);
+    assert_int_equal(a.r.v[a.r.n - 1].id, 199);
+    store_cursor_close(&c);
+    cur_release(&a);
+
+    /* after retention: a cursor opened at 0 (or anywhere below the trim point) moves up to it */
+    uint64_t trim = t_seek(s, "ret", 0, STORE_TRIM_HORIZON, 0, 0);
+    assert_true(trim > 0 && trim <= 100);
+    c = cur_open(s, "ret", 0, UINT64_MAX);
+    assert_int_equal(store_cursor_pos(c), trim);
+    cur_read(c, 1000, 0, &a);
+    assert_int_equal(a.r.v[0].seq, trim);
+    assert_int_equal(a.r.v[a.r.n - 1].id, 199);
+    store_cursor_close(&c);
+    cur_release(&a);
+    store_close(&s);
+    t_dir_remove(&dir);
+}
+
+/* A flipped byte in a sealed segment: the cursor hands out every good record before the damaged batch,
+ * then WEIR_ECORRUPT (sticky), never the damaged records; a cursor starting after it reads on. */
+static void test_cursor_corrupt_batch(void **state)
+{
+    UNUSED(state);
+    char *dir = t_dir_make();
+    Store *s = t_open(dir, STORE_FSYNC_NONE, 4096);
+    t_create(s, "bad", 1);
+    for (int i = 0; i < 60; i++)
+        t_append(s, "bad", (uint64_t)i * 5, 5, 100);
+    uint64_t uid = stream_uid(s, "bad");
+    store_close(&s);
+    char *sd = t_shard_dir(dir, uid, 0);
+    char **segs;
+    size_t ns = t_list(sd, ".seg", &segs);
+    assert_true(ns >= 4);
+    t_flip_byte(segs[1], t_file_size(segs[1]) / 2);
+    s = t_open(dir, STORE_FSYNC_NONE, 4096);
+    ReadAll ra;
+    read_until_error(s, "bad", 0, &ra); /* store_read's answer, for comparison */
+    assert_int_equal(ra.rc, WEIR_ECORRUPT);
+    for (size_t max = 1; max <= 1000; max *= 10) {
+        StoreCursor *c = cur_open(s, "bad", 0, UINT64_MAX);
+        CurAll a;
+        cur_read(c, max, 0, &a);
+        assert_int_equal(a.rc, WEIR_ECORRUPT);
+        assert_non_null(strstr(a.e.msg, "CRC"));
+        assert_int_equal(a.r.n, ra.r.n); /* the good records before the damaged batch, all of them */
+        for (size_t i = 0; i < a.r.n; i++)
+            assert_int_equal(a.r.v[i].id, i);
+        /* sticky */
+        size_t n = 1;
+        StorePin *pin = NULL;
+        StoreRecordView v;
+        Err e;
+        err_clear(&e);
+        assert_int_equal(store_cursor_next(c, 10, 0, &v, &n, &pin, &e), WEIR_ECORRUPT);
+        assert_int_equal(n, 0);
+        assert_null(pin);
+        store_cursor_close(&c);
+        cur_release(&a);
+    }
+    /* past the damaged batch (records good .. good + 4): reading resumes */
+    StoreCursor *c = cur_open(s, "bad", ra.r.n + 5, UINT64_MAX);
+    CurAll a;
+    cur_read(c, 100, 0, &a);
+    assert_int_equal(a.rc, WEIR_OK);
+    assert_int_equal(a.r.v[0].id, ra.r.n + 5);
+    assert_int_equal(a.r.v[a.r.n - 1].id, 299);
+    store_cursor_close(&c);
+    cur_release(&a);
+    t_recs_free(&ra.r);
+    store_close(&s);
+    t_list_free(segs, ns);
+    free(sd);
+    t_dir_remove(&dir);
+}
+
+/* A cursor sees what was visible when it was opened: records appended afterwards (in the same segment
+ * or in new ones, before or while it reads) are not returned, even with end = UINT64_MAX; under
+ * group commit, records not yet durable at open are not visible either. */
+typedef struct Appender {
+    Store *s;
+    atomic_int stop;
+    uint64_t next_id;
+} Appender;
+
+static void *append_loop(void *arg)
+{
+    Appender *ap = arg;
+    while (!atomic_load(&ap->stop) && ap->next_id < 200000) {
+        t_append(ap->s, "snap", ap->next_id, 10, 100);
+        ap->next_id += 10;
+    }
+    return NULL;
+}
+
+static void test_cursor_snapshot(void **state)
+{
+    UNUSED(state);
+    char *dir = t_dir_make();
+    Store *s = t_open(dir, STORE_FSYNC_NONE, 8192);
+    t_create(s, "snap", 1);
+    for (int i = 0; i < 10; i++)
+        t_append(s, "snap", (uint64_t)i * 10, 10, 100);
+    StoreCursor *c = cur_open(s, "snap", 0, UINT64_MAX);
+    for (int i = 10; i < 40; i++)
+        t_append(s, "snap", (uint64_t)i * 10, 10, 100); /* same segment, then new ones */
+    CurAll a;
+    cur_read(c, 33, 0, &a);
+    assert_int_equal(a.r.n, 100);
+    assert_int_equal(a.r.v[99].id, 99);
+    store_cursor_close(&c);
+    cur_release(&a);
+
+    /* appends running on another thread the whole time */
+    Appender ap = {s, 0, 400};
+    atomic_init(&ap.stop, 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, append_loop, &ap), 0);
+    for (int round = 0; round < 20; round++) {
+        uint64_t latest = t_seek(s, "snap", 0, STORE_LATEST, 0, 0);
+        c = cur_open(s, "snap", 0, UINT64_MAX);
+        cur_read(c, 64, 0, &a);
+        assert_int_equal(a.rc, WEIR_OK);
+        assert_true(a.r.n >= latest); /* ids are seqs here: one record per counter value */
+        for (size_t i = 0; i < a.r.n; i++)
+            assert_int_equal(a.r.v[i].id, i);
+        uint64_t latest2 = t_seek(s, "snap", 0, STORE_LATEST, 0, 0);
+        assert_true(a.r.n <= latest2);
+        store_cursor_close(&c);
+        cur_release(&a);
+    }
+    atomic_store(&ap.stop, 1);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    store_close(&s);
+
+    /* group commit: nothing is visible to a cursor before the fsync that covers it */
+    TNotify nt;
+    atomic_init(&nt.count, 0);
+    s = t_open_cfg(dir, STORE_FSYNC_BATCH, 8192, &nt);
+    uint64_t before = t_seek(s, "snap", 0, STORE_LATEST, 0, 0);
+    uint64_t tok = t_append(s, "snap", ap.next_id, 10, 100);
+    uint64_t at0 = t_seek(s, "snap", 0, STORE_LATEST, 0, 0);
+    c = cur_open(s, "snap", 0, UINT64_MAX);
+    uint64_t at1 = t_seek(s, "snap", 0, STORE_LATEST, 0, 0);
+    assert_int_equal(t_sync(s, tok), WEIR_OK);
+    assert_int_equal(t_seek(s, "snap", 0, STORE_LATEST, 0, 0), before + 10);
+    cur_read(c, 1000, 0, &a);
+    /* what was visible at open (the fsync may land just before or after it), never more */
+    assert_true(a.r.n >= at0 && a.r.n <= at1);
+    assert_true(a.r.n == before || a.r.n == before + 10);
+    store_cursor_close(&c);
+    cur_release(&a);
+    store_close(&s);
+    t_dir_remove(&dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +916,11 @@ int main(void)
         cmocka_unit_test_teardown(test_retention, t_teardown),
         cmocka_unit_test_teardown(test_write_failure_all_or_nothing, t_teardown),
         cmocka_unit_test_teardown(test_delete_and_orphans, t_teardown),
+        cmocka_unit_test_teardown(test_cursor_reads_like_store_read, t_teardown),
+        cmocka_unit_test_teardown(test_cursor_pins_any_order_any_thread, t_teardown),
+        cmocka_unit_test_teardown(test_cursor_retention, t_teardown),
+        cmocka_unit_test_teardown(test_cursor_corrupt_batch, t_teardown),
+        cmocka_unit_test_teardown(test_cursor_snapshot, t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
