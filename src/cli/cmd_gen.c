@@ -60,6 +60,8 @@ static void gen_usage(FILE *f)
           "  --shards K            shards of streams created because they are missing [4]\n"
           "  --no-create           fail instead of creating missing streams\n"
           "  --batch N             records per PutRecords, 1..500 [500]\n"
+          "  --inflight K          PutRecords in flight per shard, 1..64 (above 1 a shard's batches may be\n"
+          "                        stored out of order) [1]\n"
           "  --out DIR             write DIR/<stream>.ndjson instead of a server\n"
           "  --quiet               no progress lines\n"
           "generator parameters (generator-spec.md section 5):\n"
@@ -307,14 +309,15 @@ typedef struct GenOpts {
     int shards;
     int create;
     int batch;
+    int inflight;
     int quiet;
 } GenOpts;
 
 enum {
     OPT_EVENTS = 256, OPT_RATE, OPT_EVENT_RATE, OPT_BASE_TIME, OPT_SEED, OPT_FIRST, OPT_ENDPOINT, OPT_REGION,
     OPT_STREAMS, OPT_SHARDS, OPT_NO_CREATE, OPT_BATCH, OPT_OUT, OPT_QUIET, OPT_GENERATORS, OPT_PROPORTIONS,
-    OPT_ACTIVE, OPT_INFLIGHT, OPT_HOT_AUCTION, OPT_HOT_SELLER, OPT_HOT_BIDDER, OPT_HOT_CHANNEL, OPT_SIZES,
-    OPT_OOO, OPT_FLINK_BIDDER, OPT_HELP
+    OPT_ACTIVE, OPT_IN_FLIGHT_AUCTIONS, OPT_HOT_AUCTION, OPT_HOT_SELLER, OPT_HOT_BIDDER, OPT_HOT_CHANNEL, OPT_SIZES,
+    OPT_OOO, OPT_FLINK_BIDDER, OPT_INFLIGHT, OPT_HELP
 };
 
 /* Returns 0, or 2 after printing a usage error. */
@@ -338,7 +341,7 @@ static int gen_parse_opts(int argc, char **argv, GenOpts *o)
         {"generators", required_argument, NULL, OPT_GENERATORS},
         {"proportions", required_argument, NULL, OPT_PROPORTIONS},
         {"active-people", required_argument, NULL, OPT_ACTIVE},
-        {"in-flight-auctions", required_argument, NULL, OPT_INFLIGHT},
+        {"in-flight-auctions", required_argument, NULL, OPT_IN_FLIGHT_AUCTIONS},
         {"hot-auction-ratio", required_argument, NULL, OPT_HOT_AUCTION},
         {"hot-seller-ratio", required_argument, NULL, OPT_HOT_SELLER},
         {"hot-bidder-ratio", required_argument, NULL, OPT_HOT_BIDDER},
@@ -346,6 +349,7 @@ static int gen_parse_opts(int argc, char **argv, GenOpts *o)
         {"avg-sizes", required_argument, NULL, OPT_SIZES},
         {"out-of-order", required_argument, NULL, OPT_OOO},
         {"flink-bidder-offset", no_argument, NULL, OPT_FLINK_BIDDER},
+        {"inflight", required_argument, NULL, OPT_INFLIGHT},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -379,7 +383,7 @@ static int gen_parse_opts(int argc, char **argv, GenOpts *o)
             c->person_proportion = t[0], c->auction_proportion = t[1], c->bid_proportion = t[2];
             break;
         case OPT_ACTIVE: bad = gen_parse_int(a, 1, 1 << 30, &c->num_active_people); break;
-        case OPT_INFLIGHT: bad = gen_parse_int(a, 1, 1 << 30, &c->num_in_flight_auctions); break;
+        case OPT_IN_FLIGHT_AUCTIONS: bad = gen_parse_int(a, 1, 1 << 30, &c->num_in_flight_auctions); break;
         case OPT_HOT_AUCTION: bad = gen_parse_int(a, 1, 1 << 30, &c->hot_auction_ratio); break;
         case OPT_HOT_SELLER: bad = gen_parse_int(a, 1, 1 << 30, &c->hot_sellers_ratio); break;
         case OPT_HOT_BIDDER: bad = gen_parse_int(a, 1, 1 << 30, &c->hot_bidders_ratio); break;
@@ -390,6 +394,7 @@ static int gen_parse_opts(int argc, char **argv, GenOpts *o)
             break;
         case OPT_OOO: bad = gen_parse_int(a, 1, 1 << 30, &c->out_of_order_group); break;
         case OPT_FLINK_BIDDER: c->bidder_offset_twice = 1; break;
+        case OPT_INFLIGHT: bad = gen_parse_int(a, 1, KINESIS_WRITER_MAX_INFLIGHT, &o->inflight); break;
         case OPT_HELP:
         case 'h': gen_usage(stdout); return 1;
         default: gen_usage(stderr); return 2;
@@ -489,6 +494,7 @@ int cmd_gen(int argc, char **argv)
     o.shards = 4;
     o.create = 1;
     o.batch = KINESIS_WRITER_MAX_RECORDS;
+    o.inflight = 1;
     gen_parse_streams("", o.streams);
     int prc = gen_parse_opts(argc - 1, argv + 1, &o);
     if (prc)
@@ -509,7 +515,7 @@ int cmd_gen(int argc, char **argv)
     } else {
         KinesisWriterConfig kc = {
             .endpoint = o.endpoint, .region = o.region, .shards = o.shards, .create = o.create,
-            .max_records = o.batch,
+            .max_records = o.batch, .inflight = o.inflight,
         };
         const char *names[NEXMARK_N_KINDS] = {o.streams[0], o.streams[1], o.streams[2]};
         rc = kinesis_writer_create(&kc, names, NEXMARK_N_KINDS, &out.kw, &e);
@@ -553,8 +559,9 @@ int cmd_gen(int argc, char **argv)
             KinesisWriterStats st;
             kinesis_writer_stats(out.kw, &st);
             printf("streams %s, %s, %s at %s: %" PRId64 " records acknowledged in %" PRId64
-                   " PutRecords (%" PRId64 " records sent again)\n",
-                   o.streams[0], o.streams[1], o.streams[2], o.endpoint, st.n_acked, st.n_requests, st.n_retried);
+                   " PutRecords (%" PRId64 " records sent again), %" PRId64 " shards written in parallel\n",
+                   o.streams[0], o.streams[1], o.streams[2], o.endpoint, st.n_acked, st.n_requests, st.n_retried,
+                   st.n_lanes);
         } else {
             printf("files %s, %s, %s\n", out.path[0], out.path[1], out.path[2]);
         }

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +185,10 @@ static void server_desc_report(void *arg, const char *line)
 
 int cmd_server(int argc, char **argv)
 {
+    /* A client that hangs up while a response is being written (a cancelled POST /sql stream, a psql
+     * killed mid-result) must cost that connection an EPIPE, not the server its life: SIGPIPE's default
+     * action ends the process. The disposition is process-wide, so every thread is covered. */
+    signal(SIGPIPE, SIG_IGN);
     const char *data = "./weir-data";
     const char *listen = "127.0.0.1:4567";
     const char *pg_listen = "127.0.0.1:4568";

@@ -157,10 +157,11 @@ int bind_coerce(BindCtx *ctx, Expr **ep, SqlType t, int explicit_, int location)
         SqlType had = ctx->param_types[e->u.param];
         if (had.id != SQL_UNKNOWN && had.id != t.id) {
             char a[64], b[64];
-            BIND_ERR(ctx, "42P08", e->location, "inconsistent types deduced for parameter $%u", e->u.param + 1);
-            snprintf(ctx->err->detail, sizeof(ctx->err->detail), "%s versus %s", bind_type_str(had, a, sizeof(a)),
-                     bind_type_str(t, b, sizeof(b)));
-            return WEIR_ERROR;
+            if (!ctx->err->sqlstate[0])
+                snprintf(ctx->err->detail, sizeof(ctx->err->detail), "%s versus %s",
+                         bind_type_str(had, a, sizeof(a)), bind_type_str(t, b, sizeof(b)));
+            return BIND_ERR(ctx, "42P08", e->location, "inconsistent types deduced for parameter $%u",
+                            e->u.param + 1);
         }
         if (had.id == SQL_UNKNOWN) {
             e->type = t;

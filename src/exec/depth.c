@@ -50,8 +50,8 @@
 #endif
 
 /* What a check leaves free below it: for the calls between two checks (a function kernel, formatting
- * an error, the sanitizer's own reports) */
-#define DEPTH_RESERVE ((size_t)256 * 1024 * DEPTH_FRAME_FACTOR)
+ * an error, the sanitizer's own reports), none of which recurses on the statement's shape */
+#define DEPTH_RESERVE ((size_t)128 * 1024 * DEPTH_FRAME_FACTOR)
 /* Stack per tree level of the two library recursions (measured about 170 and 950 bytes), with margin */
 #define DEPTH_PACK_BYTES 320
 #define DEPTH_UNPACK_BYTES 1200
@@ -384,7 +384,12 @@ int sql_parse_text(const char *text, PgQuery__ParseResult **out, int *cursor, Sq
 {
     *out = NULL;
     *cursor = 0;
-    if (!depth_room(sql_depth_estimate(text), DEPTH_PACK_BYTES)) {
+    /* No byte adds more than DEPTH_SUBQUERY levels ("(SELECT " eight for eight bytes, '+' two for one), so
+     * a short text needs no token pass (most statements: the pass costs as much as the parse) */
+    size_t len = strlen(text);
+    size_t bound = len < SIZE_MAX / DEPTH_SUBQUERY - DEPTH_BASE - DEPTH_LEAF
+                       ? DEPTH_BASE + DEPTH_LEAF + DEPTH_SUBQUERY * len : SIZE_MAX;
+    if (!depth_room(bound, DEPTH_PACK_BYTES) && !depth_room(sql_depth_estimate(text), DEPTH_PACK_BYTES)) {
         /* Too deep to let libpg_query print the tree, maybe. Its parser alone does not recurse: if it
          * refuses the text (bison's "memory exhausted" past 10,000 levels), that is PostgreSQL's answer. */
         PgQuerySplitResult sr = pg_query_split_with_parser(text);

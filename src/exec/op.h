@@ -325,7 +325,8 @@ void op_explain_close(Op *op);
 void op_scan_explain(const Op *op, char *out, size_t cap);
 
 /* A consumer OP_SCAN's worker threads feed directly (partial aggregation: op_agg.c). consume is called
- * on worker `worker`'s thread (0 .. op_scan_parallel_workers - 1; one call at a time per worker) with
+ * on worker `worker`'s thread (0 .. op_scan_parallel_workers - 1, the last being the consumer's own
+ * thread, which reads a shard itself instead of waiting; one call at a time per worker) with
  * a batch it produced, valid during the call, and that batch's arena for scratch. It returns WEIR_OK
  * (consumed), SCAN_SINK_FULL (nothing consumed, and no more for this worker: the batch and the
  * worker's later ones go to op_scan_next as usual), or WEIR_ERROR with *err filled (the query fails
@@ -336,8 +337,8 @@ typedef struct ScanSink {
     void *arg;
 } ScanSink;
 
-/* The number of worker threads an open scan reads with, 0 when it reads on the consumer's thread (a
- * sink is then never called). */
+/* The number of sink callers of an open scan: its worker threads plus the consumer's thread; 0 when
+ * it reads on the consumer's thread only (a sink is then never called). */
 uint32_t op_scan_parallel_workers(const Op *op);
 
 /* From now on hand the workers' batches to sink (kept by pointer: it must outlive the scan's run).

@@ -1869,21 +1869,20 @@ static int agg_state_merge(AggRun *r, ExecCtx *ctx, const AggRt *rt, uint8_t *ds
         return b->has ? agg_ext_step(r, ctx, rt->c->fn == AGG_MAX, (StExt *)dst, &b->v) : WEIR_OK;
     }
     case AGG_BOOL_AND:
-    case AGG_BOOL_OR: {
-        const StBool *b = (const StBool *)src;
-        SqlValue v;
-        memset(&v, 0, sizeof(v));
-        v.u.b = b->b;
-        return b->has ? agg_step(r, ctx, rt, dst, &v) : WEIR_OK;
-    }
+    case AGG_BOOL_OR:
     case AGG_BIT_AND:
     case AGG_BIT_OR:
     case AGG_BIT_XOR: {
-        const StBits *b = (const StBits *)src;
+        /* the partial's value folds in as one more input */
+        int is_bool = rt->c->fn == AGG_BOOL_AND || rt->c->fn == AGG_BOOL_OR;
         SqlValue v;
         memset(&v, 0, sizeof(v));
-        v.u.i = b->v;
-        return b->has ? agg_step(r, ctx, rt, dst, &v) : WEIR_OK;
+        if (is_bool)
+            v.u.b = ((const StBool *)src)->b;
+        else
+            v.u.i = ((const StBits *)src)->v;
+        int has = is_bool ? ((const StBool *)src)->has : ((const StBits *)src)->has;
+        return has ? agg_step(r, ctx, rt, dst, &v) : WEIR_OK;
     }
     default: return sql_error_set(ctx->err, "XX000", 0, "internal error: aggregate %d has no partial merge", (int)rt->c->fn);
     }

@@ -52,7 +52,11 @@
  * cores decode and aggregate without the consumer in the middle. Batches queued before the sink was
  * set still reach the consumer; a sink that answers SCAN_SINK_FULL (its memory is used up) is not
  * offered that worker's later batches, which then queue as usual; a sink error is queued like any
- * worker error. op_scan_next still returns NULL only once every worker has exited.
+ * worker error. op_scan_next still returns NULL only once every worker has exited. While a sink is set
+ * the consumer does not wait idle for it either: when no batch is ready and a shard is left, it takes
+ * the shard itself (ScanState.helper, sink worker number W) and feeds the sink from its own thread, so
+ * the aggregation has W + 1 threads, as it had before when the consumer aggregated what W produced;
+ * a batch its sink refuses (SCAN_SINK_FULL) is simply returned from op_scan_next.
  *
  * An error in a worker (a decode failure under on_error = 'fail', a filter error, the store) is queued
  * as an error slot behind the batches already produced, and stops the other workers; the consumer
@@ -170,6 +174,7 @@ typedef struct ScanState {
     uint32_t next_shard; /* the next shard a worker takes */
     uint32_t n_running;  /* workers not yet exited */
     const ScanSink *sink; /* set by op_scan_set_sink; read by workers under mu */
+    ScanWorker *helper;   /* the consumer's own reader while a sink is set (parallel mode) */
     atomic_int stop;     /* close or an error: workers stop at the next batch */
 } ScanState;
 
@@ -509,6 +514,14 @@ static int scan_start_parallel(ScanState *st, ExecCtx *ctx, uint32_t n_workers)
         if (st->need_dec && decoder_create(st->td, st->sel, st->n_sel, NULL, &st->workers[i].dec, ctx->err))
             return -1;
     }
+    /* the consumer's reader for when a sink is set (without it, no sink: op_scan_parallel_workers) */
+    if ((st->helper = arena_try_calloc(st->run, sizeof(*st->helper)))) {
+        st->helper->st = st;
+        st->helper->index = n_workers;
+        st->helper->limit = VEC_BATCH;
+        if (st->need_dec && decoder_create(st->td, st->sel, st->n_sel, NULL, &st->helper->dec, ctx->err))
+            return -1;
+    }
     for (uint32_t i = 0; i < n_slots; i++) {
         st->slots[i].arena = arena_create(NULL, SCAN_SLOT_BUDGET);
         st->slots[i].next = st->free_list;
@@ -548,6 +561,38 @@ static int scan_start_parallel(ScanState *st, ExecCtx *ctx, uint32_t n_workers)
     return 1;
 }
 
+/* The consumer's turn at its own shard while it would wait (a sink is set): produce one batch into the
+ * operator's batch arena and hand it to the sink. *out set: a batch the sink refused, to return as
+ * usual. Returns WEIR_OK (also when the shard ran out or the scan was stopped), or WEIR_ERROR. */
+static int scan_help(ScanState *st, ExecCtx *ctx, Batch **out)
+{
+    ScanWorker *w = st->helper;
+    Arena *a = st->op->batch_arena;
+    Batch *b = NULL;
+    arena_reset(a); /* the previous batch was consumed by the sink (its pin goes) */
+    int rc = scan_produce(st, w, w->cur, a, &b, ctx->err);
+    if (rc == SCAN_STOPPED)
+        return WEIR_OK; /* another worker's error, queued: the consumer finds it */
+    if (rc)
+        return WEIR_ERROR;
+    if (!b) {
+        w->cur = NULL; /* shard exhausted */
+        return WEIR_OK;
+    }
+    uint32_t rows = b->n;
+    int sr = st->sink->consume(st->sink->arg, w->index, b, a, ctx->err);
+    if (sr == WEIR_OK) {
+        w->n_sunk += rows;
+        return WEIR_OK;
+    }
+    if (sr != SCAN_SINK_FULL)
+        return WEIR_ERROR;
+    w->sink_off = 1;
+    memset(ctx->err, 0, sizeof(*ctx->err));
+    *out = b;
+    return WEIR_OK;
+}
+
 static int scan_next_parallel(ScanState *st, ExecCtx *ctx, Batch **out)
 {
     pthread_mutex_lock(&st->mu);
@@ -559,6 +604,18 @@ static int scan_next_parallel(ScanState *st, ExecCtx *ctx, Batch **out)
     }
     ScanSlot *slot = NULL;
     while (!(slot = st->ready_head)) {
+        ScanWorker *h = st->helper;
+        if (st->sink && h && !h->sink_off && !atomic_load(&st->stop) && (h->cur || st->next_shard < st->n_shards)) {
+            if (!h->cur)
+                h->cur = &st->shards[st->next_shard++];
+            pthread_mutex_unlock(&st->mu);
+            if (scan_help(st, ctx, out))
+                return WEIR_ERROR;
+            if (*out)
+                return WEIR_OK;
+            pthread_mutex_lock(&st->mu);
+            continue;
+        }
         if (st->n_running == 0) {
             pthread_mutex_unlock(&st->mu);
             *out = NULL;
@@ -1006,6 +1063,12 @@ void op_scan_close(Op *op)
         n_records += st->inl->n_records, n_bad += st->inl->n_bad, n_dead += st->inl->n_dead;
         decoder_destroy(&st->inl->dec);
     }
+    if (st->helper) {
+        ScanWorker *w = st->helper;
+        n_records += w->n_records, n_bad += w->n_bad, n_dead += w->n_dead;
+        op->st_rows += w->n_sunk;
+        decoder_destroy(&w->dec);
+    }
     for (uint32_t i = 0; i < st->n_slots; i++)
         arena_destroy(&st->slots[i].arena);
     for (uint32_t i = 0; i < st->n_shards; i++)
@@ -1055,7 +1118,7 @@ uint32_t op_scan_parallel_workers(const Op *op)
     if (op->kind != OP_SCAN || ((const ScanSpec *)op->spec)->table->def->file)
         return 0;
     const ScanState *st = op->state;
-    return st && st->is_parallel ? st->n_workers : 0;
+    return st && st->is_parallel && st->helper ? st->n_workers + 1 : 0; /* the workers and the consumer */
 }
 
 void op_scan_set_sink(Op *op, const ScanSink *sink)

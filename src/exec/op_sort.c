@@ -388,27 +388,15 @@ void op_sort_close(Op *op)
     op->state = NULL;
 }
 
-/* Drain the child into the top-N heap, then sort what it kept. */
-static int sort_top_drain(Op *op, SortRun *r, ExecCtx *ctx)
+/* Top-N mode for this run (the bound is small enough): the heap, empty. */
+static int sort_top_init(Op *op, SortRun *r, ExecCtx *ctx)
 {
-    SortSpec *sp = op->spec;
     SortTop *t = arena_try_calloc(r->state, sizeof(*t));
     if (!t || !(t->probe = ARENA_NEW(r->state, SqlValue, op->n_cols ? op->n_cols : 1)) ||
         !(t->strs = arena_create(r->state, ARENA_UNLIMITED)))
         return sort_oom(ctx);
     t->bound = (uint32_t)r->bound;
     r->top = t;
-    for (;;) {
-        Batch *in;
-        if (op_next(op->child, ctx, &in))
-            return WEIR_ERROR;
-        if (!in)
-            break;
-        if (sort_top_consume(r, sp, in))
-            return sort_oom(ctx);
-    }
-    SortTopCtx cc = {sp, t, op->n_cols};
-    qsort_r(t->heap, t->n, sizeof(uint32_t), sort_slot_qcmp, &cc);
     return WEIR_OK;
 }
 
@@ -416,20 +404,20 @@ int op_sort_next(Op *op, ExecCtx *ctx, Batch **out)
 {
     SortRun *r = op->state;
     SortSpec *sp = op->spec;
-    if (!r->drained && r->bound && r->bound <= SORT_TOP_MAX) {
-        r->drained = 1;
-        if (sort_top_drain(op, r, ctx))
-            return WEIR_ERROR;
-    }
-    if (r->top)
-        return sort_emit(op, r, ctx, r->top->n, out);
     if (!r->drained) {
+        if (r->bound && r->bound <= SORT_TOP_MAX && sort_top_init(op, r, ctx))
+            return WEIR_ERROR;
         for (;;) {
             Batch *in;
             if (op_next(op->child, ctx, &in))
                 return WEIR_ERROR;
             if (!in)
                 break;
+            if (r->top) {
+                if (sort_top_consume(r, sp, in))
+                    return sort_oom(ctx);
+                continue;
+            }
             if (r->n_batches == r->cap_batches) {
                 uint32_t nc = r->cap_batches ? r->cap_batches * 2 : 64;
                 Batch **nb = ARENA_NEW(r->state, Batch *, nc);
@@ -447,6 +435,12 @@ int op_sort_next(Op *op, ExecCtx *ctx, Batch **out)
             r->n_refs += c->n;
         }
         r->drained = 1;
+        if (r->top) {
+            SortTopCtx tc = {sp, r->top, op->n_cols};
+            if (r->top->n > 1) /* no rows: no heap was ever allocated */
+                qsort_r(r->top->heap, r->top->n, sizeof(uint32_t), sort_slot_qcmp, &tc);
+            return sort_emit(op, r, ctx, r->top->n, out);
+        }
         r->refs = ARENA_NEW(r->state, uint64_t, r->n_refs ? r->n_refs : 1);
         if (!r->refs)
             return sort_oom(ctx);
@@ -457,5 +451,5 @@ int op_sort_next(Op *op, ExecCtx *ctx, Batch **out)
         SortCmpCtx cc = {sp, r->batches};
         qsort_r(r->refs, r->n_refs, sizeof(uint64_t), sort_cmp, &cc);
     }
-    return sort_emit(op, r, ctx, r->n_refs, out);
+    return sort_emit(op, r, ctx, r->top ? r->top->n : r->n_refs, out);
 }

@@ -2,20 +2,30 @@
  * kinesis_writer.c: PutRecords into a Kinesis endpoint over HTTP/1.1. See kinesis_writer.h for the
  * ordering and delivery guarantees.
  *
- * Per stream, two batches alternate: `fill` takes new records while `flight` is on the wire (or waits
- * for its retry time). A batch is the request body itself, built as records arrive:
+ * Lanes: every open shard of a stream gets a lane (its own connections; at most KW_MAX_LANES lanes per
+ * stream, more shards share them round robin). A record goes to the lane of the shard the server will
+ * put it in: the MD5 hash key of its partition key against the shards' hash-key ranges from ListShards
+ * (a shard split during the run only makes the routing approximate; the server still routes by key).
+ * So shards are written in parallel (group commit covers them together), yet each shard receives its
+ * records in the order they were added.
+ *
+ * Per lane, `fill` takes new records while the lane's slots (cfg.inflight of them, each a connection
+ * with one PutRecords on the wire or waiting for its retry time) hold the batches sent before; with one
+ * slot, batches of a shard are stored strictly in order. Above one, a batch may start while the previous
+ * one waits for the server's fsync, so one fsync covers more records, but two batches of a shard can
+ * then be stored in either order. A batch is the request body itself, built as records arrive:
  *   {"Records":[{"Data":"<base64>","PartitionKey":"<key>"},...],"StreamName":"<name>"}
  * (the member order the AWS SDKs send) with the offsets of each entry kept, so that the entries a
  * response reports as failed can be cut out into a retry body without re-encoding anything.
  *
- * State of a stream:  idle --ship--> in flight --200, all stored--> idle
+ * State of a slot:    idle --ship--> in flight --200, all stored--> idle
  *                                     |  ^
  *          some entries failed,       v  | retry time reached: send again
  *          throttled, 5xx, broken --> waiting (retry_at set; attempts counted, max_attempts fails)
  * Any other answer (an unknown stream, a malformed request) is a fatal, sticky error.
  *
  * HTTP: one request in flight per connection, Content-Length framed answers (weir never sends chunked
- * ones), non-blocking sockets driven by poll() across the streams' connections. Requests are built
+ * ones), non-blocking sockets driven by poll() across the lanes' connections. Requests are built
  * with weir's JSON helpers (json_escape_append) and base64; answers are scanned for
  * "FailedRecordCount" and parsed with jansson only when something failed.
  */
@@ -41,6 +51,7 @@
 #include "base/base64.h"
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/u128.h"
 #include "http/aws_json.h"
 
 #define KW_HEAD_MAX ((size_t)64 << 10)    /* largest response header accepted */
@@ -48,6 +59,7 @@
 #define KW_PREFIX "{\"Records\":["
 #define KW_ACTIVE_WAIT_MS 60000           /* a created stream must be ACTIVE within this */
 #define KW_BACKOFF_MAX_MS 2000
+#define KW_MAX_LANES 64              /* connections per stream */
 
 typedef struct KwBatch {
     Buf body;
@@ -71,14 +83,31 @@ typedef struct KwConn {
     uint64_t deadline_ns;
 } KwConn;
 
-typedef struct KwStream {
-    char name[129];
-    KwBatch fill, flight;
+/* One PutRecords on the wire at a time, on its own connection. */
+typedef struct KwSlot {
+    int stream;        /* index into w->s */
+    KwBatch flight;
     int in_flight;     /* flight holds a batch, on the wire or waiting for retry_at */
     int attempts;      /* sends of the flight batch so far */
     uint64_t retry_at; /* nonzero: send flight again at this monotonic time */
     char last_error[160];
     KwConn conn;
+} KwSlot;
+
+/* The records bound for one shard (or a few, past KW_MAX_LANES): the batch being filled, and
+ * cfg.inflight slots (1 keeps the shard's order strict). */
+typedef struct KwLane {
+    int stream;
+    KwBatch fill;
+    KwSlot *slots;
+} KwLane;
+
+typedef struct KwStream {
+    char name[129];
+    int n_shards;     /* open shards, sorted by starting hash key */
+    u128 *start;      /* their starting hash keys */
+    int first_lane;   /* lanes first_lane .. first_lane + n_lanes - 1 */
+    int n_lanes;
 } KwStream;
 
 struct KinesisWriter {
@@ -90,6 +119,13 @@ struct KinesisWriter {
     char amz_date[20]; /* X-Amz-Date, 20250101T000000Z */
     int n_streams;
     KwStream s[KINESIS_WRITER_MAX_STREAMS];
+    KwConn setup; /* DescribeStreamSummary, CreateStream, ListShards */
+    int n_lanes;
+    KwLane *lanes;
+    int n_slots; /* n_lanes * cfg.inflight */
+    KwSlot *slots;
+    struct pollfd *pfd; /* n_slots of each, for kinesis_writer_wait */
+    int *pidx;
     KinesisWriterStats st;
     Err sticky; /* the first fatal error; every later call returns it */
 };
@@ -486,26 +522,41 @@ static int kw_parse_endpoint(KinesisWriter *w, const char *ep, Err *e)
     return WEIR_OK;
 }
 
-/* StreamStatus from DescribeStreamSummary: 1 ACTIVE, 0 another status, WEIR_ENOTFOUND, or an error. */
-static int kw_stream_status(KinesisWriter *w, KwStream *s, Err *e)
+/* A set-up call with body {"<key>":"<value>"<more>} (more: raw JSON members, or ""). Returns the HTTP
+ * status (the answer is in w->setup) or a WEIR_E* code. */
+static int kw_setup_call(KinesisWriter *w, const char *op, const char *key, const char *value, const char *more,
+                         Err *e)
 {
     Buf b;
     buf_init(&b, 0);
-    int rc = buf_append_cstr(&b, "{\"StreamName\":");
+    int rc = buf_printf(&b, "{\"%s\":", key);
     if (!rc)
-        rc = json_escape_append(&b, s->name, strlen(s->name));
+        rc = json_escape_append(&b, value, strlen(value));
     if (!rc)
-        rc = buf_append_byte(&b, '}');
+        rc = buf_printf(&b, "%s}", more);
     if (!rc)
-        rc = kw_call(w, &s->conn, "DescribeStreamSummary", (const char *)b.p, e);
+        rc = kw_call(w, &w->setup, op, (const char *)b.p, e);
     buf_fini(&b);
+    return rc;
+}
+
+/* The error answer of a set-up call as WEIR_EPROTO (*type gets the AWS error type, if wanted). */
+static int kw_setup_error(KinesisWriter *w, const char *op, const char *name, int status, char type[96], Err *e)
+{
+    char msg[160];
+    kw_error_type(kw_body(&w->setup), w->setup.resp_body, type, 96, msg, sizeof(msg));
+    return err_set(e, WEIR_EPROTO, "%s %s: HTTP %d %s %s", op, name, status, type, msg);
+}
+
+/* StreamStatus from DescribeStreamSummary: 1 ACTIVE, 0 another status, WEIR_ENOTFOUND, or an error. */
+static int kw_stream_status(KinesisWriter *w, KwStream *s, Err *e)
+{
+    int rc = kw_setup_call(w, "DescribeStreamSummary", "StreamName", s->name, "", e);
     if (rc < 0)
         return rc;
-    const char *body = kw_body(&s->conn);
-    size_t n = s->conn.resp_body;
     if (rc == 200) {
         json_error_t jerr;
-        json_t *j = json_loadb(body, n, 0, &jerr);
+        json_t *j = json_loadb(kw_body(&w->setup), w->setup.resp_body, 0, &jerr);
         const char *st = json_string_value(
             json_object_get(json_object_get(j, "StreamDescriptionSummary"), "StreamStatus"));
         int active = st && !strcmp(st, "ACTIVE");
@@ -515,11 +566,13 @@ static int kw_stream_status(KinesisWriter *w, KwStream *s, Err *e)
             return err_set(e, WEIR_EPROTO, "DescribeStreamSummary %s: no StreamStatus in the answer", s->name);
         return active;
     }
-    char type[96], msg[160];
-    kw_error_type(body, n, type, sizeof(type), msg, sizeof(msg));
+    char type[96];
+    Err ee;
+    err_clear(&ee);
+    kw_setup_error(w, "DescribeStreamSummary", s->name, rc, type, &ee);
     if (!strcmp(type, "ResourceNotFoundException"))
         return WEIR_ENOTFOUND;
-    return err_set(e, WEIR_EPROTO, "DescribeStreamSummary %s: HTTP %d %s %s", s->name, rc, type, msg);
+    return err_set(e, ee.code, "%s", ee.msg);
 }
 
 static int kw_stream_ensure(KinesisWriter *w, KwStream *s, Err *e)
@@ -528,23 +581,18 @@ static int kw_stream_ensure(KinesisWriter *w, KwStream *s, Err *e)
     if (rc == WEIR_ENOTFOUND) {
         if (!w->cfg.create)
             return err_set(e, WEIR_ENOTFOUND, "stream %s does not exist at %s", s->name, w->hostport);
-        Buf b;
-        buf_init(&b, 0);
-        rc = buf_append_cstr(&b, "{\"StreamName\":");
-        if (!rc)
-            rc = json_escape_append(&b, s->name, strlen(s->name));
-        if (!rc)
-            rc = buf_printf(&b, ",\"ShardCount\":%d}", w->cfg.shards);
-        if (!rc)
-            rc = kw_call(w, &s->conn, "CreateStream", (const char *)b.p, e);
-        buf_fini(&b);
+        char more[32];
+        snprintf(more, sizeof(more), ",\"ShardCount\":%d", w->cfg.shards);
+        rc = kw_setup_call(w, "CreateStream", "StreamName", s->name, more, e);
         if (rc < 0)
             return rc;
         if (rc != 200) {
-            char type[96], msg[160];
-            kw_error_type(kw_body(&s->conn), s->conn.resp_body, type, sizeof(type), msg, sizeof(msg));
+            char type[96];
+            Err ee;
+            err_clear(&ee);
+            kw_setup_error(w, "CreateStream", s->name, rc, type, &ee);
             if (strcmp(type, "ResourceInUseException") != 0) /* created meanwhile by someone else: fine */
-                return err_set(e, WEIR_EPROTO, "CreateStream %s: HTTP %d %s %s", s->name, rc, type, msg);
+                return err_set(e, ee.code, "%s", ee.msg);
         }
         rc = 0;
     }
@@ -558,6 +606,65 @@ static int kw_stream_ensure(KinesisWriter *w, KwStream *s, Err *e)
         rc = kw_stream_status(w, s, e);
     }
     return rc < 0 ? rc : WEIR_OK;
+}
+
+static int kw_cmp_u128(const void *a, const void *b)
+{
+    u128 x = *(const u128 *)a, y = *(const u128 *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The open shards of s (ListShards, all pages): their starting hash keys, sorted. */
+static int kw_list_shards(KinesisWriter *w, KwStream *s, Err *e)
+{
+    char *token = NULL;
+    int rc = WEIR_OK, cap = 0;
+    s->n_shards = 0;
+    do {
+        rc = token ? kw_setup_call(w, "ListShards", "NextToken", token, "", e)
+                   : kw_setup_call(w, "ListShards", "StreamName", s->name, "", e);
+        free(token);
+        token = NULL;
+        if (rc < 0)
+            return rc;
+        if (rc != 200) {
+            char type[96];
+            return kw_setup_error(w, "ListShards", s->name, rc, type, e);
+        }
+        json_error_t jerr;
+        json_t *j = json_loadb(kw_body(&w->setup), w->setup.resp_body, 0, &jerr);
+        json_t *shards = json_object_get(j, "Shards");
+        size_t i;
+        json_t *sh;
+        rc = json_is_array(shards) ? WEIR_OK : WEIR_EPROTO;
+        json_array_foreach(shards, i, sh)
+        {
+            json_t *seq = json_object_get(sh, "SequenceNumberRange");
+            if (json_object_get(seq, "EndingSequenceNumber"))
+                continue; /* closed: nothing goes there any more */
+            const char *start = json_string_value(json_object_get(json_object_get(sh, "HashKeyRange"), "StartingHashKey"));
+            u128 v;
+            if (!start || u128_parse_dec(start, strlen(start), &v) != 0) {
+                rc = WEIR_EPROTO;
+                break;
+            }
+            if (s->n_shards == cap) {
+                cap = cap ? cap * 2 : 8;
+                s->start = xrealloc(s->start, sizeof(u128) * (size_t)cap);
+            }
+            s->start[s->n_shards++] = v;
+        }
+        const char *next = json_string_value(json_object_get(j, "NextToken"));
+        if (next && !rc)
+            token = xstrdup(next);
+        json_decref(j);
+        if (rc)
+            return err_set(e, rc, "ListShards %s: unexpected answer", s->name);
+    } while (token);
+    if (s->n_shards == 0)
+        return err_set(e, WEIR_EPROTO, "stream %s has no open shard", s->name);
+    qsort(s->start, (size_t)s->n_shards, sizeof(u128), kw_cmp_u128);
+    return WEIR_OK;
 }
 
 int kinesis_writer_create(const KinesisWriterConfig *cfg, const char *const *streams, int n_streams,
@@ -578,6 +685,8 @@ int kinesis_writer_create(const KinesisWriterConfig *cfg, const char *const *str
         w->cfg.max_attempts = 10;
     if (w->cfg.shards < 1)
         w->cfg.shards = 1;
+    if (w->cfg.inflight < 1 || w->cfg.inflight > KINESIS_WRITER_MAX_INFLIGHT)
+        w->cfg.inflight = 1;
     snprintf(w->region, sizeof(w->region), "%s", cfg->region ? cfg->region : "us-east-1");
     w->cfg.endpoint = NULL;
     w->cfg.region = NULL;
@@ -586,28 +695,55 @@ int kinesis_writer_create(const KinesisWriterConfig *cfg, const char *const *str
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(w->amz_date, sizeof(w->amz_date), "%Y%m%dT%H%M%SZ", &tm);
+    w->setup.fd = -1;
+    buf_init(&w->setup.resp, KW_RESP_MAX + KW_HEAD_MAX);
     w->n_streams = n_streams;
-    for (int i = 0; i < n_streams; i++) {
-        KwStream *s = &w->s[i];
-        s->conn.fd = -1;
-        buf_init(&s->conn.resp, KW_RESP_MAX + KW_HEAD_MAX);
-        kw_batch_init(&s->fill, w->cfg.max_records);
-        kw_batch_init(&s->flight, w->cfg.max_records);
-        if (kw_batch_reset(&s->fill) || kw_batch_reset(&s->flight))
-            weir_panic("kinesis writer: batch prefix");
-        snprintf(s->name, sizeof(s->name), "%s", streams[i]);
-    }
+    for (int i = 0; i < n_streams; i++)
+        snprintf(w->s[i].name, sizeof(w->s[i].name), "%s", streams[i]);
     int rc = kw_parse_endpoint(w, cfg->endpoint, e);
     for (int i = 0; i < n_streams && !rc; i++) {
         if (!streams[i][0] || strlen(streams[i]) > 128 || !aws_is_name_chars(streams[i], strlen(streams[i])))
             rc = err_set(e, WEIR_EINVAL, "bad stream name '%s' (1-128 of a-z A-Z 0-9 _ . -)", streams[i]);
-        else
-            rc = kw_stream_ensure(w, &w->s[i], e);
+        else if (!(rc = kw_stream_ensure(w, &w->s[i], e)))
+            rc = kw_list_shards(w, &w->s[i], e);
     }
+    kw_conn_close(&w->setup);
     if (rc) {
         kinesis_writer_destroy(&w);
         return rc;
     }
+    for (int i = 0; i < n_streams; i++) {
+        KwStream *s = &w->s[i];
+        s->first_lane = w->n_lanes;
+        s->n_lanes = s->n_shards < KW_MAX_LANES ? s->n_shards : KW_MAX_LANES;
+        w->n_lanes += s->n_lanes;
+    }
+    w->n_slots = w->n_lanes * w->cfg.inflight;
+    w->lanes = xcalloc((size_t)w->n_lanes, sizeof(KwLane));
+    w->slots = xcalloc((size_t)w->n_slots, sizeof(KwSlot));
+    w->pfd = xcalloc((size_t)w->n_slots, sizeof(struct pollfd));
+    w->pidx = xcalloc((size_t)w->n_slots, sizeof(int));
+    for (int i = 0; i < n_streams; i++) {
+        for (int k = 0; k < w->s[i].n_lanes; k++) {
+            int li = w->s[i].first_lane + k;
+            KwLane *ln = &w->lanes[li];
+            ln->stream = i;
+            ln->slots = &w->slots[li * w->cfg.inflight];
+            kw_batch_init(&ln->fill, w->cfg.max_records);
+            if (kw_batch_reset(&ln->fill))
+                weir_panic("kinesis writer: batch prefix");
+            for (int j = 0; j < w->cfg.inflight; j++) {
+                KwSlot *sl = &ln->slots[j];
+                sl->stream = i;
+                sl->conn.fd = -1;
+                buf_init(&sl->conn.resp, KW_RESP_MAX + KW_HEAD_MAX);
+                kw_batch_init(&sl->flight, w->cfg.max_records);
+                if (kw_batch_reset(&sl->flight))
+                    weir_panic("kinesis writer: batch prefix");
+            }
+        }
+    }
+    w->st.n_lanes = w->n_lanes;
     *out = w;
     return WEIR_OK;
 }
@@ -617,13 +753,22 @@ void kinesis_writer_destroy(KinesisWriter **wp)
     KinesisWriter *w = wp ? *wp : NULL;
     if (!w)
         return;
-    for (int i = 0; i < w->n_streams; i++) {
-        KwStream *s = &w->s[i];
-        kw_conn_close(&s->conn);
-        buf_fini(&s->conn.resp);
-        kw_batch_fini(&s->fill);
-        kw_batch_fini(&s->flight);
+    for (int i = 0; i < w->n_slots; i++) {
+        KwSlot *sl = &w->slots[i];
+        kw_conn_close(&sl->conn);
+        buf_fini(&sl->conn.resp);
+        kw_batch_fini(&sl->flight);
     }
+    for (int i = 0; i < w->n_lanes; i++)
+        kw_batch_fini(&w->lanes[i].fill);
+    for (int i = 0; i < w->n_streams; i++)
+        free(w->s[i].start);
+    kw_conn_close(&w->setup);
+    buf_fini(&w->setup.resp);
+    free(w->lanes);
+    free(w->slots);
+    free(w->pfd);
+    free(w->pidx);
     free(w);
     *wp = NULL;
 }
@@ -652,23 +797,27 @@ static int kw_fail(KinesisWriter *w, Err *e, int code, const char *fmt, ...)
     return err_set(e, w->sticky.code, "%s", w->sticky.msg);
 }
 
-/* Schedule the flight batch (whole, or what is left of it) for another send. */
-static int kw_retry(KinesisWriter *w, KwStream *s, const char *why, Err *e)
+static const char *kw_slot_name(const KinesisWriter *w, const KwSlot *l)
 {
-    snprintf(s->last_error, sizeof(s->last_error), "%s", why);
-    if (s->attempts >= w->cfg.max_attempts) {
-        return kw_fail(w, e, WEIR_EIO, "PutRecords to %s: gave up after %d attempts; last: %s", s->name,
-                       s->attempts, s->last_error);
-    }
+    return w->s[l->stream].name;
+}
+
+/* Schedule the flight batch (whole, or what is left of it) for another send. */
+static int kw_retry(KinesisWriter *w, KwSlot *l, const char *why, Err *e)
+{
+    snprintf(l->last_error, sizeof(l->last_error), "%s", why);
+    if (l->attempts >= w->cfg.max_attempts)
+        return kw_fail(w, e, WEIR_EIO, "PutRecords to %s: gave up after %d attempts; last: %s", kw_slot_name(w, l),
+                       l->attempts, l->last_error);
     /* The first retry is immediate (usually a kept-alive connection the server had closed); then 50 ms
      * doubling up to 2 s, the backoff the AWS SDKs use for throttling. */
-    uint64_t ms = s->attempts <= 1 ? 0 : (uint64_t)50 << (s->attempts - 2 < 6 ? s->attempts - 2 : 6);
+    uint64_t ms = l->attempts <= 1 ? 0 : (uint64_t)50 << (l->attempts - 2 < 6 ? l->attempts - 2 : 6);
     if (ms > KW_BACKOFF_MAX_MS)
         ms = KW_BACKOFF_MAX_MS;
-    w->st.n_retried += s->flight.n;
-    s->retry_at = clock_mono_ns() + ms * 1000000u;
-    if (s->retry_at == 0)
-        s->retry_at = 1;
+    w->st.n_retried += l->flight.n;
+    l->retry_at = clock_mono_ns() + ms * 1000000u;
+    if (l->retry_at == 0)
+        l->retry_at = 1;
     return WEIR_OK;
 }
 
@@ -691,20 +840,20 @@ static long kw_failed_count(const char *body, size_t n)
 }
 
 /* Some entries failed: keep those (the answer's Records line up with the request's). */
-static int kw_partial(KinesisWriter *w, KwStream *s, const char *body, size_t n, Err *e)
+static int kw_partial(KinesisWriter *w, KwSlot *l, const char *body, size_t n, Err *e)
 {
     json_error_t jerr;
     json_t *j = json_loadb(body, n, 0, &jerr);
     json_t *recs = json_object_get(j, "Records");
-    if (!json_is_array(recs) || (int)json_array_size(recs) != s->flight.n) {
+    if (!json_is_array(recs) || (int)json_array_size(recs) != l->flight.n) {
         json_decref(j);
         return kw_fail(w, e, WEIR_EPROTO, "PutRecords to %s: the answer's Records do not match the request",
-                       s->name);
+                       kw_slot_name(w, l));
     }
-    unsigned char *failed = xcalloc((size_t)s->flight.n, 1);
+    unsigned char *failed = xcalloc((size_t)l->flight.n, 1);
     int n_failed = 0;
     char why[160] = "";
-    for (int i = 0; i < s->flight.n; i++) {
+    for (int i = 0; i < l->flight.n; i++) {
         json_t *r = json_array_get(recs, (size_t)i);
         const char *code = json_string_value(json_object_get(r, "ErrorCode"));
         if (code) {
@@ -715,21 +864,21 @@ static int kw_partial(KinesisWriter *w, KwStream *s, const char *body, size_t n,
         }
     }
     json_decref(j);
-    w->st.n_acked += s->flight.n - n_failed;
-    int rc = n_failed ? kw_batch_keep(&s->flight, failed, s->name) : WEIR_OK;
+    w->st.n_acked += l->flight.n - n_failed;
+    int rc = n_failed ? kw_batch_keep(&l->flight, failed, kw_slot_name(w, l)) : WEIR_OK;
     free(failed);
     if (rc)
-        return kw_fail(w, e, rc, "PutRecords to %s: retry batch too large", s->name);
+        return kw_fail(w, e, rc, "PutRecords to %s: retry batch too large", kw_slot_name(w, l));
     if (!n_failed) { /* FailedRecordCount said otherwise; trust the entries */
-        s->in_flight = 0;
-        return kw_batch_reset(&s->flight);
+        l->in_flight = 0;
+        return kw_batch_reset(&l->flight);
     }
-    return kw_retry(w, s, why, e);
+    return kw_retry(w, l, why, e);
 }
 
-static int kw_on_answer(KinesisWriter *w, KwStream *s, Err *e)
+static int kw_on_answer(KinesisWriter *w, KwSlot *l, Err *e)
 {
-    KwConn *c = &s->conn;
+    KwConn *c = &l->conn;
     const char *body = kw_body(c);
     size_t n = c->resp_body;
     int status = c->status;
@@ -737,14 +886,14 @@ static int kw_on_answer(KinesisWriter *w, KwStream *s, Err *e)
     if (status == 200) {
         long f = kw_failed_count(body, n);
         if (f < 0) {
-            rc = kw_fail(w, e, WEIR_EPROTO, "PutRecords to %s: no FailedRecordCount in the answer", s->name);
+            rc = kw_fail(w, e, WEIR_EPROTO, "PutRecords to %s: no FailedRecordCount in the answer", kw_slot_name(w, l));
         } else if (f == 0) {
-            w->st.n_acked += s->flight.n;
-            s->in_flight = 0;
-            s->attempts = 0;
-            rc = kw_batch_reset(&s->flight);
+            w->st.n_acked += l->flight.n;
+            l->in_flight = 0;
+            l->attempts = 0;
+            rc = kw_batch_reset(&l->flight);
         } else {
-            rc = kw_partial(w, s, body, n, e);
+            rc = kw_partial(w, l, body, n, e);
         }
     } else {
         char type[96], msg[160], why[300];
@@ -752,35 +901,40 @@ static int kw_on_answer(KinesisWriter *w, KwStream *s, Err *e)
         snprintf(why, sizeof(why), "HTTP %d %s %s", status, type, msg);
         if (status >= 500 || !strcmp(type, "ProvisionedThroughputExceededException") ||
             !strcmp(type, "LimitExceededException") || !strcmp(type, "ThrottlingException"))
-            rc = kw_retry(w, s, why, e);
+            rc = kw_retry(w, l, why, e);
         else
-            rc = kw_fail(w, e, WEIR_EPROTO, "PutRecords to %s: %s", s->name, why);
+            rc = kw_fail(w, e, WEIR_EPROTO, "PutRecords to %s: %s", kw_slot_name(w, l), why);
     }
     kw_done(c);
     return rc;
 }
 
-static int kw_send_flight(KinesisWriter *w, KwStream *s, Err *e)
+static void kw_broken(KinesisWriter *w, KwSlot *l)
 {
-    s->retry_at = 0;
-    s->attempts++;
+    l->conn.busy = 0;
+    kw_conn_close(&l->conn);
+    w->st.n_reconnects++;
+}
+
+static int kw_send_flight(KinesisWriter *w, KwSlot *l, Err *e)
+{
+    l->retry_at = 0;
+    l->attempts++;
     w->st.n_requests++;
     Err ce;
     err_clear(&ce);
-    if (kw_begin(w, &s->conn, "PutRecords", s->flight.body.p, s->flight.body.len, &ce) != WEIR_OK) {
-        s->conn.busy = 0;
-        return kw_retry(w, s, ce.msg, e);
+    if (kw_begin(w, &l->conn, "PutRecords", l->flight.body.p, l->flight.body.len, &ce) != WEIR_OK) {
+        l->conn.busy = 0;
+        return kw_retry(w, l, ce.msg, e);
     }
     /* Start writing now, so the request travels while the caller encodes the next batch. kw_io also
      * reads: a fast server's whole answer may already be here (and poll would not report it again). */
-    int r = kw_io(&s->conn);
+    int r = kw_io(&l->conn);
     if (r == 1)
-        return kw_on_answer(w, s, e);
+        return kw_on_answer(w, l, e);
     if (r < 0) {
-        s->conn.busy = 0;
-        kw_conn_close(&s->conn);
-        w->st.n_reconnects++;
-        return kw_retry(w, s, "connection lost", e);
+        kw_broken(w, l);
+        return kw_retry(w, l, "connection lost", e);
     }
     return WEIR_OK;
 }
@@ -797,47 +951,39 @@ int kinesis_writer_wait(KinesisWriter *w, int timeout_ms, Err *e)
         return rc;
     uint64_t now = clock_mono_ns();
     uint64_t until = now + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000u;
-    struct pollfd pfd[KINESIS_WRITER_MAX_STREAMS];
-    int idx[KINESIS_WRITER_MAX_STREAMS], np = 0, waiting = 0;
-    for (int i = 0; i < w->n_streams; i++) {
-        KwStream *s = &w->s[i];
-        if (s->in_flight && s->retry_at && s->retry_at <= now && (rc = kw_send_flight(w, s, e)))
+    int np = 0;
+    for (int i = 0; i < w->n_slots; i++) {
+        KwSlot *l = &w->slots[i];
+        if (l->in_flight && l->retry_at && l->retry_at <= now && (rc = kw_send_flight(w, l, e)))
             return rc;
-        if (s->in_flight && s->retry_at) {
-            waiting = 1;
-            if (s->retry_at < until)
-                until = s->retry_at;
-        }
-        if (s->conn.busy) {
-            pfd[np].fd = s->conn.fd;
-            pfd[np].events = POLLIN | (s->conn.sent < s->conn.head_len + s->conn.body_len ? POLLOUT : 0);
-            pfd[np].revents = 0;
-            idx[np++] = i;
-            if (s->conn.deadline_ns < until)
-                until = s->conn.deadline_ns;
+        if (l->in_flight && l->retry_at && l->retry_at < until)
+            until = l->retry_at;
+        if (l->conn.busy) {
+            w->pfd[np].fd = l->conn.fd;
+            w->pfd[np].events = POLLIN | (l->conn.sent < l->conn.head_len + l->conn.body_len ? POLLOUT : 0);
+            w->pfd[np].revents = 0;
+            w->pidx[np++] = i;
+            if (l->conn.deadline_ns < until)
+                until = l->conn.deadline_ns;
         }
     }
-    if (np == 0 && !waiting)
-        return WEIR_OK;
     int ms = until > now ? (int)((until - now + 999999) / 1000000u) : 0;
-    int n = poll(pfd, (nfds_t)np, ms);
+    int n = poll(w->pfd, (nfds_t)np, ms);
     if (n < 0 && errno != EINTR)
         return kw_fail(w, e, WEIR_EIO, "poll: %s", strerror(errno));
     now = clock_mono_ns();
     for (int k = 0; k < np; k++) {
-        KwStream *s = &w->s[idx[k]];
+        KwSlot *l = &w->slots[w->pidx[k]];
         int r = 0;
-        if (n > 0 && pfd[k].revents)
-            r = kw_io(&s->conn);
-        if (r == 0 && now >= s->conn.deadline_ns)
+        if (n > 0 && w->pfd[k].revents)
+            r = kw_io(&l->conn);
+        if (r == 0 && now >= l->conn.deadline_ns)
             r = -2;
         if (r == 1) {
-            rc = kw_on_answer(w, s, e);
+            rc = kw_on_answer(w, l, e);
         } else if (r < 0) {
-            s->conn.busy = 0;
-            kw_conn_close(&s->conn);
-            w->st.n_reconnects++;
-            rc = kw_retry(w, s, r == -2 ? "no answer in time" : "connection lost", e);
+            kw_broken(w, l);
+            rc = kw_retry(w, l, r == -2 ? "no answer in time" : "connection lost", e);
         }
         if (rc)
             return rc;
@@ -845,23 +991,53 @@ int kinesis_writer_wait(KinesisWriter *w, int timeout_ms, Err *e)
     return WEIR_OK;
 }
 
-/* Move the fill batch into flight and send it, first waiting for the stream's previous batch. */
-static int kw_ship(KinesisWriter *w, KwStream *s, Err *e)
+/* A slot of the lane with nothing in flight, or NULL. */
+static KwSlot *kw_free_slot(const KinesisWriter *w, KwLane *ln)
+{
+    for (int j = 0; j < w->cfg.inflight; j++)
+        if (!ln->slots[j].in_flight)
+            return &ln->slots[j];
+    return NULL;
+}
+
+/* Send the lane's fill batch from a free slot, first waiting for one. */
+static int kw_ship(KinesisWriter *w, KwLane *ln, Err *e)
 {
     int rc;
-    while (s->in_flight)
+    KwSlot *sl;
+    const char *name = w->s[ln->stream].name;
+    while (!(sl = kw_free_slot(w, ln)))
         if ((rc = kinesis_writer_wait(w, 1000, e)))
             return rc;
-    if ((rc = kw_batch_close(&s->fill, s->name)))
-        return kw_fail(w, e, rc, "PutRecords to %s: batch too large", s->name);
-    KwBatch t = s->flight;
-    s->flight = s->fill;
-    s->fill = t;
-    if ((rc = kw_batch_reset(&s->fill)))
-        return kw_fail(w, e, rc, "PutRecords to %s: batch too large", s->name);
-    s->in_flight = 1;
-    s->attempts = 0;
-    return kw_send_flight(w, s, e);
+    if ((rc = kw_batch_close(&ln->fill, name)))
+        return kw_fail(w, e, rc, "PutRecords to %s: batch too large", name);
+    KwBatch t = sl->flight;
+    sl->flight = ln->fill;
+    ln->fill = t;
+    if ((rc = kw_batch_reset(&ln->fill)))
+        return kw_fail(w, e, rc, "PutRecords to %s: batch too large", name);
+    sl->in_flight = 1;
+    sl->attempts = 0;
+    return kw_send_flight(w, sl, e);
+}
+
+/* The lane of the shard whose hash-key range holds the key's MD5: the last start <= hash. */
+static KwLane *kw_route(KinesisWriter *w, const KwStream *s, const char *pk, size_t pk_len)
+{
+    int shard = 0;
+    if (s->n_shards > 1) {
+        u128 h = u128_md5_hash_key(pk, pk_len);
+        int lo = 0, hi = s->n_shards - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) / 2;
+            if (s->start[mid] <= h)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        shard = lo;
+    }
+    return &w->lanes[s->first_lane + shard % s->n_lanes];
 }
 
 int kinesis_writer_add(KinesisWriter *w, int stream, const char *pk, size_t pk_len, const void *data,
@@ -874,15 +1050,16 @@ int kinesis_writer_add(KinesisWriter *w, int stream, const char *pk, size_t pk_l
         return err_set(e, WEIR_EINVAL, "no stream %d", stream);
     if (pk_len < 1 || pk_len > 256)
         return err_set(e, WEIR_EINVAL, "partition key of %zu bytes (1-256)", pk_len);
-    KwStream *s = &w->s[stream];
+    const KwStream *s = &w->s[stream];
+    KwLane *l = kw_route(w, s, pk, pk_len);
     size_t tail = 20 + strlen(s->name);
     size_t need = kw_entry_bytes(len, pk_len);
     if (sizeof(KW_PREFIX) + need + tail > w->cfg.max_bytes)
         return err_set(e, WEIR_ELIMIT, "a record of %zu bytes does not fit a PutRecords request", len);
-    if (s->fill.n >= w->cfg.max_records || s->fill.body.len + need + tail > w->cfg.max_bytes)
-        if ((rc = kw_ship(w, s, e)))
+    if (l->fill.n >= w->cfg.max_records || l->fill.body.len + need + tail > w->cfg.max_bytes)
+        if ((rc = kw_ship(w, l, e)))
             return rc;
-    if ((rc = kw_batch_add(&s->fill, pk, pk_len, data, len)))
+    if ((rc = kw_batch_add(&l->fill, pk, pk_len, data, len)))
         return kw_fail(w, e, rc, "PutRecords to %s: batch too large", s->name);
     return WEIR_OK;
 }
@@ -890,24 +1067,24 @@ int kinesis_writer_add(KinesisWriter *w, int stream, const char *pk, size_t pk_l
 int kinesis_writer_send_ready(KinesisWriter *w, Err *e)
 {
     int rc = kw_sticky(w, e);
-    for (int i = 0; i < w->n_streams && !rc; i++)
-        if (!w->s[i].in_flight && w->s[i].fill.n > 0)
-            rc = kw_ship(w, &w->s[i], e);
+    for (int i = 0; i < w->n_lanes && !rc; i++)
+        if (w->lanes[i].fill.n > 0 && kw_free_slot(w, &w->lanes[i]))
+            rc = kw_ship(w, &w->lanes[i], e);
     return rc;
 }
 
 int kinesis_writer_flush(KinesisWriter *w, Err *e)
 {
     int rc = kw_sticky(w, e);
-    for (int i = 0; i < w->n_streams && !rc; i++)
-        if (w->s[i].fill.n > 0)
-            rc = kw_ship(w, &w->s[i], e);
+    for (int i = 0; i < w->n_lanes && !rc; i++)
+        if (w->lanes[i].fill.n > 0)
+            rc = kw_ship(w, &w->lanes[i], e);
     for (;;) {
         if (rc)
             return rc;
         int busy = 0;
-        for (int i = 0; i < w->n_streams; i++)
-            busy |= w->s[i].in_flight;
+        for (int i = 0; i < w->n_slots; i++)
+            busy |= w->slots[i].in_flight;
         if (!busy)
             return WEIR_OK;
         rc = kinesis_writer_wait(w, 1000, e);

@@ -478,6 +478,20 @@ SQL_FN_KERNEL(fn_rtrim2)
  * Padding, repeating, reversing
  * ---------------------------------------------------------------------------------------------- */
 
+/* Fill d[0..total) with repetitions of p[0..n) (n > 0): one copy, then the filled prefix doubled, so a
+ * result near the 1 GB limit takes some thirty memcpy calls instead of one per repetition
+ * (repeat('x', 1000000000) is a billion of those, seconds of CPU a cancel request cannot interrupt). */
+static void fill_repeat(uint8_t *d, const uint8_t *p, size_t n, size_t total)
+{
+    size_t done = n < total ? n : total;
+    memcpy(d, p, done);
+    while (done < total) {
+        size_t k = done < total - done ? done : total - done;
+        memcpy(d + done, d, k);
+        done += k;
+    }
+}
+
 /* lpad/rpad(s, len [, fill]): s cut or padded to len characters with repetitions of fill (a space by
  * default); an empty fill leaves s as cut. */
 static int pad_kernel(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, Vec *out, int left)
@@ -512,10 +526,8 @@ static int pad_kernel(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, Vec *out,
             memcpy(o, s[i].p, s[i].n);
             o += s[i].n;
         }
-        for (size_t k = 0; k < reps; k++, o += f.n)
-            memcpy(o, f.p, f.n);
-        memcpy(o, f.p, rest);
-        o += rest;
+        fill_repeat(o, f.p, f.n, reps * f.n + rest);
+        o += reps * f.n + rest;
         if (left)
             memcpy(o, s[i].p, s[i].n);
         r[i] = fn_str_take(&w, total);
@@ -551,8 +563,8 @@ SQL_FN_KERNEL(fn_repeat)
         uint8_t *d = fn_str_reserve(&w, total);
         if (!d)
             return WEIR_ERROR;
-        for (int64_t k = 0; k < c; k++)
-            memcpy(d + (size_t)k * s[i].n, s[i].p, s[i].n);
+        if (total) /* (repeat('', 2000000000) has nothing to copy, not two billion empty copies) */
+            fill_repeat(d, s[i].p, s[i].n, total);
         r[i] = fn_str_take(&w, total);
     }
     return WEIR_OK;
@@ -1467,6 +1479,24 @@ static int64_t format_number(const uint8_t **p, const uint8_t *end)
     return v;
 }
 
+/* n spaces of padding at once (format('%200000000s', x) pads with one memset, not one call per byte).
+ * Past 1 GB, PostgreSQL's appendStringInfoSpaces error, with its numbers. */
+static int format_spaces(SqlFnCtx *ctx, Buf *b, size_t n)
+{
+    if (n >= (size_t)0x3FFFFFFF - b->len || buf_reserve(b, n)) {
+        sql_error_set(ctx->err, "54000", 0, "out of memory");
+        if (!strcmp(ctx->err->message, "out of memory"))
+            snprintf(ctx->err->detail, sizeof(ctx->err->detail),
+                     "Cannot enlarge string buffer containing %zu bytes by %zu more bytes.", b->len, n);
+        return WEIR_ERROR;
+    }
+    if (n)
+        memset(b->p + b->len, ' ', n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return WEIR_OK;
+}
+
 /* One row of format(fmt, args...): args[1..n_args) are the values, numbered from 1. */
 static int format_row(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, uint32_t row, Buf *b)
 {
@@ -1617,18 +1647,16 @@ static int format_row(SqlFnCtx *ctx, const Vec *args, uint32_t n_args, uint32_t 
         /* pad to width characters */
         size_t chars = width > 0 ? fn_utf8_count(tmp.p, tmp.len) : 0;
         size_t pad = (uint64_t)width > chars ? (size_t)width - chars : 0;
-        if (pad > FN_MAX_STRING) {
+        if (!left && format_spaces(ctx, b, pad)) {
+            rc = WEIR_ERROR;
+            break;
+        }
+        if (tmp.len && buf_append(b, tmp.p, tmp.len)) {
             rc = too_large_error(ctx);
             break;
         }
-        for (size_t k = 0; k < pad && !left && !brc; k++)
-            brc = buf_append_byte(b, ' ');
-        if (!brc && tmp.len)
-            brc = buf_append(b, tmp.p, tmp.len);
-        for (size_t k = 0; k < pad && left && !brc; k++)
-            brc = buf_append_byte(b, ' ');
-        if (brc)
-            rc = too_large_error(ctx);
+        if (left && format_spaces(ctx, b, pad))
+            rc = WEIR_ERROR;
     }
     buf_fini(&tmp);
     return rc;

@@ -242,7 +242,7 @@ static StateEntry *ent_alloc(StateTable *t, size_t size)
             t->chunks = k;
             c->cur = k;
             t->mem += bytes;
-            /* chunks double (a small table stays small) up to 1 MiB or 8 slots */
+            /* chunks double (a small table stays small) up to 2 MiB (one huge page) or 8 slots */
             uint32_t cap_bytes = c->size * 8u + (uint32_t)sizeof(Chunk) > CHUNK_MAX
                                      ? c->size * 8u + (uint32_t)sizeof(Chunk)
                                      : CHUNK_MAX;

@@ -225,6 +225,18 @@ DIFF_STEPS = [
     ("sync with a body", msg(b"S", b"x")),
     ("invalid utf-8 text parameter", parse("", "select $1::text") + bind("", "", (), (b"\xff",)) + SYNC),
     ("show after reported set", query("show application_name")),
+    # statements at the edges (issue 3 robustness): no columns, parameter types, nesting, huge results
+    ("no columns, simple", query("select; select from (values (1), (2)) v; select union all select")),
+    ("no columns, extended", parse("", "select where $1::int > 0") + describe(b"S", "") + bind("", "", (), (b"1",))
+     + describe(b"P", "") + execute("") + SYNC),
+    ("parameter deduced two ways", parse("", "select $1 || + $1") + SYNC),
+    ("parameter types from Parse kept at Bind", parse("", "select + $1 as a, abs($1) as b, $1::text as c")
+     + describe(b"S", "") + bind("", "", (), (b"-2.5",)) + describe(b"P", "") + execute("") + SYNC),
+    ("stack depth limit", query("select " + "+" * 6000 + "1"), b"Z"),
+    ("session fine after it", query("select 1 as one")),
+    # (a computed length: PostgreSQL folds constant calls while planning, so its error would come before
+    # the RowDescription weir sends)
+    ("requested length too large", query("select repeat('x', n) from generate_series(2000000000, 2000000000) n")),
     ("unknown message type", msg(b"Z")),
 ]
 
@@ -232,9 +244,10 @@ DIFF_STEPS = [
 def run_diff_script(port, user):
     w, hello = session(port, {"user": user, "database": "postgres", "application_name": "probe"})
     answers = [summary(hello)]
-    for _, data in DIFF_STEPS:
-        w.send(data)
-        answers.append(summary(w.messages(until=None, timeout=5)))
+    for step in DIFF_STEPS:
+        # (a third item: read up to that message, for an answer slower than the quiet period)
+        w.send(step[1])
+        answers.append(summary(w.messages(until=step[2] if len(step) > 2 else None, timeout=5)))
     w.close()
     return answers
 

@@ -208,6 +208,38 @@ static void test_settings(void **state)
     assert_string_equal(run(sess, "SELECT 1"), "1\n");
 }
 
+/* Parameter types are decided once, at prepare (what ParameterDescription reports), and a portal binds
+ * the statement again from the same start: Bind and Execute use exactly those types. They once re-bound
+ * from the inferred types, which resolved $1 || + $1 another way and failed at Bind with 42883. */
+static void test_parameter_types_kept(void **state)
+{
+    UNUSED(state);
+    const char *q = "SELECT + $1 AS a, abs($1) AS b, $1::text AS c";
+    SqlError err;
+    memset(&err, 0, sizeof(err));
+    SqlStmt *st = NULL;
+    assert_int_equal(sql_prepare(sess, q, 0, strlen(q), NULL, 0, &st, &err), WEIR_OK);
+    /* PostgreSQL's ParameterDescription for it: 701 (the preferred type of the numeric candidates) */
+    assert_int_equal(sql_stmt_n_params(st), 1);
+    assert_int_equal(sql_stmt_param_type(st, 0).id, SQL_FLOAT8);
+    sql_stmt_destroy(&st);
+    const char *const params[] = {"-2.5"};
+    assert_string_equal(ef_query(sess, q, params, 1, 0), "-2.5|2.5|-2.5\n");
+    /* two places that want different types for $1: PostgreSQL's 42P08 at prepare, not a Bind failure */
+    memset(&err, 0, sizeof(err));
+    const char *q2 = "SELECT $1 || + $1";
+    assert_int_equal(sql_prepare(sess, q2, 0, strlen(q2), NULL, 0, &st, &err), WEIR_ERROR);
+    assert_string_equal(err.sqlstate, "42P08");
+    assert_string_equal(err.message, "inconsistent types deduced for parameter $1");
+    assert_string_equal(err.detail, "double precision versus text");
+    assert_int_equal(err.position, 8);
+    assert_string_equal(ef_query(sess, "SELECT $1, $1 + 1", params, 1, 0),
+                        "ERROR 42P08 8: inconsistent types deduced for parameter $1");
+    /* an output column still untyped at the end of the list is text, unless the list decided otherwise */
+    const char *const two[] = {"4", "5"};
+    assert_string_equal(ef_query(sess, "SELECT $1 + 1, $1, $2", two, 2, 0), "5|4|5\n");
+}
+
 /* --- a table over a stream ------------------------------------------------------------------------ */
 
 static char tdir[64];
@@ -288,6 +320,32 @@ static void test_stream_table(void **state)
     assert_string_equal(run(ssess, "DROP TABLE IF EXISTS clicks"), "");
 }
 
+/* A table defined again with other column types between Parse and Bind: the portal's plan no longer
+ * answers what Describe promised, PostgreSQL's 0A000; defined again the same, it runs. */
+static void test_plan_changed(void **state)
+{
+    UNUSED(state);
+    const char *create = "CREATE TABLE c2 (user_id int) WITH (stream = 'clicks', format = 'json')";
+    assert_string_equal(run(ssess, create), "");
+    const char *q = "SELECT user_id FROM c2 WHERE user_id = 3";
+    SqlError err;
+    memset(&err, 0, sizeof(err));
+    SqlStmt *st = NULL;
+    SqlPortal *p = NULL;
+    assert_int_equal(sql_prepare(ssess, q, 0, strlen(q), NULL, 0, &st, &err), WEIR_OK);
+    assert_string_equal(run(ssess, "DROP TABLE c2"), "");
+    assert_string_equal(run(ssess, create), "");
+    assert_int_equal(sql_bind(st, NULL, 0, &p, &err), WEIR_OK);
+    sql_portal_destroy(&p);
+    assert_string_equal(run(ssess, "DROP TABLE c2"), "");
+    assert_string_equal(run(ssess, "CREATE TABLE c2 (user_id bigint) WITH (stream = 'clicks', format = 'json')"), "");
+    assert_int_equal(sql_bind(st, NULL, 0, &p, &err), WEIR_ERROR);
+    assert_string_equal(err.sqlstate, "0A000");
+    assert_string_equal(err.message, "cached plan must not change result type");
+    sql_stmt_destroy(&st);
+    assert_string_equal(run(ssess, "DROP TABLE c2"), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,9 +358,11 @@ int main(void)
         cmocka_unit_test(test_functions_in_from),
         cmocka_unit_test(test_arrays),
         cmocka_unit_test(test_settings),
+        cmocka_unit_test(test_parameter_types_kept),
     };
     const struct CMUnitTest stream_tests[] = {
         cmocka_unit_test(test_stream_table),
+        cmocka_unit_test(test_plan_changed),
     };
     int rc = ef_run_group_tests(tests, &eng, &sess);
     return rc | cmocka_run_group_tests(stream_tests, stream_setup, stream_teardown);

@@ -279,6 +279,10 @@ static void test_partial_aggregation(void **state)
             failed++;
         }
     }
+    /* an error in a worker's partial aggregation (here the argument overflows) is the query's error */
+    const char *ovf = run(s, "SELECT g, sum(x::bigint * 4611686018427387904) FROM par GROUP BY g");
+    assert_int_equal(strncmp(ovf, "ERROR 22003", 11), 0);
+    assert_string_equal(run(s, qs[0]), want[0]); /* and the session goes on */
     /* the scan still counts every row it produced for EXPLAIN ANALYZE, those the workers folded too */
     const char *ex = run(s, "EXPLAIN ANALYZE SELECT g, count(*) FROM par GROUP BY g");
     assert_non_null(strstr(ex, "24000 records read, 2 workers"));

@@ -2,11 +2,13 @@
  * test_kinesis_writer.c: unit tests of src/gen/kinesis_writer.c against a scripted Kinesis endpoint
  * running in a thread of the test (a thread per connection, 127.0.0.1, an ephemeral port). The fake
  * server speaks just enough of the API: DescribeStreamSummary (missing, CREATING once, then ACTIVE),
- * CreateStream, and PutRecords, which stores each entry's data in arrival order and can be told to
- * fail some entries, throttle a whole request, drop a connection without answering, or answer
- * ResourceNotFoundException. Checked: streams are created and waited for; every record is stored
- * exactly once and batches never overtake each other, through partial failures, throttling and broken
- * connections; fatal errors stick; partial batches go out on send_ready without a flush.
+ * CreateStream, ListShards (two per page, plus a closed shard), and PutRecords, which stores each
+ * entry's data in arrival order and can be told to fail some entries, throttle a whole request, drop a
+ * connection without answering, or answer ResourceNotFoundException. Checked: streams are created and
+ * waited for; every record is stored exactly once and batches never overtake each other, through
+ * partial failures, throttling and broken connections; with several shards each request carries the
+ * records of one shard and each shard receives its records in order; fatal errors stick; partial
+ * batches go out on send_ready without a flush.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +28,7 @@
 
 #include "base/base64.h"
 #include "base/buf.h"
+#include "base/u128.h"
 #include "gen/kinesis_writer.h"
 
 #define FK_MAX_REC 20000
@@ -40,6 +43,8 @@ typedef struct Fake {
     int drop_request;         /* PutRecords number whose connection is closed without an answer */
     /* state */
     int exists[2];            /* streams "a", "b" */
+    int shards[2];            /* open shards (0: 1) */
+    int mixed;                /* PutRecords requests that mixed records of two shards */
     int creating[2];          /* DescribeStreamSummary says CREATING this many more times */
     int create_shards;        /* ShardCount of the last CreateStream */
     int n_put;                /* PutRecords requests seen */
@@ -63,6 +68,8 @@ static void fk_reply(int fd, int status, const char *body)
         return;
 }
 
+static int fk_shard_of(const Fake *f, int s, const char *pk);
+
 static char *fk_put(Fake *f, json_t *req, int *status, int *drop)
 {
     const char *name = json_string_value(json_object_get(req, "StreamName"));
@@ -82,6 +89,10 @@ static char *fk_put(Fake *f, json_t *req, int *status, int *drop)
         return xstrdup("{\"__type\":\"ProvisionedThroughputExceededException\",\"message\":\"Rate exceeded.\"}");
     }
     size_t n = json_array_size(recs);
+    for (size_t i = 1; i < n; i++)
+        if (fk_shard_of(f, s, json_string_value(json_object_get(json_array_get(recs, i), "PartitionKey"))) !=
+            fk_shard_of(f, s, json_string_value(json_object_get(json_array_get(recs, 0), "PartitionKey"))))
+            f->mixed++;
     Buf out;
     buf_init(&out, 0);
     int failed = 0;
@@ -116,6 +127,67 @@ static char *fk_put(Fake *f, json_t *req, int *status, int *drop)
     return (char *)buf_steal(&out, &len);
 }
 
+static int fk_nshards(const Fake *f, int s)
+{
+    return f->shards[s] > 0 ? f->shards[s] : 1;
+}
+
+/* Shard i of n: [i * size, (i + 1) * size - 1], the last one up to 2^128 - 1 (the initial layout). */
+static u128 fk_shard_start(int i, int n)
+{
+    return (U128_MAX / (u128)n + (U128_MAX % (u128)n == (u128)n - 1)) * (u128)i;
+}
+
+static int fk_shard_of(const Fake *f, int s, const char *pk)
+{
+    int n = fk_nshards(f, s);
+    u128 h = u128_md5_hash_key(pk, strlen(pk));
+    int k = 0;
+    while (k + 1 < n && fk_shard_start(k + 1, n) <= h)
+        k++;
+    return k;
+}
+
+/* Two shards per page (NextToken "<stream>:<next>"), and a closed shard spanning all keys first. */
+static char *fk_list_shards(Fake *f, json_t *req)
+{
+    const char *tok = json_string_value(json_object_get(req, "NextToken"));
+    const char *name = json_string_value(json_object_get(req, "StreamName"));
+    int s, from = 0;
+    if (tok) {
+        s = fk_stream(tok[0] == 'a' ? "a" : "b");
+        from = atoi(tok + 2);
+    } else {
+        s = fk_stream(name);
+    }
+    assert_true(s >= 0);
+    int n = fk_nshards(f, s);
+    Buf b;
+    buf_init(&b, 0);
+    assert_int_equal(buf_append_cstr(&b, "{\"Shards\":["), 0);
+    if (from == 0)
+        assert_int_equal(buf_append_cstr(&b, "{\"ShardId\":\"shardId-000000000099\",\"HashKeyRange\":"
+                                             "{\"StartingHashKey\":\"0\",\"EndingHashKey\":\"1\"},"
+                                             "\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"1\","
+                                             "\"EndingSequenceNumber\":\"2\"}},"),
+                         0);
+    for (int i = from; i < n && i < from + 2; i++) {
+        char start[U128_DEC_MAX + 1];
+        u128_format_dec(fk_shard_start(i, n), start);
+        assert_int_equal(buf_printf(&b, "%s{\"ShardId\":\"shardId-%012d\",\"HashKeyRange\":{\"StartingHashKey\":"
+                                        "\"%s\",\"EndingHashKey\":\"0\"},\"SequenceNumberRange\":"
+                                        "{\"StartingSequenceNumber\":\"1\"}}",
+                                    i == from ? "" : ",", i, start),
+                         0);
+    }
+    assert_int_equal(buf_append_cstr(&b, "]"), 0);
+    if (from + 2 < n)
+        assert_int_equal(buf_printf(&b, ",\"NextToken\":\"%s:%d\"", s ? "b" : "a", from + 2), 0);
+    assert_int_equal(buf_append_cstr(&b, "}"), 0);
+    size_t len;
+    return (char *)buf_steal(&b, &len);
+}
+
 static char *fk_handle(Fake *f, const char *op, const char *body, int *status, int *drop)
 {
     json_error_t jerr;
@@ -144,6 +216,8 @@ static char *fk_handle(Fake *f, const char *op, const char *body, int *status, i
         f->creating[s] = 1;
         f->create_shards = (int)json_integer_value(json_object_get(req, "ShardCount"));
         ans = xstrdup("{}");
+    } else if (!strcmp(op, "ListShards")) {
+        ans = fk_list_shards(f, req);
     } else if (!strcmp(op, "PutRecords")) {
         ans = fk_put(f, req, status, drop);
     } else {
@@ -408,6 +482,39 @@ static void test_fatal_error_sticks(void **state)
     fk_stop(f);
 }
 
+/* Three shards (listed over two pages, after a closed one): one lane per shard; every request holds
+ * one shard's records; each shard gets its records in the order they were added. */
+static void test_lanes_per_shard(void **state)
+{
+    UNUSED(state);
+    Fake *f = fk_start();
+    f->exists[0] = 1;
+    f->shards[0] = 3;
+    KinesisWriter *w = t_writer(f, 40, 1, t_ab, 1, WEIR_OK);
+    for (int i = 0; i < 2000; i++)
+        t_add(w, 0, i);
+    t_flush(w);
+    KinesisWriterStats st;
+    kinesis_writer_stats(w, &st);
+    assert_int_equal(st.n_lanes, 3);
+    assert_int_equal(st.n_acked, 2000);
+    assert_int_equal(f->mixed, 0);
+    assert_int_equal(f->n_stored[0], 2000);
+    int last[3] = {-1, -1, -1}, per[3] = {0, 0, 0};
+    for (int i = 0; i < 2000; i++) {
+        int v = f->stored[0][i];
+        char pk[16];
+        snprintf(pk, sizeof(pk), "k%d", v % 7);
+        int sh = fk_shard_of(f, 0, pk);
+        assert_true(v > last[sh]);
+        last[sh] = v;
+        per[sh]++;
+    }
+    assert_int_equal(per[0] + per[1] + per[2], 2000);
+    kinesis_writer_destroy(&w);
+    fk_stop(f);
+}
+
 /* A paced producer's partial batch goes out on send_ready and is stored without a flush. */
 static void test_send_ready_partial_batch(void **state)
 {
@@ -419,7 +526,8 @@ static void test_send_ready_partial_batch(void **state)
     Err e;
     err_clear(&e);
     assert_int_equal(kinesis_writer_send_ready(w, &e), WEIR_OK);
-    KinesisWriterStats st = {0, 0, 0, 0};
+    KinesisWriterStats st;
+    memset(&st, 0, sizeof(st));
     for (int tries = 0; tries < 500 && st.n_acked < 5; tries++) {
         assert_int_equal(kinesis_writer_wait(w, 10, &e), WEIR_OK);
         kinesis_writer_stats(w, &st);
@@ -465,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_partial_failure_retried_before_next_batch),
         cmocka_unit_test(test_throttle_and_broken_connection),
         cmocka_unit_test(test_fatal_error_sticks),
+        cmocka_unit_test(test_lanes_per_shard),
         cmocka_unit_test(test_send_ready_partial_batch),
         cmocka_unit_test(test_setup_errors),
     };

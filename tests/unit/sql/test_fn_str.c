@@ -5,6 +5,8 @@
  */
 #include "fn_test.h"
 
+#include <time.h>
+
 static void test_lengths(void **state)
 {
     (void)state;
@@ -377,6 +379,63 @@ static void test_string_to_array(void **state)
     EXPECT_NULL("string_to_array", NUL(SQL_TEXT), T(","));
 }
 
+/* repeat, lpad and rpad build their results by doubling a copied prefix (fill_repeat): every length,
+ * around each power of two, must equal the repetitions written one by one; and the calls that produce
+ * nothing or too much must finish at once. */
+static void test_long_results(void **state)
+{
+    UNUSED(state);
+    static const char *const fills[] = {"x", "ab", "\xc3\xa9\xe2\x82\xacz"}; /* "x", "ab", "é€z" */
+    char want[4096];
+    for (size_t f = 0; f < sizeof(fills) / sizeof(fills[0]); f++) {
+        size_t fl = strlen(fills[f]), fchars = f == 2 ? 3 : fl;
+        for (int64_t n = 0; (size_t)n * fl + 2 < sizeof(want); n += n < 40 ? 1 : 29) {
+            size_t len = 0;
+            for (int64_t k = 0; k < n; k++, len += fl)
+                memcpy(want + len, fills[f], fl);
+            want[len] = 0;
+            EXPECT_TEXT(want, "repeat", T(fills[f]), I4(n));
+            /* lpad('ab', 2 + n * chars, fill) is the n repetitions, then 'ab'; rpad the other way round */
+            int32_t chars = (int32_t)(2 + (size_t)n * fchars);
+            char padded[4096 + 2];
+            memcpy(padded, want, len);
+            memcpy(padded + len, "ab", 3);
+            EXPECT_TEXT(padded, "lpad", T("ab"), I4(chars), T(fills[f]));
+            memcpy(padded, "ab", 2);
+            memcpy(padded + 2, want, len + 1);
+            EXPECT_TEXT(padded, "rpad", T("ab"), I4(chars), T(fills[f]));
+        }
+    }
+    /* select lpad('ab', 6, 'é€z'), rpad('ab', 7, 'é€z') => é€zéab|abé€zé€ (a fill cut inside) */
+    EXPECT_TEXT("\xc3\xa9\xe2\x82\xacz\xc3\xa9" "ab", "lpad", T("ab"), I4(6), T(fills[2]));
+    EXPECT_TEXT("ab\xc3\xa9\xe2\x82\xacz\xc3\xa9\xe2\x82\xac", "rpad", T("ab"), I4(7), T(fills[2]));
+    /* select length(repeat('', 2147483647)) => 0: nothing to copy, where it used to make two billion
+     * empty copies (tens of seconds no cancel request could interrupt) */
+    clock_t t0 = clock();
+    EXPECT_TEXT("", "repeat", T(""), I4(2147483647));
+    assert_true(clock() - t0 < 2 * CLOCKS_PER_SEC);
+    /* select lpad('', 2000000000, ''), rpad('ab', 2000000000, '') => |ab */
+    EXPECT_TEXT("", "lpad", T(""), I4(2000000000), T(""));
+    EXPECT_TEXT("ab", "rpad", T("ab"), I4(2000000000), T(""));
+    /* select repeat('ab', 600000000) => ERROR 54000 requested length too large */
+    EXPECT_ERR("54000", "requested length too large", "repeat", T("ab"), I4(600000000));
+    /* select format('%2000000000s', 'x') => ERROR 54000 out of memory, DETAIL Cannot enlarge string buffer
+     * containing 0 bytes by 1999999999 more bytes. (left-aligned: the value is in the buffer first) */
+    static FntResult r;
+    fnt_call("format", 2, FNT_ARGS(T("%2000000000s"), T("x")), &r);
+    assert_int_equal(r.rc, WEIR_ERROR);
+    assert_string_equal(r.err.sqlstate, "54000");
+    assert_string_equal(r.err.message, "out of memory");
+    assert_string_equal(r.err.detail, "Cannot enlarge string buffer containing 0 bytes by 1999999999 more bytes.");
+    fnt_call("format", 2, FNT_ARGS(T("ab%-2000000000s"), T("x")), &r);
+    assert_int_equal(r.rc, WEIR_ERROR);
+    assert_string_equal(r.err.detail, "Cannot enlarge string buffer containing 3 bytes by 1999999999 more bytes.");
+    /* select format('%3000s|', 'x') = repeat(' ', 2999) || 'x|' => t */
+    memset(want, ' ', 2999);
+    memcpy(want + 2999, "x|", 3);
+    EXPECT_TEXT(want, "format", T("%3000s|"), T("x"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -393,6 +452,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_quote, fnt_setup, fnt_teardown),
         cmocka_unit_test_setup_teardown(test_format, fnt_setup, fnt_teardown),
         cmocka_unit_test_setup_teardown(test_string_to_array, fnt_setup, fnt_teardown),
+        cmocka_unit_test_setup_teardown(test_long_results, fnt_setup, fnt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
