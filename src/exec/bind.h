@@ -98,7 +98,6 @@ typedef struct BindCtx {
     struct WinBind *win;      /* collecting window function calls (SELECT list, ORDER BY) when non-NULL */
     CteScope *ctes;
     const char *clause;       /* "WHERE", "JOIN conditions", ...: where aggregates/window calls are refused */
-    uint32_t depth;           /* subquery nesting (bounded: a statement cannot exhaust the stack) */
     struct BindRecords *records; /* the statement's anonymous row types, by typmod (bind_row.c) */
     struct SrfBind *srf;      /* the SELECT list's set-returning function, planned (bind_srf.c), or NULL */
 } BindCtx;

@@ -320,16 +320,14 @@ static PgQuery__CommonTableExpr *cte_find(BindCtx *ctx, const char *name, CteSco
 static int from_cte(BindCtx *ctx, PgQuery__CommonTableExpr *c, CteScope *where, size_t index,
                     PgQuery__RangeVar *rv, Scope *qs, FromItem *it)
 {
-    if (ctx->depth > 64)
-        return BIND_ERR(ctx, "54001", rv->location, "WITH queries nest too deeply");
+    /* (a chain of CTEs each reading the one before nests as deep as it is long: bind_select's stack
+     * check bounds it, with PostgreSQL's 54001) */
     /* a CTE sees the CTEs before it in its own WITH (and everything further out), never itself */
     CteScope visible = {where->ctes, index, where->parent};
     CteScope *saved = ctx->ctes;
     ctx->ctes = &visible;
-    ctx->depth++;
     const char *rel = rv->alias && rv->alias->aliasname ? rv->alias->aliasname : c->ctename;
     int rc = from_query(ctx, c->ctequery, qs, rel, c->aliascolnames, c->n_aliascolnames, c->location, it);
-    ctx->depth--;
     ctx->ctes = saved;
     if (rc)
         return WEIR_ERROR;
@@ -1673,9 +1671,7 @@ static int bind_select_as(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out, 
     ctx->win = NULL;
     ctx->srf = NULL;
     ctx->clause = NULL;
-    ctx->depth++;
     int rc = bind_query_body(ctx, s, sc, out, setop_leaf);
-    ctx->depth--;
     ctx->clause = clause;
     ctx->scope = outer;
     ctx->agg = agg;

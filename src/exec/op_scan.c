@@ -175,6 +175,8 @@ typedef struct ScanState {
     uint32_t n_running;  /* workers not yet exited */
     const ScanSink *sink; /* set by op_scan_set_sink; read by workers under mu */
     ScanWorker *helper;   /* the consumer's own reader while a sink is set (parallel mode) */
+    Arena *help_arena;    /* the helper's batches: a standalone budget like a slot's, so that a batch
+                           * too big for it is read again smaller (scan_shrink), as in the workers */
     atomic_int stop;     /* close or an error: workers stop at the next batch */
 } ScanState;
 
@@ -519,6 +521,8 @@ static int scan_start_parallel(ScanState *st, ExecCtx *ctx, uint32_t n_workers)
         st->helper->st = st;
         st->helper->index = n_workers;
         st->helper->limit = VEC_BATCH;
+        st->helper->can_shrink = 1;
+        st->help_arena = arena_create(NULL, SCAN_SLOT_BUDGET);
         if (st->need_dec && decoder_create(st->td, st->sel, st->n_sel, NULL, &st->helper->dec, ctx->err))
             return -1;
     }
@@ -567,8 +571,10 @@ static int scan_start_parallel(ScanState *st, ExecCtx *ctx, uint32_t n_workers)
 static int scan_help(ScanState *st, ExecCtx *ctx, Batch **out)
 {
     ScanWorker *w = st->helper;
-    Arena *a = st->op->batch_arena;
+    Arena *a = st->help_arena;
     Batch *b = NULL;
+    if (!a)
+        return scan_oom(ctx->err);
     arena_reset(a); /* the previous batch was consumed by the sink (its pin goes) */
     int rc = scan_produce(st, w, w->cur, a, &b, ctx->err);
     if (rc == SCAN_STOPPED)
@@ -1071,6 +1077,7 @@ void op_scan_close(Op *op)
     }
     for (uint32_t i = 0; i < st->n_slots; i++)
         arena_destroy(&st->slots[i].arena);
+    arena_destroy(&st->help_arena);
     for (uint32_t i = 0; i < st->n_shards; i++)
         store_cursor_close(&st->shards[i].cursor); /* a scan stopped early (LIMIT, error) */
     if (st->is_sync_init) {
