@@ -3,8 +3,9 @@
 #     the answers compared message by message (startup, extended protocol state machine, errors);
 #   - malformed input on raw sockets (bad lengths, unknown types, truncated packets, protocol 2, SSL and
 #     GSS requests answered 'N'), each ending in FATAL 08P01 (or the documented answer), server unharmed;
-#   - the session limit (FATAL 53300), CancelRequest routing, clients that vanish mid-result, shutdown
-#     with sessions open (FATAL 57P01, exit 0, no sanitizer report);
+#   - the session limit (FATAL 53300), CancelRequest routing, cancelling long evaluations (57014) and
+#     results over 1 GB (54000 at once), clients that vanish mid-result, shutdown with sessions open
+#     (FATAL 57P01, exit 0, no sanitizer report);
 #   - psql, psycopg2 and pgbench -M extended as clients; `weir sql` (-c, -f, stdin, URI, exit codes);
 #   - --pg-listen none and bad values.
 # Every weir server is stopped with SIGTERM and must exit 0 with no ASan/UBSan report (weirtest).
@@ -457,6 +458,47 @@ def test_psql():
     r = psql(s.pg_port, "-Atc", "select 1", env_extra={"PGOPTIONS": "-c no_such_setting=1"})
     check(r.returncode == 2 and 'unrecognized configuration parameter "no_such_setting"' in r.stderr,
           "bad PGOPTIONS: %d %r" % (r.returncode, r.stderr))
+
+
+@test(server=False)
+def test_cancel_long_evaluation():
+    """Cancel requests stop long evaluations (series of billions of rows, an aggregate growing over them,
+    a function per row) within seconds; what would exceed 1 GB fails at once instead of running."""
+    import psycopg2
+    s = pg_server()
+    c = psycopg2.connect(host="127.0.0.1", port=s.pg_port, user="tester", dbname="db", connect_timeout=10)
+    c.autocommit = True
+    try:
+        for q in ("SELECT count(*) FROM generate_series(1, 100000000000)",
+                  "SELECT length(string_agg(repeat('x', 10), ',')) FROM generate_series(1, 1000000000)",
+                  "SELECT sum(length(lpad(md5(n::text), 1000, 'ab'))) FROM generate_series(1, 1000000000) n"):
+            t = threading.Timer(0.5, c.cancel)
+            t.start()
+            t0 = time.time()
+            try:
+                with c.cursor() as cur:
+                    cur.execute(q)
+                raise TestFailure("%s finished before it was cancelled (%.1fs)" % (q, time.time() - t0))
+            except psycopg2.Error as e:
+                eq(e.pgcode, "57014", "SQLSTATE of the cancelled %s" % q)
+            finally:
+                t.cancel()
+            check(time.time() - t0 < 10, "cancelling %s took %.1fs" % (q, time.time() - t0))
+        for q in ("SELECT repeat('x', n) FROM generate_series(2000000000, 2000000000) n",
+                  "SELECT lpad('x', n, 'ab') FROM generate_series(2000000000, 2000000000) n"):
+            t0 = time.time()
+            try:
+                with c.cursor() as cur:
+                    cur.execute(q)
+                raise TestFailure("%s succeeded" % q)
+            except psycopg2.Error as e:
+                eq(e.pgcode, "54000", "SQLSTATE of %s" % q)
+            check(time.time() - t0 < 5, "%s took %.1fs to fail" % (q, time.time() - t0))
+        with c.cursor() as cur:
+            cur.execute("SELECT length(repeat('', 2000000000)), length(repeat('ab', 400000000))")
+            eq(cur.fetchone(), (0, 800000000), "repeat at the edges")
+    finally:
+        c.close()
 
 
 @test(server=False)
