@@ -103,8 +103,8 @@ fuzz-regress: $(FUZZ_BIN)
 bench: deps release
 	@bash bench/run.sh
 
-# SQL harnesses (tests/sql/README.md, tests/diff/README.md, bench/README.md). They skip, and exit 0, while
-# the server cannot answer SQL. `make test` runs the golden suite and the differential test too.
+# SQL harnesses (tests/sql/README.md, tests/diff/README.md, bench/README.md). The golden suite and the
+# differential test fail when the server cannot answer SQL; `make test` runs both.
 .PHONY: sql-test sql-diff sql-e2e bench-sql
 sql-test: deps
 	@$(MAKE) --no-print-directory MODE=debug build

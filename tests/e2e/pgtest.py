@@ -248,20 +248,20 @@ def _first_line(s):
 
 
 def start_weir_sql(name="weir-sql", **kw):
-    """Start weir and probe it. Returns (WeirPg, None) when SQL works, (None, reason) when weir has no
-    SQL yet (the server is already stopped then). Other failures raise."""
+    """Start weir and probe it: the running WeirPg. When weir cannot answer SQL over streams the server
+    is stopped and weirtest.TestFailure says why (a test that needs SQL fails; it never skips)."""
     w = WeirPg(name=name, **kw)
     try:
         w.start()
         reason = w.sql_unavailable()
     except NoSql as e:
         w.cleanup()
-        return None, str(e)
+        raise weirtest.TestFailure("weir cannot answer SQL: %s" % e)
     except BaseException:
         w.cleanup()
         raise
     if reason:
         w.stop()
         w.cleanup()
-        return None, reason
-    return w, None
+        raise weirtest.TestFailure("weir cannot answer SQL: %s" % reason)
+    return w

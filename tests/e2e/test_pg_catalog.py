@@ -40,9 +40,7 @@ class Sides:
         if not pgclients.ENABLED:
             self.skip_reason = "PostgreSQL client tests are off (E2E_SQL=0)"
             return self
-        self.w, self.skip_reason = pgtest.start_weir_sql(name="pg-catalog")
-        if self.skip_reason:
-            return self
+        self.w = pgtest.start_weir_sql(name="pg-catalog")
         self.pg = pgtest.PgCluster("catalog").start()
         self.user = self.pg.user
         self.w.user = self.user  # weir accepts any user name: use PostgreSQL's, so Owner columns agree

@@ -75,9 +75,7 @@ def norm(s):
 
 def run_page(path, fixture):
     import tempfile
-    w, reason = pgtest.start_weir_sql(name="weir-docs")
-    if w is None:
-        raise wt.TestFailure("weir has no SQL: " + reason)
+    w = pgtest.start_weir_sql(name="weir-docs")
     tmp = tempfile.mkdtemp(prefix="weir-docs-")
     try:
         subst = FIXTURES[fixture](w, tmp)
