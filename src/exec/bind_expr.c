@@ -468,6 +468,24 @@ int bind_cmp_def(BindCtx *ctx, const char *op, Expr **a, Expr **b, int location,
     return WEIR_OK;
 }
 
+Expr *bind_eq_node(BindCtx *ctx, ExprKind k, Expr *l, Expr *r, int location)
+{
+    const SqlFnDef *def;
+    void *state;
+    if (bind_cmp_def(ctx, "=", &l, &r, location, &def, &state))
+        return NULL;
+    Expr *e = bind_expr_new(ctx, k, k == EXPR_NULLIF ? l->type : SQL_TYPE(SQL_BOOL), location, 2);
+    if (!e) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    e->args[0] = l;
+    e->args[1] = r;
+    e->u.cmp.def = def;
+    e->u.cmp.state = state;
+    return e;
+}
+
 /* ------------------------------------------------------------------------------------------------
  * Expressions
  * ---------------------------------------------------------------------------------------------- */
@@ -930,23 +948,10 @@ static Expr *bind_aexpr(BindCtx *ctx, PgQuery__AExpr *a)
         Expr *r = l ? bind_expr(ctx, a->rexpr) : NULL;
         if (!r)
             return NULL;
-        const SqlFnDef *def;
-        void *state;
-        if (bind_cmp_def(ctx, "=", &l, &r, a->location, &def, &state))
-            return NULL;
         ExprKind k = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT       ? EXPR_DISTINCT
                      : a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_DISTINCT ? EXPR_NOT_DISTINCT
                                                                                 : EXPR_NULLIF;
-        Expr *e = bind_expr_new(ctx, k, k == EXPR_NULLIF ? l->type : SQL_TYPE(SQL_BOOL), a->location, 2);
-        if (!e) {
-            bind_oom(ctx);
-            return NULL;
-        }
-        e->args[0] = l;
-        e->args[1] = r;
-        e->u.cmp.def = def;
-        e->u.cmp.state = state;
-        return e;
+        return bind_eq_node(ctx, k, l, r, a->location);
     }
     case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
         Expr *l = bind_expr(ctx, a->lexpr);
@@ -1328,6 +1333,49 @@ static Expr *bind_array(BindCtx *ctx, PgQuery__AArrayExpr *a)
     return e;
 }
 
+/* arg IS [NOT] NULL (k), an unknown literal taken as text. */
+static Expr *bind_null_test_of(BindCtx *ctx, PgQuery__Node *arg, ExprKind k, int location)
+{
+    Expr *x = bind_expr(ctx, arg);
+    if (!x)
+        return NULL;
+    Expr *e = bind_expr_new(ctx, k, SQL_TYPE(SQL_BOOL), location, 1);
+    if (!e) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    if (x->type.id == SQL_UNKNOWN && bind_coerce(ctx, &x, SQL_TYPE(SQL_TEXT), 0, x->location))
+        return NULL;
+    e->args[0] = x;
+    return e;
+}
+
+/* x IS [NOT] NULL. Of a row constructor, PostgreSQL's NullTest of a row: IS NULL when every item is NULL,
+ * IS NOT NULL when none is (so a row with some NULLs is neither); ROW() is both. */
+static Expr *bind_null_test(BindCtx *ctx, PgQuery__NullTest *t)
+{
+    ExprKind k = t->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? EXPR_IS_NULL : EXPR_IS_NOT_NULL;
+    if (!t->arg || t->arg->node_case != PG_QUERY__NODE__NODE_ROW_EXPR)
+        return bind_null_test_of(ctx, t->arg, k, t->location);
+    PgQuery__RowExpr *row = t->arg->row_expr;
+    if (row->n_args == 1)
+        return bind_null_test_of(ctx, row->args[0], k, t->location);
+    Expr *all = bind_expr_new(ctx, row->n_args ? EXPR_AND : EXPR_CONST, SQL_TYPE(SQL_BOOL), t->location,
+                              (uint32_t)row->n_args);
+    if (!all) {
+        bind_oom(ctx);
+        return NULL;
+    }
+    if (!row->n_args) {
+        all->u.cval.type = SQL_TYPE(SQL_BOOL);
+        all->u.cval.u.b = 1;
+    }
+    for (size_t i = 0; i < row->n_args; i++)
+        if (!(all->args[i] = bind_null_test_of(ctx, row->args[i], k, t->location)))
+            return NULL;
+    return all;
+}
+
 /* expr[i] (array subscripts; slices and field selection are not supported) */
 static Expr *bind_indirection(BindCtx *ctx, PgQuery__AIndirection *ind)
 {
@@ -1441,23 +1489,8 @@ Expr *bind_expr(BindCtx *ctx, PgQuery__Node *n)
         return bind_indirection(ctx, n->a_indirection);
     case PG_QUERY__NODE__NODE_BOOL_EXPR:
         return bind_bool_expr(ctx, n->bool_expr);
-    case PG_QUERY__NODE__NODE_NULL_TEST: {
-        if (n->null_test->arg && n->null_test->arg->node_case == PG_QUERY__NODE__NODE_ROW_EXPR)
-            return bind_row_null_test(ctx, n->null_test);
-        Expr *arg = bind_expr(ctx, n->null_test->arg);
-        if (!arg)
-            return NULL;
-        ExprKind k = n->null_test->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? EXPR_IS_NULL : EXPR_IS_NOT_NULL;
-        Expr *e = bind_expr_new(ctx, k, SQL_TYPE(SQL_BOOL), n->null_test->location, 1);
-        if (!e) {
-            bind_oom(ctx);
-            return NULL;
-        }
-        if (arg->type.id == SQL_UNKNOWN && bind_coerce(ctx, &arg, SQL_TYPE(SQL_TEXT), 0, arg->location))
-            return NULL;
-        e->args[0] = arg;
-        return e;
-    }
+    case PG_QUERY__NODE__NODE_NULL_TEST:
+        return bind_null_test(ctx, n->null_test);
     case PG_QUERY__NODE__NODE_BOOLEAN_TEST: {
         PgQuery__BooleanTest *bt = n->boolean_test;
         Expr *arg = bind_expr(ctx, bt->arg);

@@ -33,6 +33,9 @@ Expr *bind_call(BindCtx *ctx, const char *name, int is_op, Expr **args, uint32_t
 /* The comparison operator op for *a and *b (both coerced to the operator's argument types). */
 int bind_cmp_def(BindCtx *ctx, const char *op, Expr **a, Expr **b, int location, const SqlFnDef **def,
                  void **state) WEIR_WARN_UNUSED;
+/* l IS [NOT] DISTINCT FROM r, or NULLIF(l, r) (k): the node with the pair's = (bind_cmp_def); NULL with
+ * the error. */
+Expr *bind_eq_node(BindCtx *ctx, ExprKind k, Expr *l, Expr *r, int location);
 Expr *bind_expr(BindCtx *ctx, PgQuery__Node *n);
 int bind_type_name(BindCtx *ctx, PgQuery__TypeName *tn, SqlType *out) WEIR_WARN_UNUSED;
 const char *bind_node_str(const PgQuery__Node *n);
@@ -65,8 +68,6 @@ Expr *bind_row_compare(BindCtx *ctx, const char *op, uint32_t n, const BindRowSi
 int bind_row_involved(const PgQuery__AExpr *a);
 /* Such an expression: row op row, IS [NOT] DISTINCT FROM, [NOT] IN (row, ...); NULL with the error. */
 Expr *bind_row_aexpr(BindCtx *ctx, PgQuery__AExpr *a);
-/* ROW(...) IS [NOT] NULL (t->arg is a RowExpr). */
-Expr *bind_row_null_test(BindCtx *ctx, PgQuery__NullTest *t);
 
 /* An anonymous row type of the statement: record typmod k is ctx->records entry k. */
 typedef struct BindRecordType {

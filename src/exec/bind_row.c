@@ -1,6 +1,6 @@
 /*
  * bind_row.c: row constructors in comparisons, bound the way PostgreSQL's parse analysis does it
- * (make_row_comparison_op, make_row_distinct_op, transformAExprIn, the NullTest of a row):
+ * (make_row_comparison_op, make_row_distinct_op, transformAExprIn):
  *
  *   (a, b) = (c, d)          a = c AND b = d
  *   (a, b) <> (c, d)         a <> c OR b <> d
@@ -9,8 +9,9 @@
  *   (a, b) IS [NOT] DISTINCT FROM (c, d)    [NOT] (a IS DISTINCT FROM c OR b IS DISTINCT FROM d)
  *   (a, b) [NOT] IN ((1, 2), (3, 4))        OR of the row = comparisons (NOT IN: AND of row <>)
  *   (a, b) [NOT] BETWEEN (1, 2) AND (3, 4)  row >= (1, 2) AND row <= (3, 4)
- *   (a, b) IS [NOT] NULL     every item IS [NOT] NULL
  *   (a, b) op (SELECT x, y)  a row comparison sublink (bind_sublink), as transformAExprOp rewrites it
+ *
+ * (a, b) IS [NOT] NULL (every item IS [NOT] NULL) is bound with the scalar null test (bind_expr.c).
  *
  * The lexicographic form is a CASE chain, CASE WHEN a = c THEN <rest> ELSE a < c END, which gives
  * exactly PostgreSQL's RowCompareExpr answers: a pair with a NULL makes "a = c" NULL, the ELSE arm's
@@ -71,16 +72,6 @@ static Expr *row_node(BindCtx *ctx, ExprKind kind, uint32_t n_args, int location
     Expr *e = bind_expr_new(ctx, kind, SQL_TYPE(SQL_BOOL), location, n_args);
     if (!e)
         bind_oom(ctx);
-    return e;
-}
-
-static Expr *row_bool_const(BindCtx *ctx, int v, int location)
-{
-    Expr *e = row_node(ctx, EXPR_CONST, 0, location);
-    if (e) {
-        e->u.cval.type = SQL_TYPE(SQL_BOOL);
-        e->u.cval.u.b = (uint8_t)v;
-    }
     return e;
 }
 
@@ -218,12 +209,8 @@ static Expr *row_distinct(BindCtx *ctx, PgQuery__AExpr *a)
     for (uint32_t i = 0; i < n; i++) {
         Expr *x = row_item(ctx, &ls, i);
         Expr *y = x ? row_item(ctx, &rs, i) : NULL;
-        Expr *d = y ? row_node(ctx, EXPR_DISTINCT, 2, a->location) : NULL;
-        if (!d || bind_cmp_def(ctx, "=", &x, &y, a->location, &d->u.cmp.def, &d->u.cmp.state))
+        if (!y || !(any->args[i] = bind_eq_node(ctx, EXPR_DISTINCT, x, y, a->location)))
             return NULL;
-        d->args[0] = x;
-        d->args[1] = y;
-        any->args[i] = d;
     }
     Expr *e = n == 1 ? any->args[0] : any;
     if (!negated)
@@ -317,29 +304,6 @@ Expr *bind_row_aexpr(BindCtx *ctx, PgQuery__AExpr *a)
     }
     BIND_ERR(ctx, "0A000", a->location, "row constructors are supported only in comparisons");
     return NULL;
-}
-
-Expr *bind_row_null_test(BindCtx *ctx, PgQuery__NullTest *t)
-{
-    /* IS NULL: every item is NULL; IS NOT NULL: no item is (so a row with some NULLs is neither) */
-    PgQuery__RowExpr *row = t->arg->row_expr;
-    ExprKind k = t->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL ? EXPR_IS_NULL : EXPR_IS_NOT_NULL;
-    if (row->n_args == 0)
-        return row_bool_const(ctx, 1, t->location);
-    Expr *all = row_node(ctx, EXPR_AND, (uint32_t)row->n_args, t->location);
-    if (!all)
-        return NULL;
-    for (size_t i = 0; i < row->n_args; i++) {
-        Expr *x = bind_expr(ctx, row->args[i]);
-        Expr *test = x ? row_node(ctx, k, 1, t->location) : NULL;
-        if (!test)
-            return NULL;
-        if (x->type.id == SQL_UNKNOWN && bind_coerce(ctx, &x, SQL_TYPE(SQL_TEXT), 0, x->location))
-            return NULL;
-        test->args[0] = x;
-        all->args[i] = test;
-    }
-    return row->n_args == 1 ? all->args[0] : all;
 }
 
 /* ------------------------------------------------------------------------------------------------

@@ -1049,22 +1049,10 @@ static inline size_t dec_json_string(const uint8_t *p, size_t i, size_t n, uint8
     }
 }
 
-/* Scan a number at p[i] by the JSON grammar. Returns the index after it, or 0. */
-static inline size_t dec_json_number(const uint8_t *p, size_t i, size_t n, uint8_t *is_int)
+/* The fraction and exponent, if any, of a JSON number whose integer part ends before p[i]. Returns the
+ * index after them (*is_int cleared when there is either), or 0 if they are malformed. */
+static inline size_t dec_json_number_tail(const uint8_t *p, size_t i, size_t n, uint8_t *is_int)
 {
-    if (p[i] == '-')
-        i++;
-    if (i >= n)
-        return 0;
-    if (p[i] == '0') {
-        i++;
-    } else if (p[i] >= '1' && p[i] <= '9') {
-        while (i < n && (unsigned)(p[i] - '0') <= 9)
-            i++;
-    } else {
-        return 0;
-    }
-    *is_int = 1;
     if (i < n && p[i] == '.') {
         i++;
         if (i >= n || (unsigned)(p[i] - '0') > 9)
@@ -1084,6 +1072,25 @@ static inline size_t dec_json_number(const uint8_t *p, size_t i, size_t n, uint8
         *is_int = 0;
     }
     return i;
+}
+
+/* Scan a number at p[i] by the JSON grammar. Returns the index after it, or 0. */
+static inline size_t dec_json_number(const uint8_t *p, size_t i, size_t n, uint8_t *is_int)
+{
+    if (p[i] == '-')
+        i++;
+    if (i >= n)
+        return 0;
+    if (p[i] == '0') {
+        i++;
+    } else if (p[i] >= '1' && p[i] <= '9') {
+        while (i < n && (unsigned)(p[i] - '0') <= 9)
+            i++;
+    } else {
+        return 0;
+    }
+    *is_int = 1;
+    return dec_json_number_tail(p, i, n, is_int);
 }
 
 /* Unescape a JSON string body into UTF-8. out has room for n bytes (escapes only shrink). Returns the
@@ -1212,17 +1219,23 @@ static inline void dec_visit(Decoder *d, uint32_t node)
     nd->seen = d->gen;
 }
 
-static inline void dec_capture(Decoder *d, uint32_t node, uint8_t kind, uint8_t flag, size_t off, size_t len)
+/* Capture slot's value in this record (both scanners: dec_json_scan through dec_capture, dec_json_flat
+ * directly). */
+static inline void dec_capture_slot(Decoder *d, int32_t slot, uint8_t kind, uint8_t flag, size_t off, size_t len)
 {
-    if (node == JNODE_NONE || d->nodes[node].slot < 0)
-        return;
-    JCap *c = &d->caps[d->nodes[node].slot];
+    JCap *c = &d->caps[slot];
     c->gen = d->gen;
     c->kind = kind;
     c->flag = flag;
     c->ival_ok = 0;
     c->off = (uint32_t)off;
     c->len = (uint32_t)len;
+}
+
+static inline void dec_capture(Decoder *d, uint32_t node, uint8_t kind, uint8_t flag, size_t off, size_t len)
+{
+    if (node != JNODE_NONE && d->nodes[node].slot >= 0)
+        dec_capture_slot(d, d->nodes[node].slot, kind, flag, off, len);
 }
 
 /* Walk one JSON document, capturing the needed paths. Returns 0, or -1 when it is not a JSON object or
@@ -1449,7 +1462,6 @@ static void dec_flat_build(Decoder *d)
     d->is_flat = 1;
 }
 
-/* The capture slot of top-level key k[0..n) (no escapes), or -1. */
 /* The number of leading decimal digits in the 8 bytes of w (little-endian: p[0] is the low byte) and,
  * when that is below 8, their value in *v. A byte is a digit when its high nibble is 3 and its low
  * nibble plus 6 stays below 16 (neither test carries into the next byte); the value comes from the
@@ -1472,6 +1484,7 @@ static inline size_t dec_digits8(uint64_t w, uint64_t *v)
     return nd;
 }
 
+/* The capture slot of top-level key k[0..n) (no escapes), or -1. */
 static inline int32_t dec_flat_slot(const Decoder *d, const uint8_t *k, size_t n)
 {
     for (uint32_t c = d->ftab[dec_flat_bucket(k, n)]; c; c = d->fnext[c]) {
@@ -1559,17 +1572,6 @@ close:
     goto after;
 }
 
-static inline void dec_flat_capture(Decoder *d, int32_t slot, uint8_t kind, uint8_t flag, size_t off, size_t len)
-{
-    JCap *c = &d->caps[slot];
-    c->gen = d->gen;
-    c->kind = kind;
-    c->flag = flag;
-    c->ival_ok = 0;
-    c->off = (uint32_t)off;
-    c->len = (uint32_t)len;
-}
-
 /* dec_json_scan for a flat decoder. Returns 0 with the captures made, or -1: use dec_json_scan. */
 static int dec_json_flat(Decoder *d, const uint8_t *p, size_t n)
 {
@@ -1629,7 +1631,7 @@ static int dec_json_flat(Decoder *d, const uint8_t *p, size_t n)
                 return -1;
             }
             if (slot >= 0)
-                dec_flat_capture(d, slot, JK_STR, esc, s, e - s);
+                dec_capture_slot(d, slot, JK_STR, esc, s, e - s);
             i = e + 1;
         } else if (c == '-' || (unsigned)(c - '0') <= 9) {
             /* the JSON number grammar (dec_json_number), accumulating an integer on the way */
@@ -1658,26 +1660,10 @@ static int dec_json_flat(Decoder *d, const uint8_t *p, size_t n)
                 nd = i - digits0;
             }
             uint8_t is_int = 1;
-            if (i < n && p[i] == '.') {
-                i++;
-                if (i >= n || (unsigned)(p[i] - '0') > 9)
-                    return -1;
-                while (i < n && (unsigned)(p[i] - '0') <= 9)
-                    i++;
-                is_int = 0;
-            }
-            if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-                i++;
-                if (i < n && (p[i] == '+' || p[i] == '-'))
-                    i++;
-                if (i >= n || (unsigned)(p[i] - '0') > 9)
-                    return -1;
-                while (i < n && (unsigned)(p[i] - '0') <= 9)
-                    i++;
-                is_int = 0;
-            }
+            if (!(i = dec_json_number_tail(p, i, n, &is_int)))
+                return -1;
             if (slot >= 0) {
-                dec_flat_capture(d, slot, JK_NUM, is_int, s, i - s);
+                dec_capture_slot(d, slot, JK_NUM, is_int, s, i - s);
                 if (is_int && nd <= 18) { /* 18 digits cannot overflow */
                     d->caps[slot].ival_ok = 1;
                     d->caps[slot].ival = neg ? -(int64_t)v : (int64_t)v;
@@ -1688,7 +1674,7 @@ static int dec_json_flat(Decoder *d, const uint8_t *p, size_t n)
             if (!e)
                 return -1;
             if (slot >= 0)
-                dec_flat_capture(d, slot, c == '{' ? JK_OBJ : JK_ARR, 0, i, e - i);
+                dec_capture_slot(d, slot, c == '{' ? JK_OBJ : JK_ARR, 0, i, e - i);
             i = e;
         } else {
             uint8_t kind;
@@ -1702,7 +1688,7 @@ static int dec_json_flat(Decoder *d, const uint8_t *p, size_t n)
             else
                 return -1;
             if (slot >= 0)
-                dec_flat_capture(d, slot, kind, 0, i, len);
+                dec_capture_slot(d, slot, kind, 0, i, len);
             i += len;
         }
         if (i < n && dec_ws[p[i]])

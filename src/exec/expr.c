@@ -655,10 +655,7 @@ static int expr_any_array(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t
         return expr_oom(ctx);
     if (expr_eval(ctx, e->args[0], in, n, &x) || expr_eval(ctx, e->args[1], in, n, &arr))
         return WEIR_ERROR;
-    int is_all = e->u.cmp.negated;
     SqlType et = SQL_TYPE(SQL_ELEM_OF(e->args[1]->type.id));
-    Vec cols[2];
-    Batch two = {.n = 1, .n_cols = 2, .cols = cols};
     for (uint32_t r = 0; r < n; r++) {
         if (vec_is_null(&arr, r)) {
             if (vec_set_null(out, r, ctx->arena))
@@ -669,25 +666,13 @@ static int expr_any_array(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t
         int64_t m = expr_array_parse(ctx, arr.u.s[r], et, &vals);
         if (m < 0)
             return WEIR_ERROR;
-        SqlValue xv;
-        vec_get(&x, r, &xv);
-        int saw_true = 0, saw_false = 0, saw_null = 0;
-        for (int64_t k = 0; k < m; k++) {
-            Vec res;
-            if (vec_broadcast(&xv, 1, ctx->arena, &cols[0]) || vec_broadcast(&vals[k], 1, ctx->arena, &cols[1]))
-                return expr_oom(ctx);
-            cols[0].type = x.type;
-            cols[1].type = et;
-            if (expr_eval(ctx, e->u.cmp.pair, &two, 1, &res))
-                return WEIR_ERROR;
-            if (vec_is_null(&res, 0))
-                saw_null = 1;
-            else if (res.u.b[0])
-                saw_true = 1;
-            else
-                saw_false = 1;
-        }
-        int v = is_all ? (saw_false ? 0 : saw_null ? -1 : 1) : (saw_true ? 1 : saw_null ? -1 : 0);
+        /* the row's x against each element, combined as for a subquery's values (expr_sublink.c) */
+        Vec xr;
+        int v;
+        if (vec_gather(&x, &r, 1, ctx->arena, &xr))
+            return expr_oom(ctx);
+        if (expr_any_all_values(ctx, e->u.cmp.pair, &xr, vals, (uint32_t)m, e->u.cmp.negated, &v))
+            return WEIR_ERROR;
         if (v < 0) {
             if (vec_set_null(out, r, ctx->arena))
                 return expr_oom(ctx);

@@ -167,6 +167,11 @@ int64_t expr_elems_parse(ExprCtx *ctx, Slice s, SqlTypeId container, SqlValue **
 
 /* EXPR_SUBLINK over n rows of in (expr_sublink.c). */
 int expr_sublink_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out) WEIR_WARN_UNUSED;
+/* x op ANY/ALL (is_all) over vals[0..n_vals), for the one row of x (expr_sublink.c): cmp is the
+ * comparison over the row (x, a value); *res is 1, 0 or -1 (NULL) in SQL's three-valued logic (FALSE
+ * for ANY and TRUE for ALL over no values). WEIR_ERROR with ctx->err when a comparison fails. */
+int expr_any_all_values(ExprCtx *ctx, const Expr *cmp, const Vec *x, const SqlValue *vals, uint32_t n_vals,
+                        int is_all, int *res) WEIR_WARN_UNUSED;
 
 /* EXPR_ROW and EXPR_FIELD over n rows of in (expr_record.c). */
 int expr_row_eval(ExprCtx *ctx, const Expr *e, const Batch *in, uint32_t n, Vec *out) WEIR_WARN_UNUSED;

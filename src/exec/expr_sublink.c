@@ -15,7 +15,8 @@
  * come from the binder and this file only combines their answers. It follows SQL's three-valued
  * logic: ANY is TRUE if a comparison is TRUE, else NULL if one is NULL, else FALSE (so FALSE over no
  * rows, whatever x); ALL is the mirror; a row comparison with a subquery is the comparison with its one
- * row, NULL when there is none. Subquery rows holding a NULL are kept apart from the others.
+ * row, NULL when there is none. Subquery rows holding a NULL are kept apart from the others. x op
+ * ANY/ALL (array) combines its comparisons the same way (expr_any_all_values, for expr.c).
  *
  * x = ANY (uncorrelated), and (a, b) = ANY when every pair is = of one type, sorts the subquery's rows
  * once and binary-searches per tested row; only a miss meets the rows with a NULL (which may make it
@@ -226,6 +227,15 @@ static int cmp_rows_sel(ExprCtx *ctx, const Expr *cmp, uint32_t width, const Vec
     return WEIR_OK;
 }
 
+/* What the comparisons of one tested row left (state) answer: ANY is TRUE if one was TRUE, else NULL if
+ * one was NULL, else FALSE (FALSE over no rows); ALL the mirror (TRUE over no rows). 1, 0 or -1 (NULL). */
+static int any_all_answer(uint8_t state, int is_all)
+{
+    if (is_all)
+        return state & SAW_FALSE ? 0 : state & SAW_NULL ? -1 : 1;
+    return state & SAW_TRUE ? 1 : state & SAW_NULL ? -1 : 0;
+}
+
 /* ANY/ALL/ROWCOMPARE over n rows of the tested values xs[0..c->width), writing out rows dst[0..n). */
 static int any_all(ExprCtx *ctx, const Expr *e, const SubCache *c, const Vec *xs, uint32_t n, const uint32_t *dst,
                    Vec *out)
@@ -274,17 +284,21 @@ static int any_all(ExprCtx *ctx, const Expr *e, const SubCache *c, const Vec *xs
     }
     int kind = e->u.sub.kind;
     for (uint32_t r = 0; r < n; r++) {
-        uint8_t s = state[r];
-        int res;
-        if (kind == SUBLINK_ALL)
-            res = s & SAW_FALSE ? 0 : s & SAW_NULL ? -1 : 1; /* TRUE over no rows */
-        else if (kind == SUBLINK_ROWCOMPARE && c->n + c->n_null == 0)
-            res = -1; /* no row: the row compared with NULLs */
-        else
-            res = s & SAW_TRUE ? 1 : s & SAW_NULL ? -1 : 0; /* ANY: FALSE over no rows */
+        /* a row comparison with no row: the row compared with NULLs */
+        int res = kind == SUBLINK_ROWCOMPARE && c->n + c->n_null == 0 ? -1 : any_all_answer(state[r], kind == SUBLINK_ALL);
         if (set_bool(ctx, out, dst[r], res))
             return WEIR_ERROR;
     }
+    return WEIR_OK;
+}
+
+int expr_any_all_values(ExprCtx *ctx, const Expr *cmp, const Vec *x, const SqlValue *vals, uint32_t n_vals,
+                        int is_all, int *res)
+{
+    uint8_t state = 0;
+    if (cmp_rows(ctx, cmp, 1, x, 1, vals, n_vals, &state))
+        return WEIR_ERROR;
+    *res = any_all_answer(state, is_all);
     return WEIR_OK;
 }
 

@@ -283,7 +283,7 @@ typedef struct AggRt {
     uint32_t n_tuples, cap_tuples;
     uint64_t *dset;       /* DISTINCT: (hash >> 32) << 32 | (tuple index + 1), open addressing */
     uint32_t n_dslots;
-    AggTuple *scratch;    /* the row being kept, before DISTINCT decides */
+    AggTuple *scratch;    /* DISTINCT: the row being kept, before the set decides */
     uint8_t fold_now;     /* DISTINCT without ORDER BY, exact whatever the order (count, integer sums,
                            * min, max, ...): folded as values arrive, not sorted at the end */
 } AggRt;
@@ -1074,8 +1074,11 @@ static int agg_dset_grow(AggRt *rt, AggRun *r, ExecCtx *ctx)
 /* Keep row i (values of cols[0..width)) for group g. DISTINCT drops a row equal to a kept one. */
 static int agg_keep_row(AggRun *r, ExecCtx *ctx, AggRt *rt, uint8_t *row, Vec *const *cols, uint32_t i)
 {
-    /* built in the scratch tuple first: a duplicate costs no memory */
-    AggTuple *t = rt->scratch;
+    /* DISTINCT builds the row in the scratch tuple first, so a duplicate costs no memory */
+    size_t sz = sizeof(AggTuple) + rt->width * sizeof(SqlValue);
+    AggTuple *t = rt->c->distinct ? rt->scratch : arena_try_alloc(r->state, sz);
+    if (!t)
+        return agg_oom(ctx);
     uint32_t g;
     memcpy(&g, row + 8, 4);
     t->group = g;
@@ -1098,13 +1101,12 @@ static int agg_keep_row(AggRun *r, ExecCtx *ctx, AggRt *rt, uint8_t *row, Vec *c
                 return WEIR_OK; /* a duplicate */
         }
         rt->dset[s] = (h >> 32) << 32 | (uint64_t)(rt->n_tuples + 1);
+        AggTuple *kept = arena_try_alloc(r->state, sz);
+        if (!kept)
+            return agg_oom(ctx);
+        memcpy(kept, t, sz);
+        t = kept;
     }
-    size_t sz = sizeof(AggTuple) + rt->width * sizeof(SqlValue);
-    AggTuple *kept = arena_try_alloc(r->state, sz);
-    if (!kept)
-        return agg_oom(ctx);
-    memcpy(kept, t, sz);
-    t = kept;
     for (uint32_t c = 0; c < rt->width; c++)
         if (sql_value_keep(r->state, &t->v[c]))
             return agg_oom(ctx);
@@ -1843,49 +1845,45 @@ static void agg_par_free(AggRun *r)
     r->par = NULL;
 }
 
-/* Combine partial state src of aggregate rt into dst (agg_par_eligible's functions). */
+/* Combine partial state src of aggregate rt into dst (agg_par_eligible's functions): counts and numeric
+ * sums add up; for the others the partial's value folds in as one more input row (agg_step), so the
+ * overflow checks and extremes are the serial path's own. */
 static int agg_state_merge(AggRun *r, ExecCtx *ctx, const AggRt *rt, uint8_t *dst, const uint8_t *src)
 {
+    SqlValue v;
+    int has;
+    memset(&v, 0, sizeof(v));
     switch (rt->c->fn) {
     case AGG_COUNT_STAR:
     case AGG_COUNT: ((StCount *)dst)->n += ((const StCount *)src)->n; return WEIR_OK;
-    case AGG_SUM_INT: {
-        const StSumInt *b = (const StSumInt *)src;
-        StSumInt *a = (StSumInt *)dst;
-        if (!b->has)
-            return WEIR_OK;
-        if (__builtin_add_overflow(a->sum, b->sum, &a->sum))
-            return sql_error_set(ctx->err, "22003", 0, "bigint out of range");
-        a->has = 1;
-        return WEIR_OK;
-    }
     case AGG_SUM_BIGINT:
     case AGG_AVG_INT:
     case AGG_SUM_NUMERIC:
     case AGG_AVG_NUMERIC: return sql_numeric_agg_merge(&((StNum *)dst)->a, &((const StNum *)src)->a, ctx->err);
+    case AGG_SUM_INT:
+        has = ((const StSumInt *)src)->has;
+        v.u.i = ((const StSumInt *)src)->sum;
+        break;
     case AGG_MIN:
-    case AGG_MAX: {
-        const StExt *b = (const StExt *)src;
-        return b->has ? agg_ext_step(r, ctx, rt->c->fn == AGG_MAX, (StExt *)dst, &b->v) : WEIR_OK;
-    }
+    case AGG_MAX:
+        has = ((const StExt *)src)->has;
+        if (has)
+            v = ((const StExt *)src)->v;
+        break;
     case AGG_BOOL_AND:
     case AGG_BOOL_OR:
+        has = ((const StBool *)src)->has;
+        v.u.b = ((const StBool *)src)->b;
+        break;
     case AGG_BIT_AND:
     case AGG_BIT_OR:
-    case AGG_BIT_XOR: {
-        /* the partial's value folds in as one more input */
-        int is_bool = rt->c->fn == AGG_BOOL_AND || rt->c->fn == AGG_BOOL_OR;
-        SqlValue v;
-        memset(&v, 0, sizeof(v));
-        if (is_bool)
-            v.u.b = ((const StBool *)src)->b;
-        else
-            v.u.i = ((const StBits *)src)->v;
-        int has = is_bool ? ((const StBool *)src)->has : ((const StBits *)src)->has;
-        return has ? agg_step(r, ctx, rt, dst, &v) : WEIR_OK;
-    }
+    case AGG_BIT_XOR:
+        has = ((const StBits *)src)->has;
+        v.u.i = ((const StBits *)src)->v;
+        break;
     default: return sql_error_set(ctx->err, "XX000", 0, "internal error: aggregate %d has no partial merge", (int)rt->c->fn);
     }
+    return has ? agg_step(r, ctx, rt, dst, &v) : WEIR_OK;
 }
 
 /* Merge every partial run's groups into r (consumer thread, after the scan has been drained). */
@@ -2067,6 +2065,18 @@ static int agg_final(ExecCtx *ctx, Arena *a, const AggRt *rt, const uint8_t *st,
     return vec_put(v, row, &out, a) ? agg_oom(ctx) : WEIR_OK;
 }
 
+/* An aggregate's call, its arguments and their input class (OP_AGG's runs and AggAcc alike). */
+static void agg_rt_bind(AggRt *rt, const AggCall *c)
+{
+    rt->c = c;
+    rt->args = c->n_args ? c->args : (c->arg ? (Expr **)&c->arg : NULL);
+    rt->n_args = c->n_args ? c->n_args : (c->arg ? 1 : 0);
+    if (rt->n_args) {
+        SqlTypeId t = rt->args[0]->type.id;
+        rt->vin = t == SQL_FLOAT4 || t == SQL_FLOAT8 ? VIN_FLOAT : t == SQL_NUMERIC ? VIN_NUMERIC : VIN_INT;
+    }
+}
+
 /* Set up r (zeroed, r->state set) for spec sp: aggregates, the group row layout, the hash table. */
 static int agg_run_init(const AggSpec *sp, AggRun *r, ExecCtx *ctx)
 {
@@ -2107,13 +2117,7 @@ static int agg_run_init(const AggSpec *sp, AggRun *r, ExecCtx *ctx)
     for (uint32_t a = 0; a < sp->n_aggs; a++) {
         AggRt *rt = &r->rt[a];
         const AggCall *c = &sp->aggs[a];
-        rt->c = c;
-        rt->args = c->n_args ? c->args : (c->arg ? (Expr **)&c->arg : NULL);
-        rt->n_args = c->n_args ? c->n_args : (c->arg ? 1 : 0);
-        if (rt->n_args) {
-            SqlTypeId t = rt->args[0]->type.id;
-            rt->vin = t == SQL_FLOAT4 || t == SQL_FLOAT8 ? VIN_FLOAT : t == SQL_NUMERIC ? VIN_NUMERIC : VIN_INT;
-        }
+        agg_rt_bind(rt, c);
         rt->width = rt->n_args;
         rt->buffered = c->distinct || c->n_order || agg_is_oset(c->fn);
         rt->direct_const = c->direct && !agg_expr_has_col(c->direct);
@@ -2131,7 +2135,7 @@ static int agg_run_init(const AggSpec *sp, AggRun *r, ExecCtx *ctx)
                     rt->ord_col[k] = rt->width++;
             }
         }
-        if (rt->buffered &&
+        if (c->distinct &&
             !(rt->scratch = arena_try_calloc(r->state, sizeof(AggTuple) + rt->width * sizeof(SqlValue))))
             return agg_oom(ctx);
         size_t sz, al;
@@ -2268,13 +2272,7 @@ int agg_acc_create(const AggCall *c, Arena *a, AggAcc **out, SqlError *err)
     if (!acc)
         return sql_error_set(err, "53200", 0, "out of memory: the query is over its memory budget");
     acc->run.state = a;
-    acc->rt.c = c;
-    acc->rt.args = c->n_args ? c->args : (c->arg ? (Expr **)&c->arg : NULL);
-    acc->rt.n_args = c->n_args ? c->n_args : (c->arg ? 1 : 0);
-    if (acc->rt.n_args) {
-        SqlTypeId t = acc->rt.args[0]->type.id;
-        acc->rt.vin = t == SQL_FLOAT4 || t == SQL_FLOAT8 ? VIN_FLOAT : t == SQL_NUMERIC ? VIN_NUMERIC : VIN_INT;
-    }
+    agg_rt_bind(&acc->rt, c);
     size_t al;
     agg_state_layout(&acc->rt, &acc->st_size, &al);
     if (!(acc->st = arena_try_calloc(a, acc->st_size)))
@@ -2287,22 +2285,29 @@ int agg_acc_create(const AggCall *c, Arena *a, AggAcc **out, SqlError *err)
 void agg_acc_reset(AggAcc *acc)
 {
     /* string buffers are kept for the next rows: a sliding frame rebuilt per row reuses them */
-    if (acc->rt.c->fn == AGG_MIN || acc->rt.c->fn == AGG_MAX) {
+    switch (acc->rt.c->fn) {
+    case AGG_MIN:
+    case AGG_MAX: {
         StExt *s = (StExt *)acc->st;
         uint8_t *buf = s->buf;
         size_t cap = s->cap;
         memset(s, 0, sizeof(*s));
         s->buf = buf;
         s->cap = cap;
-    } else if (acc->st_size == sizeof(StStr) && (acc->rt.c->fn == AGG_STRING_AGG || acc->rt.c->fn == AGG_ARRAY_AGG ||
-                                                 acc->rt.c->fn == AGG_JSON_AGG || acc->rt.c->fn == AGG_JSONB_AGG ||
-                                                 acc->rt.c->fn == AGG_JSON_OBJECT_AGG ||
-                                                 acc->rt.c->fn == AGG_JSONB_OBJECT_AGG)) {
+        break;
+    }
+    case AGG_STRING_AGG:
+    case AGG_ARRAY_AGG:
+    case AGG_JSON_AGG:
+    case AGG_JSONB_AGG:
+    case AGG_JSON_OBJECT_AGG:
+    case AGG_JSONB_OBJECT_AGG: {
         StStr *s = (StStr *)acc->st;
         s->n = 0;
         s->has = 0;
-    } else {
-        memset(acc->st, 0, acc->st_size);
+        break;
+    }
+    default: memset(acc->st, 0, acc->st_size);
     }
 }
 

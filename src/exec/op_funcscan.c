@@ -247,24 +247,29 @@ static int fs_next_call(Op *op, ExecCtx *ctx, FuncScanState *st, int may_fetch, 
     }
 }
 
-static int fs_next_child(Op *op, ExecCtx *ctx, Batch **out)
+int op_funcscan_next(Op *op, ExecCtx *ctx, Batch **out)
 {
     const FuncScanSpec *sp = op->spec;
     FuncScanState *st = op->state;
-    uint32_t n_in = op->child->n_cols, n = 0;
+    *out = NULL;
+    if (!op->child && st->done)
+        return WEIR_OK;
+    /* the function's columns follow the child's (none in FROM) */
+    uint32_t n_in = op->child ? op->child->n_cols : 0, n = 0;
     Batch *b = batch_create(op->batch_arena, op->types, op->n_cols);
     if (!b)
         return fs_oom(ctx);
     const SqlTz *tz = op->types[n_in].id == SQL_TIMESTAMPTZ ? ctx->fmt->tz : NULL;
     while (n < VEC_BATCH) {
         int got;
-        if (fs_step(sp, st, ctx, tz, &b->cols[n_in], n, op->batch_arena, 1, &got))
+        /* in FROM the elements live in the query arena for the whole scan: no copy */
+        if (fs_step(sp, st, ctx, tz, &b->cols[n_in], n, op->batch_arena, op->child != NULL, &got))
             return WEIR_ERROR;
         if (!got) {
-            /* the call ended: the next row's; a new child batch only while this batch is empty (the
-             * child's values already copied borrow its batch's strings) */
-            int started;
-            if (fs_next_call(op, ctx, st, n == 0, &started))
+            /* the call ended: in FROM the scan with it; else the next row's, a new child batch only while
+             * this batch is empty (the child's values already copied borrow its batch's strings) */
+            int started = 0;
+            if (op->child && fs_next_call(op, ctx, st, n == 0, &started))
                 return WEIR_ERROR;
             if (!started)
                 break;
@@ -284,38 +289,6 @@ static int fs_next_child(Op *op, ExecCtx *ctx, Batch **out)
         b->n = n;
         *out = b;
     }
-    return WEIR_OK;
-}
-
-int op_funcscan_next(Op *op, ExecCtx *ctx, Batch **out)
-{
-    const FuncScanSpec *sp = op->spec;
-    FuncScanState *st = op->state;
-    *out = NULL;
-    if (op->child)
-        return fs_next_child(op, ctx, out);
-    if (st->done)
-        return WEIR_OK;
-    Batch *b = batch_create(op->batch_arena, op->types, op->n_cols);
-    if (!b)
-        return fs_oom(ctx);
-    uint32_t n = 0;
-    const SqlTz *tz = op->types[0].id == SQL_TIMESTAMPTZ ? ctx->fmt->tz : NULL;
-    while (n < VEC_BATCH) {
-        int got;
-        /* the elements live in the query arena for the whole scan: no copy */
-        if (fs_step(sp, st, ctx, tz, b->cols, n, op->batch_arena, 0, &got))
-            return WEIR_ERROR;
-        if (!got)
-            break;
-        n++;
-    }
-    if (exec_check_cancel(ctx))
-        return WEIR_ERROR;
-    if (!n)
-        return WEIR_OK;
-    b->n = n;
-    *out = b;
     return WEIR_OK;
 }
 

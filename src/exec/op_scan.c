@@ -490,6 +490,29 @@ static void scan_stop_workers(ScanState *st)
     }
 }
 
+/* Set up reader w (zeroed): a worker (index: its sink worker number), the consumer's helper, or the
+ * inline reader; can_shrink for those that write into a budget of their own. WEIR_ERROR from
+ * decoder_create, with ctx->err. */
+static int scan_worker_init(ScanState *st, ScanWorker *w, uint32_t index, int can_shrink, ExecCtx *ctx)
+{
+    w->st = st;
+    w->index = index;
+    w->limit = VEC_BATCH;
+    w->can_shrink = can_shrink;
+    return st->need_dec && decoder_create(st->td, st->sel, st->n_sel, NULL, &w->dec, ctx->err) ? WEIR_ERROR
+                                                                                                 : WEIR_OK;
+}
+
+/* Add reader w's counts to n (records, bad, dead) and op's rows, and free its decoder. NULL: nothing. */
+static void scan_worker_fini(Op *op, ScanWorker *w, uint64_t n[3])
+{
+    if (!w)
+        return;
+    n[0] += w->n_records, n[1] += w->n_bad, n[2] += w->n_dead;
+    op->st_rows += w->n_sunk; /* rows the sink consumed never passed op_next: count them here */
+    decoder_destroy(&w->dec);
+}
+
 /* Start the workers; on any failure before the first thread runs, leave the scan inline (returns 0).
  * Returns 1 when running in parallel. */
 static int scan_start_parallel(ScanState *st, ExecCtx *ctx, uint32_t n_workers)
@@ -508,22 +531,13 @@ static int scan_start_parallel(ScanState *st, ExecCtx *ctx, uint32_t n_workers)
         return 0;
     }
     st->n_workers = n_workers;
-    for (uint32_t i = 0; i < n_workers; i++) {
-        st->workers[i].st = st;
-        st->workers[i].index = i;
-        st->workers[i].limit = VEC_BATCH;
-        st->workers[i].can_shrink = 1;
-        if (st->need_dec && decoder_create(st->td, st->sel, st->n_sel, NULL, &st->workers[i].dec, ctx->err))
+    for (uint32_t i = 0; i < n_workers; i++)
+        if (scan_worker_init(st, &st->workers[i], i, 1, ctx))
             return -1;
-    }
     /* the consumer's reader for when a sink is set (without it, no sink: op_scan_parallel_workers) */
     if ((st->helper = arena_try_calloc(st->run, sizeof(*st->helper)))) {
-        st->helper->st = st;
-        st->helper->index = n_workers;
-        st->helper->limit = VEC_BATCH;
-        st->helper->can_shrink = 1;
         st->help_arena = arena_create(NULL, SCAN_SLOT_BUDGET);
-        if (st->need_dec && decoder_create(st->td, st->sel, st->n_sel, NULL, &st->helper->dec, ctx->err))
+        if (scan_worker_init(st, st->helper, n_workers, 1, ctx))
             return -1;
     }
     for (uint32_t i = 0; i < n_slots; i++) {
@@ -1037,9 +1051,7 @@ int op_scan_open(Op *op, ExecCtx *ctx)
             rc = scan_oom(ctx->err);
             goto done;
         }
-        st->inl->st = st;
-        st->inl->limit = VEC_BATCH;
-        if (st->need_dec && decoder_create(td, st->sel, st->n_sel, NULL, &st->inl->dec, ctx->err))
+        if (scan_worker_init(st, st->inl, 0, 0, ctx))
             rc = WEIR_ERROR;
     }
 done:
@@ -1058,23 +1070,12 @@ void op_scan_close(Op *op)
     if (!st)
         return;
     scan_stop_workers(st);
-    uint64_t n_records = 0, n_bad = 0, n_dead = 0;
-    for (uint32_t i = 0; i < st->n_workers; i++) {
-        ScanWorker *w = &st->workers[i];
-        n_records += w->n_records, n_bad += w->n_bad, n_dead += w->n_dead;
-        op->st_rows += w->n_sunk; /* rows the sink consumed never passed op_next: count them here */
-        decoder_destroy(&w->dec);
-    }
-    if (st->inl) {
-        n_records += st->inl->n_records, n_bad += st->inl->n_bad, n_dead += st->inl->n_dead;
-        decoder_destroy(&st->inl->dec);
-    }
-    if (st->helper) {
-        ScanWorker *w = st->helper;
-        n_records += w->n_records, n_bad += w->n_bad, n_dead += w->n_dead;
-        op->st_rows += w->n_sunk;
-        decoder_destroy(&w->dec);
-    }
+    uint64_t n[3] = {0, 0, 0}; /* records, bad, dead */
+    for (uint32_t i = 0; i < st->n_workers; i++)
+        scan_worker_fini(op, &st->workers[i], n);
+    scan_worker_fini(op, st->inl, n);
+    scan_worker_fini(op, st->helper, n);
+    uint64_t n_records = n[0], n_bad = n[1], n_dead = n[2];
     for (uint32_t i = 0; i < st->n_slots; i++)
         arena_destroy(&st->slots[i].arena);
     arena_destroy(&st->help_arena);

@@ -100,6 +100,24 @@ static Batch *sort_copy_batch(Arena *a, const Batch *b)
     return c;
 }
 
+/* Key k of two values, with the spec's direction and NULL placement (both ways of sorting). */
+static int sort_val_cmp(const SortSpec *sp, uint32_t k, const SqlValue *x, const SqlValue *y)
+{
+    int r;
+    if (x->is_null || y->is_null) {
+        if (x->is_null && y->is_null)
+            return 0;
+        r = x->is_null ? 1 : -1; /* NULL is larger than everything ... */
+        if (sp->nulls_first[k] != sp->desc[k])
+            r = -r; /* ... unless NULLS FIRST asks otherwise (desc flips again below) */
+    } else if (sql_type_phys(x->type.id) == SQL_PHYS_INT && sql_type_phys(y->type.id) == SQL_PHYS_INT) {
+        r = (x->u.i > y->u.i) - (x->u.i < y->u.i); /* the common case without sql_value_cmp's switch */
+    } else {
+        r = sql_value_cmp(x, y);
+    }
+    return sp->desc[k] ? -r : r;
+}
+
 typedef struct SortCmpCtx {
     const SortSpec *sp;
     Batch **batches;
@@ -112,23 +130,12 @@ static int sort_cmp(const void *pa, const void *pb, void *arg)
     const Batch *ba = c->batches[ra >> 32], *bb = c->batches[rb >> 32];
     uint32_t ia = (uint32_t)ra, ib = (uint32_t)rb;
     for (uint32_t k = 0; k < c->sp->n_keys; k++) {
-        const Vec *va = &ba->cols[c->sp->cols[k]], *vb = &bb->cols[c->sp->cols[k]];
-        int na = vec_is_null(va, ia), nb = vec_is_null(vb, ib);
-        int r;
-        if (na || nb) {
-            if (na && nb)
-                continue;
-            r = na ? 1 : -1; /* NULL is larger than everything ... */
-            if (c->sp->nulls_first[k] != c->sp->desc[k])
-                r = -r; /* ... unless NULLS FIRST asks otherwise (desc flips again below) */
-        } else {
-            SqlValue x, y;
-            vec_get(va, ia, &x);
-            vec_get(vb, ib, &y);
-            r = sql_value_cmp(&x, &y);
-        }
+        SqlValue x, y;
+        vec_get(&ba->cols[c->sp->cols[k]], ia, &x);
+        vec_get(&bb->cols[c->sp->cols[k]], ib, &y);
+        int r = sort_val_cmp(c->sp, k, &x, &y);
         if (r)
-            return c->sp->desc[k] ? -r : r;
+            return r;
     }
     return ra < rb ? -1 : ra > rb; /* stable: input order for ties */
 }
@@ -136,24 +143,6 @@ static int sort_cmp(const void *pa, const void *pb, void *arg)
 /* ------------------------------------------------------------------------------------------------
  * Top-N
  * ---------------------------------------------------------------------------------------------- */
-
-/* Key k of two values, with the spec's direction and NULL placement (the same rules as sort_cmp). */
-static int sort_val_cmp(const SortSpec *sp, uint32_t k, const SqlValue *x, const SqlValue *y)
-{
-    int r;
-    if (x->is_null || y->is_null) {
-        if (x->is_null && y->is_null)
-            return 0;
-        r = x->is_null ? 1 : -1;
-        if (sp->nulls_first[k] != sp->desc[k])
-            r = -r;
-    } else if (sql_type_phys(x->type.id) == SQL_PHYS_INT && sql_type_phys(y->type.id) == SQL_PHYS_INT) {
-        r = (x->u.i > y->u.i) - (x->u.i < y->u.i); /* the common case without sql_value_cmp's switch */
-    } else {
-        r = sql_value_cmp(x, y);
-    }
-    return sp->desc[k] ? -r : r;
-}
 
 /* Order of two rows (values indexed by column; only key columns are read), then input order. */
 static int sort_row_cmp(const SortSpec *sp, const SqlValue *a, uint64_t sa, const SqlValue *b, uint64_t sb)

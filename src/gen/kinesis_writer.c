@@ -448,12 +448,11 @@ static int kw_call(KinesisWriter *w, KwConn *c, const char *op, const char *body
     }
 }
 
-/* The "__type" of an AWS error answer (without a "prefix#"), into out. */
+/* The "__type" of an AWS error answer (without a "prefix#") into out, its message into msg. */
 static void kw_error_type(const char *body, size_t n, char *out, size_t cap, char *msg, size_t msg_cap)
 {
     out[0] = '\0';
-    if (msg)
-        msg[0] = '\0';
+    msg[0] = '\0';
     json_error_t jerr;
     json_t *j = json_loadb(body, n, 0, &jerr);
     if (!j)
@@ -466,7 +465,7 @@ static void kw_error_type(const char *body, size_t n, char *out, size_t cap, cha
     const char *m = json_string_value(json_object_get(j, "message"));
     if (!m)
         m = json_string_value(json_object_get(j, "Message"));
-    if (m && msg)
+    if (m)
         snprintf(msg, msg_cap, "%s", m);
     json_decref(j);
 }
@@ -540,11 +539,15 @@ static int kw_setup_call(KinesisWriter *w, const char *op, const char *key, cons
     return rc;
 }
 
-/* The error answer of a set-up call as WEIR_EPROTO (*type gets the AWS error type, if wanted). */
-static int kw_setup_error(KinesisWriter *w, const char *op, const char *name, int status, char type[96], Err *e)
+/* The error answer of a set-up call: 1 when its AWS error type is `expected` (NULL: none is; e is left
+ * alone), else WEIR_EPROTO with the type and message in e. */
+static int kw_setup_error(KinesisWriter *w, const char *op, const char *name, int status, const char *expected,
+                          Err *e)
 {
-    char msg[160];
-    kw_error_type(kw_body(&w->setup), w->setup.resp_body, type, 96, msg, sizeof(msg));
+    char type[96], msg[160];
+    kw_error_type(kw_body(&w->setup), w->setup.resp_body, type, sizeof(type), msg, sizeof(msg));
+    if (expected && !strcmp(type, expected))
+        return 1;
     return err_set(e, WEIR_EPROTO, "%s %s: HTTP %d %s %s", op, name, status, type, msg);
 }
 
@@ -566,13 +569,8 @@ static int kw_stream_status(KinesisWriter *w, KwStream *s, Err *e)
             return err_set(e, WEIR_EPROTO, "DescribeStreamSummary %s: no StreamStatus in the answer", s->name);
         return active;
     }
-    char type[96];
-    Err ee;
-    err_clear(&ee);
-    kw_setup_error(w, "DescribeStreamSummary", s->name, rc, type, &ee);
-    if (!strcmp(type, "ResourceNotFoundException"))
-        return WEIR_ENOTFOUND;
-    return err_set(e, ee.code, "%s", ee.msg);
+    rc = kw_setup_error(w, "DescribeStreamSummary", s->name, rc, "ResourceNotFoundException", e);
+    return rc == 1 ? WEIR_ENOTFOUND : rc;
 }
 
 static int kw_stream_ensure(KinesisWriter *w, KwStream *s, Err *e)
@@ -586,14 +584,9 @@ static int kw_stream_ensure(KinesisWriter *w, KwStream *s, Err *e)
         rc = kw_setup_call(w, "CreateStream", "StreamName", s->name, more, e);
         if (rc < 0)
             return rc;
-        if (rc != 200) {
-            char type[96];
-            Err ee;
-            err_clear(&ee);
-            kw_setup_error(w, "CreateStream", s->name, rc, type, &ee);
-            if (strcmp(type, "ResourceInUseException") != 0) /* created meanwhile by someone else: fine */
-                return err_set(e, ee.code, "%s", ee.msg);
-        }
+        /* ResourceInUseException: created meanwhile by someone else, fine */
+        if (rc != 200 && (rc = kw_setup_error(w, "CreateStream", s->name, rc, "ResourceInUseException", e)) != 1)
+            return rc;
         rc = 0;
     }
     uint64_t deadline = clock_mono_ns() + (uint64_t)KW_ACTIVE_WAIT_MS * 1000000u;
@@ -627,10 +620,8 @@ static int kw_list_shards(KinesisWriter *w, KwStream *s, Err *e)
         token = NULL;
         if (rc < 0)
             return rc;
-        if (rc != 200) {
-            char type[96];
-            return kw_setup_error(w, "ListShards", s->name, rc, type, e);
-        }
+        if (rc != 200)
+            return kw_setup_error(w, "ListShards", s->name, rc, NULL, e);
         json_error_t jerr;
         json_t *j = json_loadb(kw_body(&w->setup), w->setup.resp_body, 0, &jerr);
         json_t *shards = json_object_get(j, "Shards");

@@ -310,11 +310,6 @@ static int64_t nx_next_base0_auction(const NexmarkConfig *c, NexmarkRng *r, int6
     return min + nexmark_rng_long(r, max - min + 1 + NEXMARK_ID_LEAD);
 }
 
-static Slice nx_cstr(const char *s)
-{
-    return (Slice){(const uint8_t *)s, strlen(s)};
-}
-
 /* ------------------------------------------------------------------------------------------------
  * Generator set-up: the letter pool and the channel urls
  * ---------------------------------------------------------------------------------------------- */
@@ -431,8 +426,8 @@ static void nx_person(NexmarkGen *g, NexmarkRng *r, int64_t e, NexmarkPerson *p)
         d[4] = ' ';
     }
     p->credit_card = (Slice){(const uint8_t *)g->credit_card, 19};
-    p->city = nx_cstr(nx_cities[nexmark_rng_int(r, NX_COUNT(nx_cities))]);
-    p->state = nx_cstr(nx_states[nexmark_rng_int(r, NX_COUNT(nx_states))]);
+    p->city = slice_from_cstr(nx_cities[nexmark_rng_int(r, NX_COUNT(nx_cities))]);
+    p->state = slice_from_cstr(nx_states[nexmark_rng_int(r, NX_COUNT(nx_states))]);
     int64_t size = 8 + (int64_t)(p->name.n + p->email_address.n + p->credit_card.n + p->city.n + p->state.n);
     p->extra = nx_next_extra(g, r, size, c->avg_person_bytes);
 }
@@ -477,7 +472,7 @@ static void nx_bid(NexmarkGen *g, NexmarkRng *r, int64_t e, NexmarkBid *b)
     int32_t ch;
     if (nexmark_rng_int(r, c->hot_channels_ratio) > 0) {
         int32_t i = nexmark_rng_int(r, NEXMARK_N_HOT_CHANNELS);
-        b->channel = nx_cstr(nx_hot_channels[i]);
+        b->channel = slice_from_cstr(nx_hot_channels[i]);
         ch = NEXMARK_N_CHANNELS + i;
     } else {
         ch = nexmark_rng_int(r, NEXMARK_N_CHANNELS);
@@ -554,6 +549,8 @@ void nexmark_format_time(int64_t ms, char out[24])
     out[23] = '\0';
 }
 
+/* Not aws_json's JsonOut: its per-key escaping and separator tracking made this step about 1.5x slower
+ * in bench/nexmark_bench (same checksum); the keys here are fixed literals. */
 typedef struct NxJson {
     Buf *b;
     int rc; /* sticky: the first append error */

@@ -316,9 +316,15 @@ SQL_FN_KERNEL(fn_random)
  * infinite.
  * ---------------------------------------------------------------------------------------------- */
 
-static int wb_err(SqlFnCtx *ctx, const char *msg)
+/* The argument checks both forms make, in PostgreSQL's order (the first that fails gives the error). */
+static int wb_check(SqlFnCtx *ctx, int64_t count, int any_nan, int bound_inf, int bounds_equal)
 {
-    return math_err(ctx, "2201G", msg);
+    const char *msg = count <= 0     ? "count must be greater than zero"
+                      : any_nan      ? "operand, lower bound, and upper bound cannot be NaN"
+                      : bound_inf    ? "lower and upper bounds must be finite"
+                      : bounds_equal ? "lower bound cannot equal upper bound"
+                                     : NULL;
+    return msg ? math_err(ctx, "2201G", msg) : WEIR_OK;
 }
 
 static int wb_count_plus_one(SqlFnCtx *ctx, int64_t count, int64_t *r)
@@ -350,14 +356,8 @@ SQL_FN_KERNEL(fn_float_width_bucket)
             continue;
         double x = op[i], lo = b1[i], hi = b2[i];
         int64_t count = cnt[i];
-        if (count <= 0)
-            return wb_err(ctx, "count must be greater than zero");
-        if (isnan(x) || isnan(lo) || isnan(hi))
-            return wb_err(ctx, "operand, lower bound, and upper bound cannot be NaN");
-        if (isinf(lo) || isinf(hi))
-            return wb_err(ctx, "lower and upper bounds must be finite");
-        if (lo == hi)
-            return wb_err(ctx, "lower bound cannot equal upper bound");
+        if (wb_check(ctx, count, isnan(x) || isnan(lo) || isnan(hi), isinf(lo) || isinf(hi), lo == hi))
+            return WEIR_ERROR;
         int rev = lo > hi;
         if (rev ? x > lo : x < lo) {
             r[i] = 0;
@@ -427,15 +427,10 @@ SQL_FN_KERNEL(fn_numeric_width_bucket)
         if (fn_skip(out, i))
             continue;
         int64_t count = cnt[i];
-        if (count <= 0)
-            return wb_err(ctx, "count must be greater than zero");
-        if (op[i].kind == SQL_NUM_NAN || b1[i].kind == SQL_NUM_NAN || b2[i].kind == SQL_NUM_NAN)
-            return wb_err(ctx, "operand, lower bound, and upper bound cannot be NaN");
-        if (b1[i].kind || b2[i].kind)
-            return wb_err(ctx, "lower and upper bounds must be finite");
-        int c = sql_numeric_cmp(&b1[i], &b2[i]);
-        if (c == 0)
-            return wb_err(ctx, "lower bound cannot equal upper bound");
+        int c = sql_numeric_cmp(&b1[i], &b2[i]); /* (specials compare too; they fail the checks first) */
+        int any_nan = op[i].kind == SQL_NUM_NAN || b1[i].kind == SQL_NUM_NAN || b2[i].kind == SQL_NUM_NAN;
+        if (wb_check(ctx, count, any_nan, b1[i].kind || b2[i].kind, c == 0))
+            return WEIR_ERROR;
         const SqlNumeric *lo = &b1[i], *hi = &b2[i], *x = &op[i];
         if (c < 0 ? sql_numeric_cmp(x, lo) < 0 : sql_numeric_cmp(x, lo) > 0) {
             r[i] = 0;
@@ -637,24 +632,6 @@ SQL_FN_KERNEL(fn_numeric_factorial)
     return WEIR_OK;
 }
 
-/* scale(numeric): the display scale; NULL for NaN and the infinities. */
-SQL_FN_KERNEL(fn_numeric_scale)
-{
-    UNUSED(n_args);
-    const SqlNumeric *a = args[0].u.num;
-    for (uint32_t i = 0; i < ctx->n; i++) {
-        if (fn_skip(out, i))
-            continue;
-        if (a[i].kind) {
-            if (fn_set_null(ctx, out, i))
-                return WEIR_ERROR;
-            continue;
-        }
-        out->u.i[i] = a[i].scale;
-    }
-    return WEIR_OK;
-}
-
 /* The scale without trailing fractional zeros (0 for zero). */
 static int num_min_scale(const SqlNumeric *a)
 {
@@ -669,10 +646,10 @@ static int num_min_scale(const SqlNumeric *a)
     return s;
 }
 
-/* min_scale(numeric): the smallest scale that represents the value exactly; NULL for specials. */
-SQL_FN_KERNEL(fn_numeric_min_scale)
+/* scale(numeric), the display scale, and min_scale(numeric), the smallest scale that represents the
+ * value exactly; both NULL for NaN and the infinities. */
+static int scale_kernel(SqlFnCtx *ctx, const Vec *args, Vec *out, int is_min)
 {
-    UNUSED(n_args);
     const SqlNumeric *a = args[0].u.num;
     for (uint32_t i = 0; i < ctx->n; i++) {
         if (fn_skip(out, i))
@@ -682,9 +659,21 @@ SQL_FN_KERNEL(fn_numeric_min_scale)
                 return WEIR_ERROR;
             continue;
         }
-        out->u.i[i] = num_min_scale(&a[i]);
+        out->u.i[i] = is_min ? num_min_scale(&a[i]) : a[i].scale;
     }
     return WEIR_OK;
+}
+
+SQL_FN_KERNEL(fn_numeric_scale)
+{
+    UNUSED(n_args);
+    return scale_kernel(ctx, args, out, 0);
+}
+
+SQL_FN_KERNEL(fn_numeric_min_scale)
+{
+    UNUSED(n_args);
+    return scale_kernel(ctx, args, out, 1);
 }
 
 /* trim_scale(numeric): the value at min_scale (trailing zeros dropped); specials unchanged. */

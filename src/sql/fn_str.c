@@ -15,8 +15,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/base64.h"
 #include "base/u128.h"
 #include "sql/fn_int.h"
+#include "sql/typeio.h"
 
 /* Strings may not exceed PostgreSQL's 1 GB varlena limit (MaxAllocSize - header). */
 #define FN_MAX_STRING ((size_t)0x3FFFFFFF - 4)
@@ -909,67 +911,14 @@ static size_t codec_encode(int codec, const uint8_t *s, size_t n, uint8_t *d)
         }
         return o;
     }
-    /* base64: the line break is checked after every input byte, so 57 bytes end with a newline too */
-    uint32_t buf = 0;
-    int pos = 2;
-    size_t line_end = 76;
-    for (size_t i = 0; i < n; i++) {
-        buf |= (uint32_t)s[i] << (pos * 8);
-        if (--pos < 0) {
-            d[o++] = (uint8_t)b64_chars[(buf >> 18) & 63];
-            d[o++] = (uint8_t)b64_chars[(buf >> 12) & 63];
-            d[o++] = (uint8_t)b64_chars[(buf >> 6) & 63];
-            d[o++] = (uint8_t)b64_chars[buf & 63];
-            pos = 2;
-            buf = 0;
-        }
-        if (o >= line_end) {
-            d[o++] = '\n';
-            line_end = o + 76;
-        }
+    /* base64 (base/base64.c's encoder): lines of 76 characters, 57 bytes, each full line followed by a
+     * newline, the last one too (PostgreSQL checks for the line end after every input byte) */
+    size_t i = 0;
+    for (; n - i >= 57; i += 57) {
+        o += base64_encode(s + i, 57, (char *)d + o);
+        d[o++] = '\n';
     }
-    if (pos != 2) {
-        d[o++] = (uint8_t)b64_chars[(buf >> 18) & 63];
-        d[o++] = (uint8_t)b64_chars[(buf >> 12) & 63];
-        d[o++] = pos == 0 ? (uint8_t)b64_chars[(buf >> 6) & 63] : '=';
-        d[o++] = '=';
-    }
-    return o;
-}
-
-SQL_FN_KERNEL(fn_encode)
-{
-    UNUSED(n_args);
-    const Slice *s = args[0].u.s, *fmt = args[1].u.s;
-    Slice *r = out->u.s;
-    FnStr w;
-    fn_str_init(&w, ctx);
-    for (uint32_t i = 0; i < ctx->n; i++) {
-        if (fn_skip(out, i))
-            continue;
-        int codec;
-        if (codec_find(ctx, fmt[i], &codec))
-            return WEIR_ERROR;
-        size_t max = codec_encoded_max(codec, s[i].n);
-        if (max > FN_MAX_STRING)
-            return too_large_error(ctx);
-        uint8_t *d = fn_str_reserve(&w, max);
-        if (!d)
-            return WEIR_ERROR;
-        r[i] = fn_str_take(&w, codec_encode(codec, s[i].p, s[i].n, d));
-    }
-    return WEIR_OK;
-}
-
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return o + base64_encode(s + i, n - i, (char *)d + o);
 }
 
 static int is_codec_blank(uint8_t c)
@@ -997,32 +946,19 @@ static int codec_decode(SqlFnCtx *ctx, int codec, Slice s, uint8_t *d, size_t *n
                 p++;
                 continue;
             }
-            int hi = hex_value(*p);
+            int hi = sql_hex_digit_value(*p);
             if (hi < 0)
                 return bad_symbol_error(ctx, "invalid hexadecimal digit: ", p, end, "");
             if (++p >= end)
                 return sql_error_set(ctx->err, "22023", 0, "invalid hexadecimal data: odd number of digits");
-            int lo = hex_value(*p);
+            int lo = sql_hex_digit_value(*p);
             if (lo < 0)
                 return bad_symbol_error(ctx, "invalid hexadecimal digit: ", p, end, "");
             p++;
             d[o++] = (uint8_t)(hi << 4 | lo);
         }
     } else if (codec == CODEC_ESCAPE) {
-        while (p < end) {
-            if (*p != '\\') {
-                d[o++] = *p++;
-            } else if (end - p > 3 && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' &&
-                       p[3] <= '7') {
-                d[o++] = (uint8_t)((p[1] - '0') << 6 | (p[2] - '0') << 3 | (p[3] - '0'));
-                p += 4;
-            } else if (end - p > 1 && p[1] == '\\') {
-                d[o++] = '\\';
-                p += 2;
-            } else {
-                return sql_error_set(ctx->err, "22P02", 0, "invalid input syntax for type bytea");
-            }
-        }
+        return sql_bytea_unescape(s.p, s.n, d, n, ctx->err); /* byteain's escape format */
     } else {
         /* once padding was seen, the rest of the groups keep it (PostgreSQL's 'end' is sticky) */
         uint32_t buf = 0;
@@ -1070,9 +1006,9 @@ static int codec_decode(SqlFnCtx *ctx, int codec, Slice s, uint8_t *d, size_t *n
     return WEIR_OK;
 }
 
-SQL_FN_KERNEL(fn_decode)
+/* encode(bytea, format) (is_decode 0) or decode(text, format) (1), row by row. */
+static int codec_kernel(SqlFnCtx *ctx, const Vec *args, Vec *out, int is_decode)
 {
-    UNUSED(n_args);
     const Slice *s = args[0].u.s, *fmt = args[1].u.s;
     Slice *r = out->u.s;
     FnStr w;
@@ -1080,16 +1016,34 @@ SQL_FN_KERNEL(fn_decode)
     for (uint32_t i = 0; i < ctx->n; i++) {
         if (fn_skip(out, i))
             continue;
-        int codec;
+        int codec = CODEC_HEX; /* (set by codec_find; gcc -O2 cannot tell) */
         if (codec_find(ctx, fmt[i], &codec))
             return WEIR_ERROR;
-        uint8_t *d = fn_str_reserve(&w, s[i].n);
+        /* decoding never lengthens; encoding can pass the 1 GB limit */
+        size_t max = is_decode ? s[i].n : codec_encoded_max(codec, s[i].n);
+        if (!is_decode && max > FN_MAX_STRING)
+            return too_large_error(ctx);
+        uint8_t *d = fn_str_reserve(&w, max);
         size_t n = 0;
-        if (!d || codec_decode(ctx, codec, s[i], d, &n))
+        if (!d || (is_decode && codec_decode(ctx, codec, s[i], d, &n)))
             return WEIR_ERROR;
+        if (!is_decode)
+            n = codec_encode(codec, s[i].p, s[i].n, d);
         r[i] = fn_str_take(&w, n);
     }
     return WEIR_OK;
+}
+
+SQL_FN_KERNEL(fn_encode)
+{
+    UNUSED(n_args);
+    return codec_kernel(ctx, args, out, 0);
+}
+
+SQL_FN_KERNEL(fn_decode)
+{
+    UNUSED(n_args);
+    return codec_kernel(ctx, args, out, 1);
 }
 
 SQL_FN_KERNEL(fn_chr)

@@ -697,17 +697,6 @@ static int bool_in(const char *p, size_t n, uint8_t *out, SqlError *err)
     return syntax(err, "boolean", p, n);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* byteain: "\x" hex (blanks allowed between bytes) or the escape format (\\ and \ooo). */
 static int bytea_in(const char *p, size_t n, Arena *a, Slice *out, SqlError *err)
 {
@@ -721,12 +710,12 @@ static int bytea_in(const char *p, size_t n, Arena *a, Slice *out, SqlError *err
                 i++;
                 continue;
             }
-            int hi = hexval((unsigned char)p[i]);
+            int hi = sql_hex_digit_value((unsigned char)p[i]);
             if (hi < 0)
                 return sql_error_set(err, "22023", 0, "invalid hexadecimal digit: \"%c\"", p[i]);
             if (i + 1 >= n)
                 return sql_error_set(err, "22023", 0, "invalid hexadecimal data: odd number of digits");
-            int lo = hexval((unsigned char)p[i + 1]);
+            int lo = sql_hex_digit_value((unsigned char)p[i + 1]);
             if (lo < 0)
                 return sql_error_set(err, "22023", 0, "invalid hexadecimal digit: \"%c\"", p[i + 1]);
             d[o++] = (uint8_t)(hi << 4 | lo);
@@ -738,11 +727,20 @@ static int bytea_in(const char *p, size_t n, Arena *a, Slice *out, SqlError *err
     uint8_t *d = arena_try_alloc(a, n + 1);
     if (!d)
         return sql_error_set(err, "53200", 0, "out of memory");
+    size_t o;
+    if (sql_bytea_unescape((const uint8_t *)p, n, d, &o, err))
+        return WEIR_ERROR;
+    *out = (Slice){d, o};
+    return WEIR_OK;
+}
+
+int sql_bytea_unescape(const uint8_t *p, size_t n, uint8_t *d, size_t *out_n, SqlError *err)
+{
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         if (p[i] != '\\') {
-            d[o++] = (uint8_t)p[i++];
-        } else if (i + 3 < n + 0 && p[i + 1] >= '0' && p[i + 1] <= '3' && p[i + 2] >= '0' && p[i + 2] <= '7' &&
+            d[o++] = p[i++];
+        } else if (i + 3 < n && p[i + 1] >= '0' && p[i + 1] <= '3' && p[i + 2] >= '0' && p[i + 2] <= '7' &&
                    p[i + 3] >= '0' && p[i + 3] <= '7') {
             d[o++] = (uint8_t)(((p[i + 1] - '0') << 6) | ((p[i + 2] - '0') << 3) | (p[i + 3] - '0'));
             i += 4;
@@ -753,7 +751,7 @@ static int bytea_in(const char *p, size_t n, Arena *a, Slice *out, SqlError *err
             return sql_error_set(err, "22P02", 0, "invalid input syntax for type %s", "bytea");
         }
     }
-    *out = (Slice){d, o};
+    *out_n = o;
     return WEIR_OK;
 }
 

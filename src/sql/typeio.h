@@ -90,6 +90,23 @@ int sql_value_from_binary(SqlType t, const uint8_t *p, size_t n, Arena *a, SqlVa
 int sql_value_cast(const SqlValue *v, SqlType t, const SqlFormatOpts *o, Arena *a, SqlValue *out,
                    SqlError *err) WEIR_WARN_UNUSED;
 
+/* The value of hex digit c (0-9, a-f, A-F), or -1. */
+static inline int sql_hex_digit_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* byteain's escape format, which decode(text, 'escape') reads too: "\\" is a backslash, "\ooo" (first
+ * digit 0-3) an octal byte, any other byte itself. Writes at most n bytes to d and sets *out_n. WEIR_OK,
+ * or WEIR_ERROR with err (22P02 'invalid input syntax for type bytea' for any other backslash). */
+int sql_bytea_unescape(const uint8_t *p, size_t n, uint8_t *d, size_t *out_n, SqlError *err) WEIR_WARN_UNUSED;
+
 /* --- time formats of stream decoders (issue 3: "<column>.format") ----------------------------- */
 
 enum {

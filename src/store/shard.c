@@ -807,6 +807,45 @@ static int shard_corrupt(Err *e, const Shard *sh, const ShardSeg *seg, uint64_t 
                    seg->path);
 }
 
+/* The snapshot a read takes (shard_read per call, a cursor at open; caller holds mu): *pos raised to the
+ * oldest retained record, then, if it is below end, the segments holding [*pos, the visible end) with a
+ * ref on each (the reader unrefs them), the visible byte limit of each, and in *start_off where to
+ * start looking for *pos in the first. Returns the number of segments (0: nothing visible at *pos;
+ * *segs, *lim and *start_off are then untouched). */
+static uint32_t shard_snap_take(Shard *sh, uint64_t *pos, uint64_t end,
+                                uint32_t n_inline,   /* entries *segs and *lim already point at */
+                                ShardSeg ***segs,    /* replaced by malloc'd arrays when n_inline is short */
+                                uint64_t **lim,
+                                uint64_t *start_off) /* file offset in (*segs)[0] */
+{
+    if (*pos < sh->trim_seq)
+        *pos = sh->trim_seq;
+    if (*pos < sh->info.start_seq)
+        *pos = sh->info.start_seq;
+    const ShardEnd *vis = &sh->visible;
+    if (*pos >= end || !vis->seg || !vis->has_rec || vis->last_seq < *pos)
+        return 0;
+    int64_t vi = shard_seg_pos(sh, vis->seg);
+    if (NEVER(vi < 0))
+        return 0;
+    uint32_t k = shard_seg_find(sh, (uint32_t)vi + 1, *pos);
+    if (k > (uint32_t)vi)
+        return 0;
+    uint32_t n = (uint32_t)vi - k + 1;
+    if (n > n_inline) {
+        *segs = xmalloc(n * sizeof(**segs));
+        *lim = xmalloc(n * sizeof(**lim));
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        ShardSeg *g = sh->segs[k + i];
+        shard_seg_ref(g);
+        (*segs)[i] = g;
+        (*lim)[i] = g == vis->seg ? vis->off : g->meta.size;
+    }
+    *start_off = shard_seg_index_seek_seq((*segs)[0], *pos);
+    return n;
+}
+
 int shard_read(Shard *sh, uint64_t pos, size_t max_records, size_t max_bytes, StoreReadFn fn, void *arg,
                StoreReadResult *res, Err *e)
 {
@@ -832,30 +871,7 @@ int shard_read(Shard *sh, uint64_t pos, size_t max_records, size_t max_bytes, St
     uint64_t end_seq = sh->info.end_seq;
     ShardEnd vis = sh->visible;
     int all_visible = shard_end_same(&sh->visible, &sh->written);
-    if (pos < sh->trim_seq)
-        pos = sh->trim_seq;
-    if (pos < sh->info.start_seq)
-        pos = sh->info.start_seq;
-    if (vis.seg && vis.has_rec && vis.last_seq >= pos) {
-        int64_t vi = shard_seg_pos(sh, vis.seg);
-        if (ALWAYS(vi >= 0)) {
-            uint32_t k = shard_seg_find(sh, (uint32_t)vi + 1, pos);
-            if (k <= (uint32_t)vi) {
-                n_snap = (uint32_t)vi - k + 1;
-                if (n_snap > SHARD_SNAP_INLINE) {
-                    snap = xmalloc(n_snap * sizeof(*snap));
-                    lim = xmalloc(n_snap * sizeof(*lim));
-                }
-                for (uint32_t i = 0; i < n_snap; i++) {
-                    ShardSeg *g = sh->segs[k + i];
-                    shard_seg_ref(g);
-                    snap[i] = g;
-                    lim[i] = g == vis.seg ? vis.off : g->meta.size;
-                }
-                start_off = shard_seg_index_seek_seq(snap[0], pos);
-            }
-        }
-    }
+    n_snap = shard_snap_take(sh, &pos, UINT64_MAX, SHARD_SNAP_INLINE, &snap, &lim, &start_off);
     pthread_mutex_unlock(&sh->mu);
 
     int rc = WEIR_OK, stop = 0, corrupt = 0;
@@ -980,8 +996,8 @@ int shard_read(Shard *sh, uint64_t pos, size_t max_records, size_t max_bytes, St
  * Cursors: bulk zero-copy reads for scans (store_cursor_*)
  *
  * A cursor snapshots, at open, the segments holding [pos, visible end) with refs and the byte limit
- * of each (the same snapshot shard_read takes per call), then walks them batch by batch without the
- * lock. Instead of pread-ing into a buffer and copying each record out through a callback, it maps
+ * of each (shard_snap_take, the snapshot shard_read takes per call), then walks them batch by batch
+ * without the lock. Instead of pread-ing into a buffer and copying each record out through a callback, it maps
  * a window of the segment file (SHARD_MAP_WINDOW bytes, or one whole batch if that is bigger) and
  * hands out views into the mapping: the CPU reads the page cache directly, once. A window is a
  * refcounted StorePin: the cursor holds one ref while it reads from it, and every store_cursor_next
@@ -1049,30 +1065,8 @@ int shard_cursor_open(Shard *sh, uint64_t pos, uint64_t end, StoreCursor **out, 
         free(c);
         return err_set(e, WEIR_ENOTFOUND, "shard %u was deleted", sh->info.index);
     }
-    if (pos < sh->trim_seq)
-        pos = sh->trim_seq;
-    if (pos < sh->info.start_seq)
-        pos = sh->info.start_seq;
+    c->n_segs = shard_snap_take(sh, &pos, end, 0, &c->segs, &c->lim, &c->off);
     c->pos = pos;
-    ShardEnd vis = sh->visible;
-    if (pos < end && vis.seg && vis.has_rec && vis.last_seq >= pos) {
-        int64_t vi = shard_seg_pos(sh, vis.seg);
-        if (ALWAYS(vi >= 0)) {
-            uint32_t k = shard_seg_find(sh, (uint32_t)vi + 1, pos);
-            if (k <= (uint32_t)vi) {
-                c->n_segs = (uint32_t)vi - k + 1;
-                c->segs = xmalloc(c->n_segs * sizeof(*c->segs));
-                c->lim = xmalloc(c->n_segs * sizeof(*c->lim));
-                for (uint32_t i = 0; i < c->n_segs; i++) {
-                    ShardSeg *g = sh->segs[k + i];
-                    shard_seg_ref(g);
-                    c->segs[i] = g;
-                    c->lim[i] = g == vis.seg ? vis.off : g->meta.size;
-                }
-                c->off = shard_seg_index_seek_seq(c->segs[0], pos);
-            }
-        }
-    }
     pthread_mutex_unlock(&sh->mu);
     shard_ref(sh);
     c->sh = sh;

@@ -20,8 +20,7 @@ enum { NUM_NINF = 1, NUM_NEG = 2, NUM_ZERO = 3, NUM_POS = 4, NUM_PINF = 5, NUM_N
 #define NUM_EXP_BIAS 64
 #define NUM_EXP_MIN (-37) /* 1 digit at scale 38 */
 #define NUM_EXP_MAX 38    /* 38 digits at scale 0 */
-#define USEC_PER_DAY INT64_C(86400000000)
-#define USEC_PER_MONTH (30 * USEC_PER_DAY)
+#define USEC_PER_MONTH (30 * SQL_USEC_PER_DAY)
 #define CANON_NAN_BITS UINT64_C(0x7ff8000000000000)
 #define NUM_LIMIT                                                                                            \
     ((__int128)UINT64_C(10000000000000000000) * (__int128)UINT64_C(10000000000000000000)) /* 10^38 */
@@ -287,7 +286,7 @@ static int numeric_ndigits(const SqlNumeric *x)
 /* Interval span: PostgreSQL's interval_cmp_value (months of 30 days, days of 24 hours). */
 static __int128 interval_span(const SqlInterval *iv)
 {
-    return (__int128)iv->usec + ((__int128)iv->months * 30 + iv->days) * USEC_PER_DAY;
+    return (__int128)iv->usec + ((__int128)iv->months * 30 + iv->days) * SQL_USEC_PER_DAY;
 }
 
 static void enc_i128(__int128 s, uint8_t *out)
@@ -314,8 +313,8 @@ static int interval_from_span(__int128 s, SqlInterval *out)
 {
     __int128 m = clamp_i32(s / USEC_PER_MONTH);
     s -= m * USEC_PER_MONTH;
-    __int128 d = clamp_i32(s / USEC_PER_DAY);
-    s -= d * USEC_PER_DAY;
+    __int128 d = clamp_i32(s / SQL_USEC_PER_DAY);
+    s -= d * SQL_USEC_PER_DAY;
     if (s < INT64_MIN || s > INT64_MAX)
         return -1;
     out->months = (int32_t)m;
@@ -840,13 +839,12 @@ int rowcodec_decode(const RowCodecCol *cols, uint32_t n_cols, const uint8_t *p, 
             if (n - i < 8)
                 return corrupt(e, c, i, "truncated interval fields");
             __int128 span = interval_span(&v->u.iv);
-            int32_t months = (int32_t)get_be32(p + i), days = (int32_t)get_be32(p + i + 4);
-            __int128 usec = span - ((__int128)months * 30 + days) * USEC_PER_DAY;
+            SqlInterval f = {.months = (int32_t)get_be32(p + i), .days = (int32_t)get_be32(p + i + 4)};
+            __int128 usec = span - interval_span(&f);
             if (usec < INT64_MIN || usec > INT64_MAX)
                 return corrupt(e, c, i, "interval fields do not match the span");
-            v->u.iv.months = months;
-            v->u.iv.days = days;
-            v->u.iv.usec = (int64_t)usec;
+            f.usec = (int64_t)usec;
+            v->u.iv = f;
             i += 8;
             break;
         }

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "base/crc32c.h"
+#include "store/segment.h" /* little-endian and LEB128 helpers */
 
 #ifdef WEIR_DEBUG
 #include <assert.h>
@@ -576,6 +577,12 @@ int state_get(const StateTable *t, uint64_t h, const uint8_t *key, size_t key_le
     return 1;
 }
 
+static int budget_err(const StateTable *t, Err *e)
+{
+    return err_set(e, WEIR_ELIMIT, "state: table %" PRIu64 " over its memory budget of %zu bytes",
+                   t->cfg.table_id, t->cfg.mem_budget);
+}
+
 /* The upsert behind state_put/state_upsert and restore. track: record the change for the next
  * checkpoint (0 while restoring, when the entry is in the image already). */
 static int upsert(StateTable *t, uint64_t h, const uint8_t *key, size_t key_len, size_t val_len,
@@ -601,9 +608,7 @@ static int upsert(StateTable *t, uint64_t h, const uint8_t *key, size_t key_len,
             } else {
                 StateEntry *ne = ent_alloc(t, need);
                 if (!ne)
-                    return err_set(e, WEIR_ELIMIT,
-                                   "state: table %" PRIu64 " over its memory budget of %zu bytes",
-                                   t->cfg.table_id, t->cfg.mem_budget);
+                    return budget_err(t, e);
                 uint8_t cls = ne->cls;
                 memcpy(ne, en, sizeof(*en) + 8u * en->level); /* header and tower */
                 ne->cls = cls;
@@ -631,13 +636,11 @@ static int upsert(StateTable *t, uint64_t h, const uint8_t *key, size_t key_len,
         return WEIR_OK;
     }
     if (idx_reserve(t))
-        return err_set(e, WEIR_ELIMIT, "state: table %" PRIu64 " over its memory budget of %zu bytes",
-                       t->cfg.table_id, t->cfg.mem_budget);
+        return budget_err(t, e);
     int level = t->cfg.is_ordered ? sl_random_level(t) : 0;
     StateEntry *en = ent_alloc(t, ent_size(level, val_len, key_len));
     if (!en)
-        return err_set(e, WEIR_ELIMIT, "state: table %" PRIu64 " over its memory budget of %zu bytes",
-                       t->cfg.table_id, t->cfg.mem_budget);
+        return budget_err(t, e);
     en->key_len = (uint32_t)key_len;
     en->val_len = (uint32_t)val_len;
     en->dirty = 0;
@@ -819,28 +822,6 @@ void state_stats(const StateTable *t, StateStats *out)
 #define CKPT_KIND_DELTA 2
 enum { REC_PUT = 1, REC_DEL = 2 };
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-    return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
 typedef struct CkptWriter {
     int fd;
     const char *path;
@@ -872,10 +853,10 @@ static int cw_write(CkptWriter *w, const void *p, size_t n)
 static int cw_flush(CkptWriter *w)
 {
     uint32_t plen = (uint32_t)(w->blk_len - 8);
-    put_le32(w->blk, plen);
-    put_le32(w->blk + 4, w->blk_n);
+    segment_put_u32(w->blk, plen);
+    segment_put_u32(w->blk + 4, w->blk_n);
     uint8_t crc[4];
-    put_le32(crc, crc32c(w->blk, w->blk_len));
+    segment_put_u32(crc, crc32c(w->blk, w->blk_len));
     int rc = cw_write(w, w->blk, w->blk_len);
     if (!rc)
         rc = cw_write(w, crc, 4);
@@ -897,17 +878,6 @@ static void cw_reserve(CkptWriter *w, size_t n)
     w->blk_cap = nc;
 }
 
-static size_t put_varint(uint8_t *p, uint32_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        p[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    return n;
-}
-
 static int cw_record(CkptWriter *w, int op, const uint8_t *key, uint32_t key_len, const uint8_t *val,
                      uint32_t val_len)
 {
@@ -921,9 +891,9 @@ static int cw_record(CkptWriter *w, int op, const uint8_t *key, uint32_t key_len
     uint8_t *p = w->blk + w->blk_len;
     size_t n = 0;
     p[n++] = (uint8_t)op;
-    n += put_varint(p + n, key_len);
+    n = (size_t)(segment_varint_put(p + n, key_len) - p);
     if (op == REC_PUT)
-        n += put_varint(p + n, val_len);
+        n = (size_t)(segment_varint_put(p + n, val_len) - p);
     memcpy(p + n, key, key_len);
     n += key_len;
     if (op == REC_PUT && val_len) {
@@ -1038,12 +1008,12 @@ int state_checkpoint_write(StateTable *t, const char *dir, uint64_t ckpt_no, Sta
     memcpy(hdr, CKPT_MAGIC, 8);
     hdr[8] = CKPT_VERSION;
     hdr[10] = (uint8_t)fk;
-    put_le32(hdr + 12, CKPT_HDR_LEN);
-    put_le64(hdr + 16, t->cfg.table_id);
-    put_le64(hdr + 24, ckpt_no);
-    put_le64(hdr + 32, fk == CKPT_KIND_DELTA ? t->last_ckpt : 0);
-    put_le64(hdr + 40, t->n);
-    put_le32(hdr + 60, crc32c(hdr, 60));
+    segment_put_u32(hdr + 12, CKPT_HDR_LEN);
+    segment_put_u64(hdr + 16, t->cfg.table_id);
+    segment_put_u64(hdr + 24, ckpt_no);
+    segment_put_u64(hdr + 32, fk == CKPT_KIND_DELTA ? t->last_ckpt : 0);
+    segment_put_u64(hdr + 40, t->n);
+    segment_put_u32(hdr + 60, crc32c(hdr, 60));
     if ((rc = cw_write(&w, hdr, sizeof(hdr))))
         goto fail;
     cw_reserve(&w, 8);
@@ -1053,8 +1023,8 @@ int state_checkpoint_write(StateTable *t, const char *dir, uint64_t ckpt_no, Sta
     if (w.blk_n && (rc = cw_flush(&w)))
         goto fail;
     cw_reserve(&w, 16);
-    put_le64(w.blk + 8, w.n_records);
-    put_le64(w.blk + 16, w.n_blocks);
+    segment_put_u64(w.blk + 8, w.n_records);
+    segment_put_u64(w.blk + 16, w.n_blocks);
     w.blk_len = 24;
     if ((rc = cw_flush(&w)))
         goto fail;
@@ -1182,22 +1152,16 @@ static int cr_expect_eof(CkptReader *r)
     return k == 0 ? WEIR_OK : cr_corrupt(r, r->off, "bytes after the end block");
 }
 
+/* A record length: the store's LEB128 reader, held to what cw_record writes (at most 5 bytes, 32 bits). */
 static int get_varint(const uint8_t *p, size_t n, size_t *pos, uint32_t *out)
 {
-    uint32_t v = 0;
-    for (int shift = 0; shift < 35; shift += 7) {
-        if (*pos >= n)
-            return -1;
-        uint8_t b = p[(*pos)++];
-        if (shift == 28 && b > 0x0f)
-            return -1;
-        v |= (uint32_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *out = v;
-            return 0;
-        }
-    }
-    return -1;
+    const uint8_t *q = p + *pos;
+    uint64_t v;
+    if (segment_varint_get(&q, p + n, &v) || q - (p + *pos) > 5 || v > UINT32_MAX)
+        return -1;
+    *pos = (size_t)(q - p);
+    *out = (uint32_t)v;
+    return 0;
 }
 
 /* Apply the records of one block payload. */
@@ -1251,16 +1215,18 @@ static int cr_apply(StateTable *t, CkptReader *r)
         return rc;
     if (memcmp(h, CKPT_MAGIC, 8) != 0)
         return cr_corrupt(r, 0, "not a state checkpoint (bad magic)");
-    if (get_le32(h + 60) != crc32c(h, 60))
+    if (segment_get_u32(h + 60) != crc32c(h, 60))
         return cr_corrupt(r, 60, "header CRC mismatch");
     uint16_t version = (uint16_t)(h[8] | h[9] << 8);
     int kind = h[10];
     if (version != CKPT_VERSION)
         return cr_corrupt(r, 8, "unknown version");
-    if ((kind != CKPT_KIND_FULL && kind != CKPT_KIND_DELTA) || h[11] || get_le32(h + 12) != CKPT_HDR_LEN)
+    if ((kind != CKPT_KIND_FULL && kind != CKPT_KIND_DELTA) || h[11] ||
+        segment_get_u32(h + 12) != CKPT_HDR_LEN)
         return cr_corrupt(r, 10, "bad header fields");
-    uint64_t table_id = get_le64(h + 16), ckpt = get_le64(h + 24), base = get_le64(h + 32);
-    uint64_t n_after = get_le64(h + 40);
+    uint64_t table_id = segment_get_u64(h + 16), ckpt = segment_get_u64(h + 24),
+             base = segment_get_u64(h + 32);
+    uint64_t n_after = segment_get_u64(h + 40);
     if (table_id != t->cfg.table_id)
         return err_set(r->e, WEIR_ECORRUPT, "state checkpoint %s: belongs to table %" PRIu64 ", not %" PRIu64,
                        r->name, table_id, t->cfg.table_id);
@@ -1286,7 +1252,7 @@ static int cr_apply(StateTable *t, CkptReader *r)
         const uint8_t *bh;
         if ((rc = cr_read(r, 8, &bh, "file ends before the end block (torn)")))
             return rc;
-        uint32_t plen = get_le32(bh), n_rec = get_le32(bh + 4);
+        uint32_t plen = segment_get_u32(bh), n_rec = segment_get_u32(bh + 4);
         uint8_t bhc[8];
         memcpy(bhc, bh, 8);
         if (n_rec == 0 ? plen != 16 : (plen == 0 || plen > CKPT_BLOCK_MAX))
@@ -1295,10 +1261,10 @@ static int cr_apply(StateTable *t, CkptReader *r)
         if ((rc = cr_read(r, (size_t)plen + 4, &pl, "file ends inside a block (torn)")))
             return rc;
         uint32_t crc = crc32c_extend(crc32c(bhc, 8), pl, plen);
-        if (get_le32(pl + plen) != crc)
+        if (segment_get_u32(pl + plen) != crc)
             return cr_corrupt(r, at, "block CRC mismatch");
         if (n_rec == 0) {
-            if (get_le64(pl) != n_records || get_le64(pl + 8) != n_blocks)
+            if (segment_get_u64(pl) != n_records || segment_get_u64(pl + 8) != n_blocks)
                 return cr_corrupt(r, at, "end block counts do not match the file");
             break;
         }

@@ -26,7 +26,7 @@ import tempfile
 import time
 
 import weirtest
-from weirtest import SANITIZER_MARKERS, TestFailure, check, eq, main, managed, test
+from weirtest import SANITIZER_MARKERS, TestFailure, check, eq, main, managed_pg, test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPECS = os.path.join(weirtest.REPO, "..", "shared", "specs", "nexmark")
@@ -97,18 +97,6 @@ def ts(s):
     return datetime.datetime.strptime(s, "%Y-%m-%d %H:%M:%S.%f")
 
 
-def pg_server(name):
-    port = weirtest.free_port()
-    s = managed(args=["--pg-listen", "127.0.0.1:%d" % port], name=name)
-    s.start()
-    for _ in range(300):
-        if weirtest.port_open(port):
-            s.pg_port = port
-            return s
-        time.sleep(0.05)
-    raise TestFailure("weir does not listen on --pg-listen %d; log:\n%s" % (port, s.log_tail()))
-
-
 def check_records(recs):
     """Fields, types and id relations of parsed records {kind: [dict]} in event order."""
     for k in KINDS:
@@ -133,7 +121,7 @@ def check_records(recs):
 
 @test(server=False, weir_only="weir gen writes into weir")
 def gen_into_weir_matches_files(_=None):
-    s = pg_server("gen-into-weir")
+    s = managed_pg("gen-into-weir")
     n = 5000
     r = gen("--endpoint", s.endpoint, "--events", n, "--shards", 2)
     check("5000 events (100 person, 300 auction, 4600 bid)" in r.stdout, "summary: %s" % r.stdout)
