@@ -111,6 +111,15 @@ void arena_destroy(Arena **ap)
     free(a);
 }
 
+int arena_adopt(Arena *a, Arena *parent, size_t budget)
+{
+    if (a->parent || (parent && arena_charge(parent, a->used)))
+        return WEIR_ENOMEM;
+    a->parent = parent;
+    a->budget = budget;
+    return WEIR_OK;
+}
+
 void *arena_try_alloc(Arena *a, size_t n)
 {
     size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);

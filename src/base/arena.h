@@ -53,6 +53,11 @@ char *arena_try_strndup(Arena *a, const char *s, size_t n);
 size_t arena_used(const Arena *a);
 size_t arena_budget(const Arena *a);
 
+/* Make a, a standalone arena (created with no parent), a child of parent with a new budget: its blocks
+ * are charged to parent from now on. WEIR_ENOMEM, changing nothing, when parent's budget has no room
+ * for what a holds already, or when a has a parent. */
+int arena_adopt(Arena *a, Arena *parent, size_t budget) WEIR_WARN_UNUSED;
+
 /* Run fn(arg) when the arena is next reset or destroyed. Returns WEIR_OK or WEIR_ENOMEM. */
 int arena_on_reset(Arena *a, void (*fn)(void *arg), void *arg) WEIR_WARN_UNUSED;
 

@@ -53,6 +53,35 @@ static void test_budget(void **state)
     arena_destroy(&q);
 }
 
+/* arena_adopt: a standalone arena joins a parent, its blocks charged there from then on; refused,
+ * changing nothing, when the parent has no room for what it already holds. */
+static void test_adopt(void **state)
+{
+    UNUSED(state);
+    Arena *q = arena_create(NULL, 300 * 1024);
+    Arena *w = arena_create(NULL, 200 * 1024);
+    while (arena_try_alloc(w, 10000))
+        ;
+    size_t held = arena_used(w);
+    assert_true(held > 64 * 1024 && held <= 200 * 1024);
+    Arena *small = arena_create(NULL, 1024);
+    assert_int_equal(arena_adopt(w, small, ARENA_UNLIMITED), WEIR_ENOMEM);
+    assert_int_equal(arena_used(small), 0);
+    assert_int_equal(arena_budget(w), 200 * 1024);
+    arena_destroy(&small);
+    assert_int_equal(arena_adopt(w, q, ARENA_UNLIMITED), WEIR_OK);
+    assert_int_equal(arena_used(q), held);
+    assert_int_equal(arena_adopt(w, q, ARENA_UNLIMITED), WEIR_ENOMEM); /* it has a parent now */
+    /* no budget of its own now: bounded by the parent's */
+    size_t got = held;
+    while (arena_try_alloc(w, 10000))
+        got += 10000;
+    assert_true(got > held + 30 * 1024 && arena_used(q) <= 300 * 1024);
+    arena_destroy(&w);
+    assert_int_equal(arena_used(q), 0);
+    arena_destroy(&q);
+}
+
 static int order[4];
 static int n_order;
 static void record(void *arg)
@@ -83,6 +112,7 @@ int main(void)
         cmocka_unit_test(test_alloc_and_align),
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_callbacks),
+        cmocka_unit_test(test_adopt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
