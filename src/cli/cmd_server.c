@@ -312,6 +312,7 @@ int cmd_server(int argc, char **argv)
                "%zu dropped\n",
                WEIR_VERSION, table_desc, tc.files, tc.files == 1 ? "" : "s", tc.added, tc.added == 1 ? "" : "s",
                tc.replaced, tc.unchanged, tc.dropped);
+        fflush(stdout); /* before the ports open: whoever waits for them may read this line at once */
     }
     KinesisApiConfig kcfg = {.store = s.store,
                              .account = account,
