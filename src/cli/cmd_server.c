@@ -31,12 +31,14 @@
 #include "http/http.h"
 #include "pgwire/pg_server.h"
 #include "store/store.h"
+#include "stream/cq.h"
 
 typedef struct Server {
     uv_loop_t *loop;
     Store *store;
     HttpServer *http;
     SqlEngine *sql;
+    CqManager *cq;
     PgServer *pg;
     Api api;
     uv_async_t wake;
@@ -86,6 +88,7 @@ static void server_stop(Server *s)
     http_server_stop(&s->http);
     sql_api_stop(&s->api.sql); /* cancels and joins the HTTP queries: before the engine */
     pg_server_stop(&s->pg);    /* before the engine and the store its sessions use */
+    cq_manager_destroy(&s->cq); /* the views' threads use the engine and the store */
     sql_engine_destroy(&s->sql);
     store_close(&s->store);
     uv_close((uv_handle_t *)&s->wake, server_close_cb);
@@ -167,6 +170,7 @@ static int server_fail(Server *s)
     http_server_stop(&s->http);
     sql_api_stop(&s->api.sql);
     pg_server_stop(&s->pg);
+    cq_manager_destroy(&s->cq);
     sql_engine_destroy(&s->sql);
     store_close(&s->store);
     kinesis_api_destroy(&s->api.kinesis);
@@ -313,6 +317,13 @@ int cmd_server(int argc, char **argv)
                WEIR_VERSION, table_desc, tc.files, tc.files == 1 ? "" : "s", tc.added, tc.added == 1 ? "" : "s",
                tc.replaced, tc.unchanged, tc.dropped);
         fflush(stdout); /* before the ports open: whoever waits for them may read this line at once */
+    }
+    /* Continuous queries (CREATE MATERIALIZED VIEW): the views in the data directory resume now. */
+    CqConfig qcfg = {.store = s.store, .eng = s.sql, .data_dir = data};
+    err_clear(&e);
+    if (cq_manager_create(&qcfg, &s.cq, &e)) {
+        fprintf(stderr, "weir server: cannot start the continuous queries: %s\n", e.msg);
+        return server_fail(&s);
     }
     KinesisApiConfig kcfg = {.store = s.store,
                              .account = account,

@@ -139,6 +139,23 @@ static int defelem_text(BindCtx *ctx, PgQuery__DefElem *d, char *out, size_t cap
     }
 }
 
+/* One WITH (key = value) option: key with its namespace ("user_id.path"), value as text. */
+static int bind_option(BindCtx *ctx, PgQuery__Node *n, SqlOption *o)
+{
+    PgQuery__DefElem *d = n->def_elem;
+    char key[256], value[4096];
+    if (d->defnamespace && d->defnamespace[0])
+        snprintf(key, sizeof(key), "%s.%s", d->defnamespace, d->defname);
+    else
+        snprintf(key, sizeof(key), "%s", d->defname);
+    if (defelem_text(ctx, d, value, sizeof(value)))
+        return WEIR_ERROR;
+    o->key = arena_try_strndup(ctx->arena, key, strlen(key));
+    o->value = arena_try_strndup(ctx->arena, value, strlen(value));
+    o->position = bind_pos(ctx, d->location);
+    return o->key && o->value ? WEIR_OK : bind_oom(ctx);
+}
+
 static int bind_create_table(BindCtx *ctx, PgQuery__CreateStmt *c, BoundStmt *out)
 {
     out->kind = BOUND_CREATE_TABLE;
@@ -162,19 +179,12 @@ static int bind_create_table(BindCtx *ctx, PgQuery__CreateStmt *c, BoundStmt *ou
         cols[i].position = bind_pos(ctx, cd->location);
     }
     for (size_t i = 0; i < c->n_options; i++) {
-        PgQuery__DefElem *d = c->options[i]->def_elem;
-        char key[256], value[4096];
-        if (d->defnamespace && d->defnamespace[0])
-            snprintf(key, sizeof(key), "%s.%s", d->defnamespace, d->defname);
-        else
-            snprintf(key, sizeof(key), "%s", d->defname);
-        if (defelem_text(ctx, d, value, sizeof(value)))
+        SqlOption o;
+        if (bind_option(ctx, c->options[i], &o))
             return WEIR_ERROR;
-        opts[i].key = arena_try_strndup(ctx->arena, key, strlen(key));
-        opts[i].value = arena_try_strndup(ctx->arena, value, strlen(value));
-        opts[i].position = bind_pos(ctx, d->location);
-        if (!opts[i].key || !opts[i].value)
-            return bind_oom(ctx);
+        opts[i].key = o.key;
+        opts[i].value = o.value;
+        opts[i].position = o.position;
     }
     TableDef *td = NULL;
     if (tabledef_build(c->relation->relname, cols, n_cols, opts, c->n_options, &td, ctx->err))
@@ -189,10 +199,11 @@ static int bind_create_table(BindCtx *ctx, PgQuery__CreateStmt *c, BoundStmt *ou
 
 static int bind_drop(BindCtx *ctx, PgQuery__DropStmt *d, BoundStmt *out)
 {
-    if (d->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
-        return sql_error_set(ctx->err, "0A000", 0, "only DROP TABLE is supported");
-    out->kind = BOUND_DROP_TABLE;
-    out->tag = "DROP TABLE";
+    int view = d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW;
+    if (d->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE && !view)
+        return sql_error_set(ctx->err, "0A000", 0, "only DROP TABLE and DROP MATERIALIZED VIEW are supported");
+    out->kind = view ? BOUND_DROP_VIEW : BOUND_DROP_TABLE;
+    out->tag = view ? "DROP MATERIALIZED VIEW" : "DROP TABLE";
     out->if_exists = d->missing_ok;
     out->drop_names = ARENA_NEW(ctx->arena, const char *, d->n_objects ? d->n_objects : 1);
     if (!out->drop_names)
@@ -203,7 +214,7 @@ static int bind_drop(BindCtx *ctx, PgQuery__DropStmt *d, BoundStmt *out)
                                ? bind_qualified_last(o->list->items, o->list->n_items)
                                : bind_node_str(o);
         if (!name)
-            return sql_error_set(ctx->err, "42601", 0, "syntax error in DROP TABLE");
+            return sql_error_set(ctx->err, "42601", 0, "syntax error in %s", out->tag);
         out->drop_names[out->n_drop++] = name; /* lives as long as the parse tree (the statement) */
     }
     return WEIR_OK;
@@ -213,9 +224,10 @@ static int bind_drop(BindCtx *ctx, PgQuery__DropStmt *d, BoundStmt *out)
  * Cursors: DECLARE, FETCH / MOVE, CLOSE
  * ---------------------------------------------------------------------------------------------- */
 
-/* The text of the query after DECLARE ... CURSOR ... FOR (up to the statement's end), found with the
- * SQL scanner so quotes and comments cannot fool it. NULL when it cannot be found. */
-static char *declare_query_text(BindCtx *ctx)
+/* The text of the statement after its first keyword `token` outside parentheses (up to the statement's
+ * end): the query of DECLARE ... CURSOR ... FOR, of CREATE MATERIALIZED VIEW ... AS. Found with the SQL
+ * scanner so quotes and comments cannot fool it. NULL when it cannot be found. */
+static char *stmt_text_after(BindCtx *ctx, PgQuery__Token token)
 {
     const char *stmt = ctx->query + ctx->offset;
     PgQueryScanResult r = pg_query_scan(stmt);
@@ -231,7 +243,7 @@ static char *declare_query_text(BindCtx *ctx)
                     depth++;
                 else if (t->token == PG_QUERY__TOKEN__ASCII_41)
                     depth--;
-                else if (start < 0 && depth == 0 && t->token == PG_QUERY__TOKEN__FOR && i + 1 < sr->n_tokens)
+                else if (start < 0 && depth == 0 && t->token == token && i + 1 < sr->n_tokens)
                     start = sr->tokens[i + 1]->start;
                 else if (start >= 0 && depth == 0 && t->token == PG_QUERY__TOKEN__ASCII_59) {
                     end = t->start;
@@ -263,7 +275,7 @@ static int bind_declare(BindCtx *ctx, PgQuery__DeclareCursorStmt *d, BoundStmt *
         return WEIR_ERROR;
     if (ctx->n_params)
         return sql_error_set(ctx->err, "0A000", 0, "parameters in DECLARE CURSOR are not supported");
-    const char *text = declare_query_text(ctx);
+    const char *text = stmt_text_after(ctx, PG_QUERY__TOKEN__FOR);
     if (!text)
         return sql_error_set(ctx->err, "42601", 0, "could not find the query of DECLARE CURSOR");
     out->kind = BOUND_DECLARE;
@@ -271,6 +283,55 @@ static int bind_declare(BindCtx *ctx, PgQuery__DeclareCursorStmt *d, BoundStmt *
     out->cursor_name = d->portalname;
     out->cursor_query = text;
     out->cursor_hold = (d->options & CURSOR_OPT_HOLD) != 0;
+    return WEIR_OK;
+}
+
+/* CREATE MATERIALIZED VIEW name [(columns)] [WITH (options)] AS SELECT ...: the query is bound here once,
+ * so that its errors come with their positions as for any query; the runtime plans it again. */
+static int bind_create_view(BindCtx *ctx, PgQuery__CreateTableAsStmt *c, BoundStmt *out)
+{
+    PgQuery__IntoClause *into = c->into;
+    if (c->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
+        return sql_error_set(ctx->err, "0A000", 0,
+                             "CREATE TABLE AS is not supported: tables map streams (CREATE TABLE ... WITH (stream = ...)); "
+                             "a query that keeps running is CREATE MATERIALIZED VIEW");
+    if (!into || !into->rel || !c->query || c->query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+        return sql_error_set(ctx->err, "0A000", 0, "CREATE MATERIALIZED VIEW needs AS SELECT ...");
+    if (into->skip_data)
+        return sql_error_set(ctx->err, "0A000", 0, "WITH NO DATA is not supported: a materialized view runs from its creation");
+    BoundStmt q;
+    memset(&q, 0, sizeof(q));
+    if (bind_select(ctx, c->query->select_stmt, &q))
+        return WEIR_ERROR;
+    if (ctx->n_params)
+        return sql_error_set(ctx->err, "0A000", 0, "parameters in CREATE MATERIALIZED VIEW are not supported");
+    const char *text = stmt_text_after(ctx, PG_QUERY__TOKEN__AS);
+    if (!text)
+        return sql_error_set(ctx->err, "42601", 0, "could not find the query of CREATE MATERIALIZED VIEW");
+    SqlViewDef *v = &out->view;
+    v->name = into->rel->relname;
+    v->query = text;
+    v->if_not_exists = c->if_not_exists;
+    if (into->n_col_names) {
+        if (into->n_col_names > q.n_cols)
+            return sql_error_set(ctx->err, "42601", 0, "too many column names were specified");
+        if (!(v->col_names = ARENA_NEW(ctx->arena, const char *, into->n_col_names)))
+            return bind_oom(ctx);
+        for (size_t i = 0; i < into->n_col_names; i++)
+            if (!(v->col_names[i] = bind_node_str(into->col_names[i])))
+                return sql_error_set(ctx->err, "42601", 0, "syntax error in the column names of the view");
+        v->n_col_names = (uint32_t)into->n_col_names;
+    }
+    SqlOption *opts = ARENA_NEW(ctx->arena, SqlOption, into->n_options ? into->n_options : 1);
+    if (!opts)
+        return bind_oom(ctx);
+    for (size_t i = 0; i < into->n_options; i++)
+        if (bind_option(ctx, into->options[i], &opts[i]))
+            return WEIR_ERROR;
+    v->opts = opts;
+    v->n_opts = (uint32_t)into->n_options;
+    out->kind = BOUND_CREATE_VIEW;
+    out->tag = "CREATE MATERIALIZED VIEW";
     return WEIR_OK;
 }
 
@@ -351,6 +412,9 @@ int bind_statement(BindCtx *ctx, PgQuery__Node *stmt, BoundStmt *out)
     case PG_QUERY__NODE__NODE_DROP_STMT:
         rc = bind_drop(ctx, stmt->drop_stmt, out);
         break;
+    case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+        rc = bind_create_view(ctx, stmt->create_table_as_stmt, out);
+        break;
     case PG_QUERY__NODE__NODE_DISCARD_STMT:
         out->kind = BOUND_NOOP, out->tag = "DISCARD ALL", rc = WEIR_OK;
         break;
@@ -390,7 +454,6 @@ int bind_statement(BindCtx *ctx, PgQuery__Node *stmt, BoundStmt *out)
         switch (stmt->node_case) {
         case PG_QUERY__NODE__NODE_INDEX_STMT: what = "CREATE INDEX"; break;
         case PG_QUERY__NODE__NODE_VIEW_STMT: what = "CREATE VIEW"; break;
-        case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT: what = "CREATE TABLE AS"; break;
         case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT: what = "ALTER TABLE"; break;
         case PG_QUERY__NODE__NODE_COPY_STMT: what = "COPY"; break;
         case PG_QUERY__NODE__NODE_TRUNCATE_STMT: what = "TRUNCATE"; break;

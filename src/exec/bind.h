@@ -60,6 +60,8 @@ typedef enum BoundKind {
     BOUND_DECLARE,      /* cursor_name, cursor_query (the query's text), cursor_hold */
     BOUND_FETCH,        /* cursor_name, fetch_count (0: ALL), fetch_move; cols are the cursor's */
     BOUND_CLOSE,        /* cursor_name (NULL: CLOSE ALL) */
+    BOUND_CREATE_VIEW,  /* CREATE MATERIALIZED VIEW: view (the query bound once to check it) */
+    BOUND_DROP_VIEW,    /* DROP MATERIALIZED VIEW: drop_names */
 } BoundKind;
 
 typedef struct BoundStmt {
@@ -82,6 +84,7 @@ typedef struct BoundStmt {
     int cursor_hold;
     uint64_t fetch_count;
     int fetch_move;
+    SqlViewDef view;          /* BOUND_CREATE_VIEW (strings in the plan arena) */
 } BoundStmt;
 
 typedef struct BindCtx {

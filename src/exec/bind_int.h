@@ -143,11 +143,36 @@ int bind_window_finish(BindCtx *ctx, WinBind *wb, Op *child, Expr **exprs, uint3
 
 /* ---- queries (bind_select.c) ---- */
 
+/* A bound FROM item: the operator producing its rows and the columns it makes visible (ScopeCol.index
+ * counts from the operator's first output column). */
+typedef struct FromItem {
+    Op *op;
+    ScopeCol *cols;
+    uint32_t n;
+    uint8_t is_scan; /* op is an OP_SCAN (WHERE conjuncts on it are offered to bind_scan_pushdown) */
+} FromItem;
+
 Op *bind_op_new(BindCtx *ctx, OpKind kind, uint32_t n_cols, Op *child);
+/* One FROM item n (table, CTE, catalog, subquery, join, function) into *it; qs is the scope of the
+ * query whose FROM it is (its parent is what subqueries in the item may reference). */
+int bind_from_item(BindCtx *ctx, PgQuery__Node *n, Scope *qs, FromItem *it) WEIR_WARN_UNUSED;
 /* A query (SELECT, VALUES, set operation) into out (root, cols). */
 int bind_select(BindCtx *ctx, PgQuery__SelectStmt *s, BoundStmt *out) WEIR_WARN_UNUSED;
 /* A subquery in an expression (EXISTS, IN, ANY/ALL, scalar): an EXPR_SUBLINK. */
 Expr *bind_sublink(BindCtx *ctx, PgQuery__SubLink *sl);
+
+/* ---- window table functions in FROM (bind_tvf.c) ---- */
+
+/* The WinAssignKind fc calls (tumble, hop, session: unqualified, any case), or -1 for another function. */
+int bind_tvf_kind(const PgQuery__FuncCall *fc);
+/* The function's name for a kind ("tumble", "hop", "session"). */
+const char *bind_tvf_name(int kind);
+/* fc (a RangeFunction rf in FROM) as an OP_WINASSIGN over its first argument, a table, CTE or
+ * subquery bound in qs: *it holds the input's columns then window_start and window_end, every column
+ * still named after the input (the caller applies the FROM alias). Errors: 42883 wrong arguments, 42804
+ * a time column that is not a timestamp, 22023 / 0A000 bad sizes, 0A000 LATERAL, WITH ORDINALITY. */
+int bind_tvf(BindCtx *ctx, PgQuery__RangeFunction *rf, PgQuery__FuncCall *fc, Scope *qs,
+             FromItem *it) WEIR_WARN_UNUSED;
 
 /* ---- scans (bind_scan.c) ---- */
 

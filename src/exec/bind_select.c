@@ -211,15 +211,6 @@ static Expr *conj_join(BindCtx *ctx, Expr **list, uint32_t n)
  * FROM items
  * ---------------------------------------------------------------------------------------------- */
 
-/* A bound FROM item: the operator producing its rows and the columns it makes visible (ScopeCol.index
- * counts from the operator's first output column). */
-typedef struct FromItem {
-    Op *op;
-    ScopeCol *cols;
-    uint32_t n;
-    uint8_t is_scan; /* op is an OP_SCAN (WHERE conjuncts on it are offered to bind_scan_pushdown) */
-} FromItem;
-
 typedef struct CatalogRef {
     SqlCatalog *catalog;
     CatalogTable *table;
@@ -438,8 +429,12 @@ static int from_table(BindCtx *ctx, PgQuery__RangeVar *rv, Scope *qs, FromItem *
 
 /* Put a filter over an item (pred over the item's own columns); a scan is offered the predicate for
  * position pushdown. */
+static int join_push_where(BindCtx *ctx, Op *j, Expr **pred);
+
 static int from_filter(BindCtx *ctx, FromItem *it, Expr *pred)
 {
+    if (pred && it->op->kind == OP_JOIN && join_push_where(ctx, it->op, &pred))
+        return WEIR_ERROR;
     if (!pred)
         return WEIR_OK;
     if (it->is_scan) {
@@ -492,6 +487,100 @@ static int join_key_of(BindCtx *ctx, Expr *c, uint32_t n_left, uint32_t n_all, E
     *lk = l;
     *rk = r;
     return 1;
+}
+
+static int expr_is_volatile(const Expr *e)
+{
+    if (e->kind == EXPR_FUNC && e->u.fn.def && e->u.fn.def->volatility == SQL_FN_VOLATILE)
+        return 1;
+    for (uint32_t i = 0; i < e->n_args; i++)
+        if (expr_is_volatile(e->args[i]))
+            return 1;
+    return 0;
+}
+
+/* pred over *slot's rows, as low as it goes: into an inner join (join_push_where), an existing FILTER,
+ * or a scan that evaluates it itself; else a new FILTER over *slot. */
+static int op_filter_push(BindCtx *ctx, Op **slot, Expr *pred)
+{
+    Op *op = *slot;
+    if (pred && op->kind == OP_JOIN && join_push_where(ctx, op, &pred))
+        return WEIR_ERROR;
+    if (!pred)
+        return WEIR_OK;
+    if (op->kind == OP_FILTER) {
+        Expr *both[2] = {op->pred, pred};
+        return (op->pred = conj_join(ctx, both, 2)) ? WEIR_OK : WEIR_ERROR;
+    }
+    if (op->kind == OP_SCAN) {
+        const ScanSpec *sp = op->spec;
+        const Expr *before = sp->filter;
+        if (bind_scan_pushdown(ctx, op, pred))
+            return WEIR_ERROR;
+        if (sp->filter != before) /* the scan took the whole predicate */
+            return WEIR_OK;
+    }
+    Op *f = bind_op_new(ctx, OP_FILTER, op->n_cols, op);
+    if (!f)
+        return WEIR_ERROR;
+    if (op->n_cols)
+        memcpy(f->types, op->types, op->n_cols * sizeof(SqlType));
+    f->pred = pred;
+    *slot = f;
+    return WEIR_OK;
+}
+
+/* WHERE conjuncts over the rows of an inner join (FROM a JOIN b ON ... WHERE ...), placed as the
+ * planner places them between FROM items: a conjunct over one side filters that side below the join,
+ * A = B across the sides becomes a hash key, and the rest joins the residual, so the join sees (and a
+ * continuous query keeps) fewer rows, and an interval join finds its time bounds there. Subqueries,
+ * volatile functions and conditions over no column stay in *pred, to filter the joined rows. */
+static int join_push_where(BindCtx *ctx, Op *j, Expr **pred)
+{
+    JoinSpec *js = j->spec;
+    if (js->type != JOIN_INNER)
+        return WEIR_OK;
+    Expr **conj = NULL;
+    uint32_t n_conj = 0, cap = 0;
+    if (conj_split(ctx, *pred, &conj, &n_conj, &cap))
+        return WEIR_ERROR;
+    uint32_t nl = j->child->n_cols, nall = j->n_cols;
+    Expr **keep = ARENA_NEW(ctx->arena, Expr *, n_conj + 1), **lonly = ARENA_NEW(ctx->arena, Expr *, n_conj + 1),
+         **ronly = ARENA_NEW(ctx->arena, Expr *, n_conj + 1), **rest = ARENA_NEW(ctx->arena, Expr *, n_conj + 2),
+         **lk = ARENA_NEW(ctx->arena, Expr *, js->n_keys + n_conj + 1),
+         **rk = ARENA_NEW(ctx->arena, Expr *, js->n_keys + n_conj + 1);
+    if (!keep || !lonly || !ronly || !rest || !lk || !rk)
+        return bind_oom(ctx);
+    memcpy(lk, js->lkeys, js->n_keys * sizeof(Expr *));
+    memcpy(rk, js->rkeys, js->n_keys * sizeof(Expr *));
+    uint32_t n_keep = 0, n_l = 0, n_r = 0, n_rest = 0, n_keys = js->n_keys;
+    if (js->residual)
+        rest[n_rest++] = js->residual;
+    for (uint32_t i = 0; i < n_conj; i++) {
+        Expr *c = conj[i];
+        Span sp = span_of(c);
+        if (sp.pinned || sp.hi == UINT32_MAX || expr_is_volatile(c)) {
+            keep[n_keep++] = c;
+        } else if (span_within(sp, 0, nl)) {
+            lonly[n_l++] = c;
+        } else if (span_within(sp, nl, nall)) {
+            expr_shift(c, -(int64_t)nl);
+            ronly[n_r++] = c;
+        } else if (join_key_of(ctx, c, nl, nall, &lk[n_keys], &rk[n_keys])) {
+            n_keys++;
+        } else {
+            rest[n_rest++] = c;
+        }
+    }
+    js->lkeys = lk;
+    js->rkeys = rk;
+    js->n_keys = n_keys;
+    js->residual = n_rest ? conj_join(ctx, rest, n_rest) : NULL;
+    if ((n_rest && !js->residual) || (n_l && op_filter_push(ctx, &j->child, conj_join(ctx, lonly, n_l))) ||
+        (n_r && op_filter_push(ctx, &j->right, conj_join(ctx, ronly, n_r))))
+        return WEIR_ERROR;
+    *pred = n_keep ? conj_join(ctx, keep, n_keep) : NULL;
+    return n_keep && !*pred ? WEIR_ERROR : WEIR_OK;
 }
 
 /* Join two items with conjuncts over the combined row (left's columns then right's). Conjuncts on one
@@ -723,15 +812,25 @@ static int from_join(BindCtx *ctx, PgQuery__JoinExpr *je, Scope *qs, FromItem *i
  * enclosing query's columns (bound one level out), not the other FROM items (no LATERAL). */
 static int from_function(BindCtx *ctx, PgQuery__RangeFunction *rf, Scope *qs, FromItem *it)
 {
+    PgQuery__Node *fl = rf->n_functions ? rf->functions[0] : NULL;
+    PgQuery__Node *fn = fl && fl->node_case == PG_QUERY__NODE__NODE_LIST && fl->list->n_items ? fl->list->items[0] : fl;
+    PgQuery__FuncCall *fc = fn && fn->node_case == PG_QUERY__NODE__NODE_FUNC_CALL ? fn->func_call : NULL;
+    if (fc && bind_tvf_kind(fc) >= 0) {
+        /* tumble / hop / session (bind_tvf.c): named after the function, as a function in FROM is */
+        const char *tname = bind_tvf_name(bind_tvf_kind(fc));
+        const char *rel = rf->alias && rf->alias->aliasname ? rf->alias->aliasname : tname;
+        if (bind_tvf(ctx, rf, fc, qs, it))
+            return WEIR_ERROR;
+        it->op->rel_alias = strcmp(rel, tname) ? rel : NULL;
+        return from_apply_alias(ctx, it, rel, rf->alias ? rf->alias->colnames : NULL,
+                                rf->alias ? rf->alias->n_colnames : 0, -1);
+    }
     if (rf->lateral || rf->ordinality || rf->is_rowsfrom || rf->n_functions != 1 || rf->n_coldeflist)
         return sql_error_set(ctx->err, "0A000", 0,
                              "only generate_series(...), unnest(...) and information_schema._pg_expandarray(...) "
                              "are supported in FROM (no LATERAL, WITH ORDINALITY or ROWS FROM)");
-    PgQuery__Node *fl = rf->functions[0];
-    PgQuery__Node *fn = fl->node_case == PG_QUERY__NODE__NODE_LIST && fl->list->n_items ? fl->list->items[0] : fl;
-    if (fn->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+    if (!fc)
         return sql_error_set(ctx->err, "0A000", 0, "this function in FROM is not supported");
-    PgQuery__FuncCall *fc = fn->func_call;
     const char *name = bind_qualified_last(fc->funcname, fc->n_funcname);
     char lname[64];
     bind_lower_copy(name ? name : "", lname, sizeof(lname));
@@ -775,6 +874,11 @@ static int from_function(BindCtx *ctx, PgQuery__RangeFunction *rf, Scope *qs, Fr
     if (rf->alias && rf->alias->n_colnames && from_apply_alias(ctx, it, rel, rf->alias->colnames, rf->alias->n_colnames, -1))
         return WEIR_ERROR;
     return from_name_scan(ctx, it, rel);
+}
+
+int bind_from_item(BindCtx *ctx, PgQuery__Node *n, Scope *qs, FromItem *it)
+{
+    return from_item(ctx, n, qs, it);
 }
 
 static int from_item(BindCtx *ctx, PgQuery__Node *n, Scope *qs, FromItem *it)

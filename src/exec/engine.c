@@ -15,6 +15,7 @@
 #include "exec/engine.h"
 
 #include <pg_query.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,10 +115,21 @@ static int char_pos(const char *s, size_t off)
  * Splitting and parsing
  * ---------------------------------------------------------------------------------------------- */
 
+static int is_show_views(const char *q, size_t len);
+
 int sql_split(const char *query, size_t **offsets, size_t **lengths, SqlError *err)
 {
     *offsets = NULL;
     *lengths = NULL;
+    if (is_show_views(query, strlen(query))) {
+        /* not PostgreSQL grammar: one statement, which sql_prepare recognizes */
+        *offsets = calloc(1, sizeof(size_t));
+        *lengths = calloc(1, sizeof(size_t));
+        if (!*offsets || !*lengths)
+            weir_panic("out of memory");
+        (*lengths)[0] = strlen(query);
+        return 1;
+    }
     PgQuerySplitResult r = pg_query_split_with_parser(query);
     if (r.error) {
         sql_error_set(err, "42601", r.error->cursorpos > 0 ? char_pos(query, (size_t)r.error->cursorpos - 1) : 0,
@@ -245,9 +257,95 @@ static int prepare_inner(SqlSession *s, const char *query, size_t offset, size_t
 
 /* In a transaction block, an error fails the block (status 'E'); in a failed block only COMMIT and
  * ROLLBACK are accepted, as in PostgreSQL. */
+/* Whether query[0..len) is SHOW MATERIALIZED VIEWS (any case and spacing, an optional ';'). */
+static int is_show_views(const char *q, size_t len)
+{
+    static const char *const words[] = {"show", "materialized", "views"};
+    size_t i = 0;
+    for (size_t w = 0; w < 3; w++) {
+        while (i < len && isspace((unsigned char)q[i]))
+            i++;
+        size_t n = strlen(words[w]);
+        if (i + n > len || strncasecmp(q + i, words[w], n) != 0 || (i + n < len && isalnum((unsigned char)q[i + n])))
+            return 0;
+        i += n;
+    }
+    while (i < len && (isspace((unsigned char)q[i]) || q[i] == ';'))
+        i++;
+    return i == len;
+}
+
+static void append_quoted(Buf *b, const char *s)
+{
+    int rc = buf_append_byte(b, '\'');
+    for (const char *p = s ? s : ""; *p && !rc; p++)
+        rc = *p == '\'' ? buf_append_cstr(b, "''") : buf_append_byte(b, (uint8_t)*p);
+    if (!rc)
+        rc = buf_append_byte(b, '\'');
+    (void)rc; /* over the limit: the text is cut and the statement fails to parse, reported as such */
+}
+
+/* SHOW MATERIALIZED VIEWS, as the query over the runtime's list that answers it. NULL without a runtime. */
+static char *show_views_query(SqlEngine *eng)
+{
+    const SqlViewHooks *h = eng->view_hooks;
+    if (!h || !h->list)
+        return NULL;
+    SqlViewInfo *v = NULL;
+    size_t n = h->list(eng->view_arg, &v);
+    Buf b;
+    buf_init(&b, (size_t)64 << 20);
+    int rc = buf_append_cstr(&b, "SELECT name, status, watermark, rows_in, rows_out, late_rows, state_entries, "
+                                 "state_bytes, checkpoints, output_stream, positions, query FROM (VALUES ");
+    for (size_t i = 0; i < n && !rc; i++) {
+        char num[256];
+        if (i)
+            rc = buf_append_cstr(&b, ", ");
+        rc = rc || buf_append_byte(&b, '(');
+        append_quoted(&b, v[i].name);
+        rc = rc || buf_append_cstr(&b, "::text, ");
+        append_quoted(&b, v[i].status);
+        if (v[i].watermark_us == INT64_MIN)
+            snprintf(num, sizeof(num), "::text, NULL::timestamptz");
+        else
+            snprintf(num, sizeof(num), "::text, timestamptz '2000-01-01 00:00:00+00' + %lld * interval '1 microsecond'",
+                     (long long)v[i].watermark_us);
+        rc = rc || buf_append_cstr(&b, num);
+        snprintf(num, sizeof(num), ", %llu::bigint, %llu::bigint, %llu::bigint, %llu::bigint, %llu::bigint, %llu::bigint, ",
+                 (unsigned long long)v[i].rows_in, (unsigned long long)v[i].rows_out,
+                 (unsigned long long)v[i].late_rows, (unsigned long long)v[i].state_entries,
+                 (unsigned long long)v[i].state_bytes, (unsigned long long)v[i].checkpoints);
+        rc = rc || buf_append_cstr(&b, num);
+        append_quoted(&b, v[i].output_stream);
+        rc = rc || buf_append_cstr(&b, "::text, ");
+        append_quoted(&b, v[i].positions);
+        rc = rc || buf_append_cstr(&b, "::text, ");
+        append_quoted(&b, v[i].query);
+        rc = rc || buf_append_cstr(&b, "::text)");
+    }
+    if (!n)
+        rc = rc || buf_append_cstr(&b, "(NULL::text, NULL::text, NULL::timestamptz, 0::bigint, 0::bigint, 0::bigint, "
+                                       "0::bigint, 0::bigint, 0::bigint, NULL::text, NULL::text, NULL::text)");
+    rc = rc || buf_append_cstr(&b, ") AS v(name, status, watermark, rows_in, rows_out, late_rows, state_entries, "
+                                   "state_bytes, checkpoints, output_stream, positions, query)");
+    rc = rc || buf_append_cstr(&b, n ? " ORDER BY name" : " WHERE false");
+    h->list_free(eng->view_arg, v, n);
+    char *text = rc ? NULL : strndup((const char *)b.p, b.len);
+    buf_fini(&b);
+    return text;
+}
+
 int sql_prepare(SqlSession *s, const char *query, size_t offset, size_t len, const uint32_t *param_oids,
                 size_t n_param_oids, SqlStmt **out, SqlError *err)
 {
+    if (is_show_views(query + offset, len)) {
+        char *text = show_views_query(s->eng);
+        if (!text)
+            return sql_error_set(err, "0A000", 0, "materialized views need the server's continuous-query runtime");
+        int rc = sql_prepare(s, text, 0, strlen(text), param_oids, n_param_oids, out, err);
+        free(text);
+        return rc;
+    }
     int rc = prepare_inner(s, query, offset, len, param_oids, n_param_oids, out, err);
     if (rc == WEIR_OK && s->txn_status == 'E' && (*out)->bound.kind != BOUND_COMMIT &&
         (*out)->bound.kind != BOUND_ROLLBACK) {
@@ -396,6 +494,22 @@ static int bind_inner(SqlStmt *st, const SqlParam *params, size_t n_params, SqlP
     return WEIR_OK;
 }
 
+void sql_engine_set_view_hooks(SqlEngine *eng, const SqlViewHooks *hooks, void *arg)
+{
+    eng->view_hooks = hooks;
+    eng->view_arg = arg;
+}
+
+int sql_portal_plan(SqlPortal *p, Op **root, ExecCtx **ctx, SqlError *err)
+{
+    if (p->bound.kind != BOUND_QUERY || !p->bound.root)
+        return sql_error_set(err, "42601", 0, "a continuous query must be a SELECT");
+    *root = p->bound.root;
+    *ctx = &p->ctx;
+    p->ctx.err = err;
+    return WEIR_OK;
+}
+
 void sql_portal_destroy(SqlPortal **pp)
 {
     if (!pp || !*pp)
@@ -506,6 +620,25 @@ static int portal_run_utility(SqlPortal *p, SqlError *err)
                 return WEIR_ERROR;
         }
         return WEIR_OK;
+    case BOUND_CREATE_VIEW:
+    case BOUND_DROP_VIEW: {
+        const SqlViewHooks *h = s->eng->view_hooks;
+        if (!h)
+            return sql_error_set(err, "0A000", 0,
+                                 "materialized views need the server's continuous-query runtime (weir server)");
+        if (b->kind == BOUND_CREATE_VIEW)
+            return h->create(s->eng->view_arg, s, &b->view, err);
+        for (uint32_t i = 0; i < b->n_drop; i++) {
+            int found = 0;
+            if (h->drop(s->eng->view_arg, s, b->drop_names[i], &found, err))
+                return WEIR_ERROR;
+            if (!found && !b->if_exists)
+                return sql_error_set(err, "42P01", 0, "materialized view \"%s\" does not exist", b->drop_names[i]);
+            if (!found)
+                engine_notice(s, "00000", "materialized view \"%s\" does not exist, skipping", b->drop_names[i]);
+        }
+        return WEIR_OK;
+    }
     case BOUND_BEGIN:
         s->txn_status = 'T';
         return WEIR_OK;

@@ -168,6 +168,59 @@ int sql_portal_fetch(SqlPortal *p, uint64_t max_rows, SqlBatchFn fn, void *arg, 
 /* The CommandComplete tag once done: "SELECT 42", "CREATE TABLE", "SET", "EXPLAIN", ... Borrowed. */
 const char *sql_portal_command_tag(const SqlPortal *p);
 
+/* --- continuous queries -------------------------------------------------------------------------
+ * CREATE / DROP MATERIALIZED VIEW are parsed and checked by the engine and carried out by the
+ * continuous-query runtime (stream/cq.c), which registers itself here; without it they fail with 0A000. */
+
+/* One `key = 'value'` of a WITH (...) list, as written (keys lower case; a namespace joined with '.'). */
+typedef struct SqlOption {
+    const char *key;
+    const char *value;
+    int position;      /* 1-based, in the statement's text */
+} SqlOption;
+
+typedef struct SqlViewDef {
+    const char *name;
+    const char *query;        /* the SELECT after AS, as written */
+    const char **col_names;   /* CREATE MATERIALIZED VIEW v (a, b): n_col_names names, else NULL */
+    uint32_t n_col_names;
+    const SqlOption *opts;
+    uint32_t n_opts;
+    int if_not_exists;
+} SqlViewDef;
+
+/* One view as SHOW MATERIALIZED VIEWS lists it (strings malloc'd; the runtime frees them in list_free). */
+typedef struct SqlViewInfo {
+    char *name;
+    char *status;            /* "running", "failed: <message>" */
+    char *query;
+    char *output_stream;     /* where its rows go (the view's own stream when no output_stream was named) */
+    int64_t watermark_us;    /* microseconds since 2000-01-01 UTC; INT64_MIN before the first */
+    uint64_t rows_in, rows_out, late_rows;
+    uint64_t state_entries, state_bytes;
+    uint64_t checkpoints;
+    char *positions;         /* per source shard: "bids/shardId-000000000000 lag 12 ms" joined with ", " */
+} SqlViewInfo;
+
+typedef struct SqlViewHooks {
+    int (*create)(void *arg, SqlSession *s, const SqlViewDef *def, SqlError *err);
+    /* Drop the view called name; *found 0 when there is none (the engine then reports it). */
+    int (*drop)(void *arg, SqlSession *s, const char *name, int *found, SqlError *err);
+    /* Every view, by name: *out (n of them) freed with list_free. */
+    size_t (*list)(void *arg, SqlViewInfo **out);
+    void (*list_free)(void *arg, SqlViewInfo *v, size_t n);
+} SqlViewHooks;
+
+/* Register the runtime (hooks and arg borrowed; they outlive the engine's use of them). */
+void sql_engine_set_view_hooks(SqlEngine *eng, const SqlViewHooks *hooks, void *arg);
+
+/* The plan of a bound portal, for the continuous-query runtime: the root operator and the execution
+ * context its expressions evaluate in (both live as long as the portal; the context's arena is the
+ * portal's query arena). The portal must not be fetched from. */
+struct Op;
+struct ExecCtx;
+int sql_portal_plan(SqlPortal *p, struct Op **root, struct ExecCtx **ctx, SqlError *err) WEIR_WARN_UNUSED;
+
 /* --- value output ------------------------------------------------------------------------------- */
 
 /* Append row `row` of v in PostgreSQL's text output form, following the session's DateStyle, TimeZone,

@@ -29,6 +29,8 @@ struct SqlEngine {
     SqlEngineConfig cfg;
     char server_version[64];
     struct SqlCatalog *catalog;
+    const SqlViewHooks *view_hooks; /* the continuous-query runtime, or NULL */
+    void *view_arg;
 };
 
 typedef struct SqlSetting {

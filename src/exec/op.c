@@ -89,6 +89,7 @@ int op_open(Op *op, ExecCtx *ctx)
     case OP_SYSTAB: return op_systab_open(op, ctx);
     case OP_EXPLAIN: return op_explain_open(op, ctx);
     case OP_FUNCSCAN: return op_funcscan_open(op, ctx);
+    case OP_WINASSIGN: return op_winassign_open(op, ctx);
     case OP_LIMIT: {
         int64_t lim = -1, off = -1;
         if (op->limit && op_eval_count(ctx, op->limit, "LIMIT", &lim))
@@ -128,6 +129,7 @@ void op_close(Op *op)
     case OP_SYSTAB: op_systab_close(op); break;
     case OP_EXPLAIN: op_explain_close(op); break;
     case OP_FUNCSCAN: op_funcscan_close(op); break;
+    case OP_WINASSIGN: op_winassign_close(op); break;
     case OP_UNIQUE: {
         UniqueState *st = op->state;
         if (st && st->keep)
@@ -368,6 +370,7 @@ static int op_next_kind(Op *op, ExecCtx *ctx, Batch **out)
     case OP_EXPLAIN: return op_explain_next(op, ctx, out);
     case OP_UNIQUE: return op_next_unique(op, ctx, out);
     case OP_FUNCSCAN: return op_funcscan_next(op, ctx, out);
+    case OP_WINASSIGN: return op_winassign_next(op, ctx, out);
     }
     return sql_error_set(ctx->err, "XX000", 0, "internal error: unknown operator %d", (int)op->kind);
 }

@@ -59,6 +59,7 @@ typedef enum OpKind {
     OP_EXPLAIN, /* one text column "QUERY PLAN" describing child; with ANALYZE runs it first (op_explain.c) */
     OP_UNIQUE,  /* the first row of each run of rows equal on some columns (DISTINCT ON over sorted rows; op.c) */
     OP_FUNCSCAN, /* a set-returning function in FROM: generate_series, unnest (op_funcscan.c) */
+    OP_WINASSIGN, /* a window table function in FROM: tumble, hop, session (op_winassign.c) */
 } OpKind;
 
 typedef struct Op Op;
@@ -223,6 +224,25 @@ int agg_acc_final(AggAcc *acc, ExecCtx *ctx, Arena *a, SqlValue *out) WEIR_WARN_
 void agg_acc_reset(AggAcc *acc);
 void agg_acc_destroy(AggAcc **acc);
 
+/* Streaming aggregation (stream/sop_agg.c) keeps a group's states in a checkpointed state table instead
+ * of an AggAcc's arena. An aggregate whose state is flat (fixed size, no pointers: counts, sums, averages
+ * and variances, min/max over types that are not strings, bool and bit aggregates) can live there as
+ * OP_AGG's own state bytes, folded by OP_AGG's own step, so its results are OP_AGG's to the bit.
+ * state_layout: the size and alignment of acc's state and whether it is flat. add_to / final_of:
+ * agg_acc_add / agg_acc_final on the state at st (size and alignment as told; all zero bytes is "no
+ * rows") instead of acc's own; a flat state may be copied bytewise between calls. */
+void agg_acc_state_layout(const AggAcc *acc, size_t *size, size_t *align, int *is_flat);
+int agg_acc_add_to(AggAcc *acc, ExecCtx *ctx, uint8_t *st, const SqlValue *args) WEIR_WARN_UNUSED;
+int agg_acc_final_of(AggAcc *acc, ExecCtx *ctx, Arena *a, const uint8_t *st, SqlValue *out) WEIR_WARN_UNUSED;
+
+/* The result of ordered-set aggregate c (percentile_cont, percentile_disc, mode) over a group whose
+ * WITHIN GROUP values, already in the call's sort order, are vals[0..n) (NULLs allowed: they take no
+ * part), with fraction *direct (c->direct's value for the group; NULL for mode): OP_AGG's own final
+ * function, so the same result. Strings of *out in a. Errors as OP_AGG's (22003 for a fraction outside
+ * [0, 1], 53200). */
+int agg_oset_result(const AggCall *c, ExecCtx *ctx, Arena *a, const SqlValue *direct, const SqlValue *vals,
+                    uint32_t n, SqlValue *out) WEIR_WARN_UNUSED;
+
 int op_agg_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
 int op_agg_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
 void op_agg_close(Op *op);
@@ -263,6 +283,42 @@ typedef struct FuncScanSpec {
 int op_funcscan_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
 int op_funcscan_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
 void op_funcscan_close(Op *op);
+
+/* OP_WINASSIGN's plan data: tumble(t, ts, size [, offset]), hop(t, ts, slide, size [, offset]),
+ * session(t, ts, gap [, key, ...]) in FROM. The output is the child's columns (t's), then window_start and
+ * window_end, of time_col's type (timestamptz or timestamp; both held as microseconds in SqlValue.u.i).
+ * A row whose time is NULL belongs to no window and is left out. tumble: one window per row,
+ * [start, start + size) with start = offset + floor((ts - offset) / size) * size (aligned to 1970-01-01
+ * 00:00 UTC plus offset, as Flink). hop: the size / slide windows [s, s + size) with s a multiple of slide
+ * (plus offset) and s <= ts < s + size, earliest first. session: per partition (the keys' values), rows in
+ * time order; a row more than gap after the previous one starts a new session; a session is [first ts,
+ * last ts + gap). Sizes are in microseconds (intervals without months or days of variable length). */
+typedef enum WinAssignKind { WINASSIGN_TUMBLE, WINASSIGN_HOP, WINASSIGN_SESSION } WinAssignKind;
+typedef struct WinAssignSpec {
+    WinAssignKind kind;
+    uint32_t time_col;  /* the child's column holding the event time */
+    int64_t size_us;    /* tumble, hop */
+    int64_t slide_us;   /* hop */
+    int64_t offset_us;  /* tumble, hop (0 unless given) */
+    int64_t gap_us;     /* session */
+    uint32_t *part_cols; /* session: the partition key columns of the child */
+    uint32_t n_part;
+} WinAssignSpec;
+
+/* The first (earliest-starting) window of a tumble or hop spec containing ts, and how many windows contain
+ * it (1 for tumble; size / slide for hop): window k is [first + k * step, first + k * step + size). */
+void winassign_windows(const WinAssignSpec *ws, int64_t ts, int64_t *first_start, uint32_t *n, int64_t *step);
+
+/* The binder's bounds on a spec (bind_tvf.c), which keep the window arithmetic inside int64 for every
+ * valid timestamp: size, slide and gap at most WINASSIGN_MAX_US (a million days), a hop at most
+ * WINASSIGN_MAX_HOP windows per row. The offset may be any interval (only its remainder by the slide or
+ * size matters). */
+#define WINASSIGN_MAX_US (INT64_C(1000000) * 86400 * 1000000)
+#define WINASSIGN_MAX_HOP 1000000
+
+int op_winassign_open(Op *op, ExecCtx *ctx) WEIR_WARN_UNUSED;
+int op_winassign_next(Op *op, ExecCtx *ctx, Batch **out) WEIR_WARN_UNUSED;
+void op_winassign_close(Op *op);
 
 /* OP_UNIQUE's plan data: rows are equal when these columns are IS NOT DISTINCT FROM. */
 typedef struct UniqueSpec {

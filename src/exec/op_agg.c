@@ -2313,46 +2313,102 @@ int agg_acc_create(const AggCall *c, Arena *a, AggAcc **out, SqlError *err)
     return WEIR_OK;
 }
 
+/* The aggregates whose state is a growing text (StStr). */
+static int agg_is_text(AggFn fn)
+{
+    return fn == AGG_STRING_AGG || fn == AGG_ARRAY_AGG || fn == AGG_JSON_AGG || fn == AGG_JSONB_AGG ||
+           fn == AGG_JSON_OBJECT_AGG || fn == AGG_JSONB_OBJECT_AGG;
+}
+
 void agg_acc_reset(AggAcc *acc)
 {
     /* string buffers are kept for the next rows: a sliding frame rebuilt per row reuses them */
-    switch (acc->rt.c->fn) {
-    case AGG_MIN:
-    case AGG_MAX: {
+    AggFn fn = acc->rt.c->fn;
+    if (fn == AGG_MIN || fn == AGG_MAX) {
         StExt *s = (StExt *)acc->st;
         uint8_t *buf = s->buf;
         size_t cap = s->cap;
         memset(s, 0, sizeof(*s));
         s->buf = buf;
         s->cap = cap;
-        break;
-    }
-    case AGG_STRING_AGG:
-    case AGG_ARRAY_AGG:
-    case AGG_JSON_AGG:
-    case AGG_JSONB_AGG:
-    case AGG_JSON_OBJECT_AGG:
-    case AGG_JSONB_OBJECT_AGG: {
+    } else if (agg_is_text(fn)) {
         StStr *s = (StStr *)acc->st;
         s->n = 0;
         s->has = 0;
-        break;
-    }
-    default: memset(acc->st, 0, acc->st_size);
+    } else {
+        memset(acc->st, 0, acc->st_size);
     }
 }
 
 int agg_acc_add(AggAcc *acc, ExecCtx *ctx, const SqlValue *args)
 {
-    static const SqlValue none = {.is_null = 1};
-    return agg_step(&acc->run, ctx, &acc->rt, acc->st, acc->rt.n_args ? args : &none);
+    return agg_acc_add_to(acc, ctx, acc->st, args);
 }
 
 int agg_acc_final(AggAcc *acc, ExecCtx *ctx, Arena *a, SqlValue *out)
 {
-    if (agg_final_value(ctx, a, &acc->rt, acc->st, out))
+    return agg_acc_final_of(acc, ctx, a, acc->st, out);
+}
+
+void agg_acc_state_layout(const AggAcc *acc, size_t *size, size_t *align, int *is_flat)
+{
+    agg_state_layout(&acc->rt, size, align);
+    /* the states that hold pointers: a copied string (min/max of text), a growing text (string_agg,
+     * array_agg, JSON), an ordered-set result */
+    AggFn fn = acc->rt.c->fn;
+    SqlPhys ph = acc->rt.n_args ? sql_type_phys(acc->rt.args[0]->type.id) : SQL_PHYS_NONE;
+    int str_ext = (fn == AGG_MIN || fn == AGG_MAX) && (ph == SQL_PHYS_STR || ph == SQL_PHYS_NONE);
+    *is_flat = !str_ext && !agg_is_text(fn) && !agg_is_oset(fn);
+}
+
+int agg_acc_add_to(AggAcc *acc, ExecCtx *ctx, uint8_t *st, const SqlValue *args)
+{
+    static const SqlValue none = {.is_null = 1};
+    return agg_step(&acc->run, ctx, &acc->rt, st, acc->rt.n_args ? args : &none);
+}
+
+int agg_acc_final_of(AggAcc *acc, ExecCtx *ctx, Arena *a, const uint8_t *st, SqlValue *out)
+{
+    if (agg_final_value(ctx, a, &acc->rt, st, out))
         return WEIR_ERROR;
     /* the running state changes with the next rows: give the caller its own copy of strings */
+    return sql_value_keep(a, out) ? agg_oom(ctx) : WEIR_OK;
+}
+
+int agg_oset_result(const AggCall *c, ExecCtx *ctx, Arena *a, const SqlValue *direct, const SqlValue *vals,
+                    uint32_t n, SqlValue *out)
+{
+    /* agg_oset_final reads tuples of one value each and allocates from the run's state arena */
+    AggRun r;
+    memset(&r, 0, sizeof(r));
+    r.state = a;
+    AggRt rt;
+    memset(&rt, 0, sizeof(rt));
+    agg_rt_bind(&rt, c);
+    if (direct) {
+        rt.direct_const = 1;
+        rt.direct_value = *direct;
+    }
+    size_t tsz = (sizeof(AggTuple) + sizeof(SqlValue) + 15) & ~(size_t)15;
+    AggTuple **ts = ARENA_NEW(a, AggTuple *, n + 1);
+    uint8_t *mem = n ? arena_try_alloc(a, tsz * n) : NULL;
+    if (!ts || (n && !mem))
+        return agg_oom(ctx);
+    for (uint32_t i = 0; i < n; i++) {
+        ts[i] = (AggTuple *)(mem + tsz * i);
+        ts[i]->group = 0;
+        ts[i]->seq = i;
+        ts[i]->v[0] = vals[i];
+    }
+    StOset s;
+    memset(&s, 0, sizeof(s));
+    buf_init(&r.scratch, BUF_MAX_DEFAULT);
+    int rc = agg_oset_final(&r, ctx, &rt, &s, ts, n);
+    buf_fini(&r.scratch);
+    if (rc)
+        return WEIR_ERROR;
+    *out = s.result;
+    out->type = c->type;
     return sql_value_keep(a, out) ? agg_oom(ctx) : WEIR_OK;
 }
 

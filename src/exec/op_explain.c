@@ -504,6 +504,37 @@ static const char *ex_funcscan_name(const Op *op)
                                                 : "generate_series";
 }
 
+static const char *ex_winassign_name(const Op *op)
+{
+    const WinAssignSpec *ws = op->spec;
+    return !ws || ws->kind == WINASSIGN_TUMBLE ? "tumble" : ws->kind == WINASSIGN_HOP ? "hop" : "session";
+}
+
+/* A window length as the title prints it: "10 s", "1 h 30 min", "250 ms", "-1 d" (days of 24 hours). */
+static int ex_duration(Buf *b, int64_t us)
+{
+    static const struct {
+        int64_t us;
+        const char *unit;
+    } units[] = {{INT64_C(86400000000), "d"}, {INT64_C(3600000000), "h"}, {60000000, "min"},
+                 {1000000, "s"},              {1000, "ms"},               {1, "us"}};
+    if (us == 0)
+        return buf_append_cstr(b, "0 s");
+    uint64_t left = us < 0 ? 0 - (uint64_t)us : (uint64_t)us;
+    int first = 1;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        uint64_t q = left / (uint64_t)units[i].us;
+        if (!q)
+            continue;
+        left -= q * (uint64_t)units[i].us;
+        if (buf_printf(b, "%s%s%llu %s", first ? "" : " ", first && us < 0 ? "-" : "", (unsigned long long)q,
+                       units[i].unit))
+            return WEIR_ELIMIT;
+        first = 0;
+    }
+    return WEIR_OK;
+}
+
 static const char *ex_scan_rel(const Op *op)
 {
     if (op->rel_alias)
@@ -718,6 +749,24 @@ static int ex_names_build(Ex *ex, const Op *op, ExNames *nm)
             nm->name[i] = cn->name[i], nm->simple[i] = cn->simple[i];
         for (uint32_t i = 0; !left_only && i < rn->n; i++)
             nm->name[cn->n + i] = rn->name[i], nm->simple[cn->n + i] = rn->simple[i];
+        return WEIR_OK;
+    }
+    case OP_WINASSIGN: {
+        /* the table's columns, then the window bounds, all named after the FROM item ("w.url",
+         * "w.window_start") as the query names them; a child without bare names keeps its own */
+        const char *rel = op->rel_alias ? op->rel_alias : ex_winassign_name(op);
+        const char *const *bare = op->child ? op->child->col_names : NULL;
+        if (ex_names_alloc(ex, nm, op->n_cols))
+            return WEIR_ERROR;
+        for (uint32_t i = 0; i < op->n_cols; i++) {
+            const char *col = i + 2 == op->n_cols ? "window_start" : i + 1 == op->n_cols ? "window_end"
+                              : bare && bare[i] ? bare[i] : NULL;
+            if (!col && i < cn->n)
+                nm->name[i] = cn->name[i];
+            else if (!(nm->name[i] = ex_column_name(ex, rel, col ? col : "?column?")))
+                return WEIR_ERROR;
+            nm->simple[i] = col || i >= cn->n ? 1 : cn->simple[i];
+        }
         return WEIR_OK;
     }
     case OP_WINDOW:
@@ -1049,6 +1098,20 @@ static int ex_title(Ex *ex, const Op *base, Buf *b, char *scan_rest, size_t scan
                           sp && sp->all ? " All" : "");
     }
     case OP_WINDOW: return buf_append_cstr(b, "WindowAgg");
+    case OP_WINASSIGN: {
+        /* "Window Assign (hop, slide 2 s, size 10 s, offset 1 s)" */
+        const WinAssignSpec *ws = base->spec;
+        if (buf_printf(b, "Window Assign (%s, ", ex_winassign_name(base)))
+            return WEIR_ELIMIT;
+        int rc = ws->kind == WINASSIGN_SESSION ? buf_append_cstr(b, "gap ") || ex_duration(b, ws->gap_us)
+                 : ws->kind == WINASSIGN_HOP
+                     ? buf_append_cstr(b, "slide ") || ex_duration(b, ws->slide_us) || buf_append_cstr(b, ", size ") ||
+                           ex_duration(b, ws->size_us)
+                     : buf_append_cstr(b, "size ") || ex_duration(b, ws->size_us);
+        if (!rc && ws->kind != WINASSIGN_SESSION && ws->offset_us)
+            rc = buf_append_cstr(b, ", offset ") || ex_duration(b, ws->offset_us);
+        return rc || buf_append_byte(b, ')') ? WEIR_ELIMIT : WEIR_OK;
+    }
     case OP_EXPLAIN: return buf_append_cstr(b, "Explain");
     default: return buf_printf(b, "Operator %d", (int)base->kind);
     }
@@ -1129,6 +1192,24 @@ static int ex_base_props(Ex *ex, const Op *base, int indent, const ExScope *oute
                 return rc;
         }
         return WEIR_OK;
+    }
+    if (base->kind == OP_WINASSIGN && base->spec) {
+        /* "Time Column: date_time", and a session's "Partition Key: user_id, url" */
+        const WinAssignSpec *ws = base->spec;
+        const ExNames *nm = &ex_none;
+        if (base->child && ex_names(ex, base->child, &nm))
+            return WEIR_ERROR;
+        Buf t;
+        buf_init(&t, EX_OUT_MAX);
+        int rc = ex_colname(nm, ws->time_col, &t) || buf_append_byte(&t, 0) ||
+                 ex_prop(b, indent, "Time Column", (const char *)t.p);
+        buf_reset(&t);
+        for (uint32_t k = 0; k < ws->n_part && !rc; k++)
+            rc = (k && buf_append_cstr(&t, ", ")) || ex_colname(nm, ws->part_cols[k], &t);
+        if (!rc && ws->n_part)
+            rc = buf_append_byte(&t, 0) || ex_prop(b, indent, "Partition Key", (const char *)t.p);
+        buf_fini(&t);
+        return rc;
     }
     if (base->kind == OP_JOIN && base->spec) {
         const JoinSpec *sp = base->spec;
@@ -1226,12 +1307,14 @@ static int ex_node_inner(Ex *ex, const Op *op, const ExScope *outer, int indent,
         const ExNames *nm;
         if (ex_names(ex, top, &nm))
             return WEIR_ERROR;
-        const uint8_t *needed = top->kind == OP_SCAN ? ((const ScanSpec *)top->spec)->needed : NULL;
+        /* (a window assignment passes its scan's columns through, then adds its own two) */
+        const Op *nop = top->kind == OP_WINASSIGN && top->child && top->child->kind == OP_SCAN ? top->child : top;
+        const uint8_t *needed = nop->kind == OP_SCAN ? ((const ScanSpec *)nop->spec)->needed : NULL;
         Buf t;
         buf_init(&t, EX_OUT_MAX);
         int rc = WEIR_OK, any = 0;
         for (uint32_t c = 0; c < nm->n && !rc; c++) {
-            if (needed && !needed[c])
+            if (needed && c < nop->n_cols && !needed[c])
                 continue; /* a scan outputs (decodes) only the columns the query uses */
             rc = (any && buf_append_cstr(&t, ", ")) || buf_append_cstr(&t, nm->name[c]);
             any = 1;

@@ -29,6 +29,10 @@
  *
  * A table over a file (TableDef.file) is not a stream: open/next/close hand such a scan to reftable.c.
  *
+ * The continuous-query source (stream/source.c) reads the store itself, forever, and builds its batches
+ * through a ScanReader (scan_reader.h, at the end of this file): scan_decode and scan_filter below, the
+ * same steps scan_produce runs, without the snapshot and the workers.
+ *
  * Two ways to run it:
  *   inline     on the consumer's thread, one shard after another, into op->batch_arena (small scans,
  *              one core, or when the worker window does not fit the query's memory budget).
@@ -84,6 +88,7 @@
 #include "exec/exec_int.h"
 #include "exec/op.h"
 #include "exec/reftable.h"
+#include "exec/scan_reader.h"
 
 #define SCAN_READ_BYTES ((size_t)2 << 20)   /* payload bytes per read (at least one record is always read) */
 #define SCAN_SLOT_BUDGET ((size_t)32 << 20) /* a parallel slot: a read, copies, columns, filter */
@@ -239,11 +244,10 @@ static int scan_dead_letter(ScanState *st, ScanWorker *w, const DecodeOut *d, Ar
     return WEIR_OK;
 }
 
-/* The rows of the records in w (w->n > 0) as a batch in a: hidden columns, decoded columns, policy,
- * filter. *out NULL: no row is left. */
-static int scan_build(ScanState *st, ScanWorker *w, ScanShard *sh, Arena *a, Batch **out, SqlError *err)
+/* The rows of the records in w (w->n > 0) that the table's policy keeps, as a batch in a: hidden
+ * columns, decoded columns, dead letters written. *out NULL: no row is left. */
+static int scan_decode(ScanState *st, ScanWorker *w, const ScanShard *sh, Arena *a, Batch **out, SqlError *err)
 {
-    const ScanSpec *sp = st->sp;
     Op *op = st->op;
     *out = NULL;
     Batch *b = arena_try_alloc(a, sizeof(*b));
@@ -291,6 +295,17 @@ static int scan_build(ScanState *st, ScanWorker *w, ScanShard *sh, Arena *a, Bat
             b->cols[st->sel_out[j]].type = op->types[st->sel_out[j]];
         }
     }
+    *out = b;
+    return WEIR_OK;
+}
+
+/* The rows of b (in a) where ScanSpec.filter is TRUE: b itself without a filter or when every row
+ * passes, else a gathered copy in a. *out NULL: no row passed. */
+static int scan_filter(ScanState *st, Batch *b, Arena *a, Batch **out, SqlError *err)
+{
+    const ScanSpec *sp = st->sp;
+    Op *op = st->op;
+    *out = NULL;
     if (sp->filter) {
         uint32_t *sel = ARENA_NEW(a, uint32_t, VEC_BATCH);
         if (!sel)
@@ -321,6 +336,16 @@ static int scan_build(ScanState *st, ScanWorker *w, ScanShard *sh, Arena *a, Bat
     }
     *out = b;
     return WEIR_OK;
+}
+
+/* scan_decode, then scan_filter: the batch op_scan hands out. *out NULL: no row is left. */
+static int scan_build(ScanState *st, ScanWorker *w, const ScanShard *sh, Arena *a, Batch **out, SqlError *err)
+{
+    Batch *b = NULL;
+    *out = NULL;
+    if (scan_decode(st, w, sh, a, &b, err))
+        return WEIR_ERROR;
+    return b ? scan_filter(st, b, a, out, err) : WEIR_OK;
 }
 
 /* A batch that did not fit its slot (53200) is read again with half as many records, so rows that
@@ -867,6 +892,79 @@ static unsigned scan_cores(void)
     return n > 0 ? (unsigned)n : 1;
 }
 
+/* The parts of st every way of reading shares (st zeroed, in run): what it reads, and the filter's
+ * evaluation context with the session's settings as of now. */
+static void scan_state_init(ScanState *st, Arena *run, Op *op, ExecCtx *ctx)
+{
+    st->run = run;
+    st->op = op;
+    st->sp = op->spec;
+    st->td = st->sp->table->def;
+    st->cancel = ctx->cancel;
+    exec_expr_ctx(ctx, NULL, &st->ectx);
+    if (ctx->fmt) {
+        st->fmt = *ctx->fmt;
+        st->ectx.fmt = &st->fmt;
+    }
+    st->ectx.exec = NULL; /* the filter has no subqueries (bind_scan.c): nothing may reach the ExecCtx */
+    st->ectx.outer = NULL;
+    atomic_init(&st->stop, 0);
+}
+
+/* Under on_error = 'dead_letter', the dead-letter stream must exist and differ from the one read. */
+static int scan_dead_letter_check(const ScanState *st, SqlError *err)
+{
+    const TableDef *td = st->td;
+    if (td->on_error != TABLE_ON_ERROR_DEAD_LETTER)
+        return WEIR_OK;
+    StreamInfo *dl = NULL;
+    Err e;
+    err_clear(&e);
+    if (!td->dead_letter_stream || store_stream_describe(st->sp->store, td->dead_letter_stream, &dl, &e))
+        return sql_error_set(err, "55000", 0, "dead-letter stream \"%s\" of table \"%s\" does not exist",
+                             td->dead_letter_stream ? td->dead_letter_stream : "", td->name);
+    store_stream_info_free(&dl);
+    if (strcmp(td->dead_letter_stream, td->stream) == 0)
+        return sql_error_set(err, "22023", 0, "dead-letter stream of table \"%s\" must not be the stream it reads",
+                             td->name);
+    return WEIR_OK;
+}
+
+/* What to decode: the columns ScanSpec.needed selects, plus output column also (-1: none), and the
+ * shared all-NULL vector unused columns point at. WEIR_ERROR with err (53200) over budget. */
+static int scan_columns_init(ScanState *st, int32_t also, SqlError *err)
+{
+    const ScanSpec *sp = st->sp;
+    const TableDef *td = st->td;
+    Op *op = st->op;
+    Arena *run = st->run;
+    if (!(st->sel = ARENA_NEW(run, int32_t, op->n_cols ? op->n_cols : 1)) ||
+        !(st->sel_out = ARENA_NEW(run, uint32_t, op->n_cols ? op->n_cols : 1)))
+        return scan_oom(err);
+    for (uint32_t c = 0; c < op->n_cols; c++) {
+        if (!sp->needed[c] && (int64_t)c != also)
+            continue;
+        st->sel[st->n_sel] = c < td->n_cols ? (int32_t)c : DECODE_HIDDEN(c - td->n_cols);
+        st->sel_out[st->n_sel++] = c;
+    }
+    st->need_seq_text = sp->needed[td->n_cols + TABLE_HID_SEQUENCE_NUMBER] ||
+                        td->on_error == TABLE_ON_ERROR_FAIL || td->on_error == TABLE_ON_ERROR_DEAD_LETTER;
+    st->need_key =
+        sp->needed[td->n_cols + TABLE_HID_PARTITION_KEY] || td->on_error == TABLE_ON_ERROR_DEAD_LETTER;
+    size_t widest_elem = sizeof(Slice);
+    for (uint32_t c = 0; c < op->n_cols; c++)
+        if (vec_elem_size(op->types[c].id) > widest_elem)
+            widest_elem = vec_elem_size(op->types[c].id);
+    if (!(st->null_data = arena_try_calloc_array(run, VEC_BATCH, widest_elem)) ||
+        !(st->null_bits = ARENA_NEW(run, uint64_t, VEC_BATCH / 64)))
+        return scan_oom(err);
+    memset(st->null_bits, 0xff, VEC_BATCH / 64 * sizeof(uint64_t));
+    /* Under skip / fail / dead_letter, which rows exist depends on every field, so the decoder runs
+     * even when the query reads no column (count(*)); under null it is needed only for columns. */
+    st->need_dec = st->n_sel || td->on_error != TABLE_ON_ERROR_NULL;
+    return WEIR_OK;
+}
+
 int op_scan_open(Op *op, ExecCtx *ctx)
 {
     ScanSpec *sp = op->spec;
@@ -880,35 +978,10 @@ int op_scan_open(Op *op, ExecCtx *ctx)
         return scan_oom(ctx->err);
     }
     op->state = st;
-    st->run = run;
-    st->op = op;
-    st->sp = sp;
-    st->td = td;
-    st->cancel = ctx->cancel;
-    exec_expr_ctx(ctx, NULL, &st->ectx);
-    if (ctx->fmt) {
-        st->fmt = *ctx->fmt;
-        st->ectx.fmt = &st->fmt;
-    }
-    st->ectx.exec = NULL; /* the filter has no subqueries (bind_scan.c): nothing may reach the ExecCtx */
-    st->ectx.outer = NULL;
-    atomic_init(&st->stop, 0);
+    scan_state_init(st, run, op, ctx);
     Arena *tmp = op->batch_arena; /* evaluation scratch; op_next resets it */
-
-    if (td->on_error == TABLE_ON_ERROR_DEAD_LETTER) {
-        StreamInfo *dl = NULL;
-        Err e;
-        err_clear(&e);
-        if (!td->dead_letter_stream || store_stream_describe(sp->store, td->dead_letter_stream, &dl, &e))
-            return sql_error_set(ctx->err, "55000", 0,
-                                 "dead-letter stream \"%s\" of table \"%s\" does not exist",
-                                 td->dead_letter_stream ? td->dead_letter_stream : "", td->name);
-        store_stream_info_free(&dl);
-        if (strcmp(td->dead_letter_stream, td->stream) == 0)
-            return sql_error_set(ctx->err, "22023", 0,
-                                 "dead-letter stream of table \"%s\" must not be the stream it reads",
-                                 td->name);
-    }
+    if (scan_dead_letter_check(st, ctx->err))
+        return WEIR_ERROR;
 
     StreamInfo *si = NULL;
     Err e;
@@ -1000,35 +1073,10 @@ int op_scan_open(Op *op, ExecCtx *ctx)
         }
     }
 
-    /* what to decode */
-    if (!(st->sel = ARENA_NEW(run, int32_t, op->n_cols ? op->n_cols : 1)) ||
-        !(st->sel_out = ARENA_NEW(run, uint32_t, op->n_cols ? op->n_cols : 1))) {
-        rc = scan_oom(ctx->err);
+    if (scan_columns_init(st, -1, ctx->err)) {
+        rc = WEIR_ERROR;
         goto done;
     }
-    for (uint32_t c = 0; c < op->n_cols; c++) {
-        if (!sp->needed[c])
-            continue;
-        st->sel[st->n_sel] = c < td->n_cols ? (int32_t)c : DECODE_HIDDEN(c - td->n_cols);
-        st->sel_out[st->n_sel++] = c;
-    }
-    st->need_seq_text = sp->needed[td->n_cols + TABLE_HID_SEQUENCE_NUMBER] ||
-                        td->on_error == TABLE_ON_ERROR_FAIL || td->on_error == TABLE_ON_ERROR_DEAD_LETTER;
-    st->need_key =
-        sp->needed[td->n_cols + TABLE_HID_PARTITION_KEY] || td->on_error == TABLE_ON_ERROR_DEAD_LETTER;
-    size_t widest_elem = sizeof(Slice);
-    for (uint32_t c = 0; c < op->n_cols; c++)
-        if (vec_elem_size(op->types[c].id) > widest_elem)
-            widest_elem = vec_elem_size(op->types[c].id);
-    if (!(st->null_data = arena_try_calloc_array(run, VEC_BATCH, widest_elem)) ||
-        !(st->null_bits = ARENA_NEW(run, uint64_t, VEC_BATCH / 64))) {
-        rc = scan_oom(ctx->err);
-        goto done;
-    }
-    memset(st->null_bits, 0xff, VEC_BATCH / 64 * sizeof(uint64_t));
-    /* Under skip / fail / dead_letter, which rows exist depends on every field, so the decoder runs
-     * even when the query reads no column (count(*)); under null it is needed only for columns. */
-    st->need_dec = st->n_sel || td->on_error != TABLE_ON_ERROR_NULL;
 
     /* parallel when there is enough to read and more than one core to read it with */
     unsigned n_workers =
@@ -1137,6 +1185,86 @@ void op_scan_set_sink(Op *op, const ScanSink *sink)
     pthread_mutex_lock(&st->mu);
     st->sink = sink;
     pthread_mutex_unlock(&st->mu);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Readers for callers that read the store themselves (scan_reader.h)
+ * ---------------------------------------------------------------------------------------------- */
+
+struct ScanReader {
+    Op op;        /* stands in for the plan's OP_SCAN: the spec and the output types */
+    ScanState st; /* run is the reader's arena, which holds everything here */
+    ScanWorker *w;
+    ScanShard sh; /* the shard of the last build (its id text) */
+};
+
+int scan_reader_create(const ScanSpec *sp, int32_t also, ExecCtx *ctx, ScanReader **out, SqlError *err)
+{
+    const TableDef *td = sp->table->def;
+    *out = NULL;
+    if (td->file)
+        return sql_error_set(err, "0A000", 0, "table \"%s\" reads a file, not a stream", td->name);
+    uint32_t n = td->n_cols + TABLE_HID_N;
+    Arena *run = arena_create(ctx->arena, ARENA_UNLIMITED);
+    ScanReader *r = arena_try_calloc(run, sizeof(*r));
+    SqlType *types = ARENA_NEW(run, SqlType, n);
+    if (!r || !types || !(r->w = arena_try_calloc(run, sizeof(*r->w)))) {
+        arena_destroy(&run);
+        return scan_oom(err);
+    }
+    for (uint32_t c = 0; c < n; c++)
+        types[c] = c < td->n_cols ? td->cols[c].type : tabledef_hidden_type((TableHidden)(c - td->n_cols));
+    r->op = (Op){.kind = OP_SCAN, .n_cols = n, .types = types, .spec = (void *)sp};
+    r->sh.index = UINT32_MAX;
+    scan_state_init(&r->st, run, &r->op, ctx);
+    ExecCtx c = *ctx;
+    c.err = err;
+    if (scan_dead_letter_check(&r->st, err) || scan_columns_init(&r->st, also, err) ||
+        scan_worker_init(&r->st, r->w, 0, 0, &c)) {
+        decoder_destroy(&r->w->dec);
+        arena_destroy(&run);
+        return WEIR_ERROR;
+    }
+    *out = r;
+    return WEIR_OK;
+}
+
+StoreRecordView *scan_reader_views(ScanReader *r)
+{
+    return r->w->views;
+}
+
+int scan_reader_build(ScanReader *r, uint32_t shard_index, uint32_t n, Arena *a, Batch **all, Batch **out,
+                      SqlError *err)
+{
+    *all = *out = NULL;
+    if (r->sh.index != shard_index) {
+        r->sh.index = shard_index;
+        store_shard_id_format(shard_index, r->sh.id);
+    }
+    r->w->n = n;
+    r->w->n_records += n;
+    if (scan_decode(&r->st, r->w, &r->sh, a, all, err))
+        return WEIR_ERROR;
+    return *all ? scan_filter(&r->st, *all, a, out, err) : WEIR_OK;
+}
+
+void scan_reader_counts(const ScanReader *r, uint64_t *records, uint64_t *bad, uint64_t *dead)
+{
+    *records = r->w->n_records;
+    *bad = r->w->n_bad;
+    *dead = r->w->n_dead;
+}
+
+void scan_reader_destroy(ScanReader **rp)
+{
+    ScanReader *r = rp ? *rp : NULL;
+    if (!r)
+        return;
+    decoder_destroy(&r->w->dec);
+    Arena *run = r->st.run; /* r lives in it */
+    arena_destroy(&run);
+    *rp = NULL;
 }
 
 /* ------------------------------------------------------------------------------------------------

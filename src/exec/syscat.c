@@ -800,8 +800,41 @@ static int is_shared_catalog(uint32_t oid)
     return oid == 1260 || oid == 1261 || oid == 1262 || oid == 1213 || oid == 2396;
 }
 
+/* A table's event-time options (issue 4) as its pg_class.reloptions, a text[] of "name=value" items in
+ * PostgreSQL's array syntax ({event_time=ts,"watermark_delay=5 seconds"}); NULL when it has none. */
+static void v_table_options(SysGen *g, const TableDef *td)
+{
+    const char *const names[] = {"event_time", "watermark_delay", "idle_timeout"};
+    const char *const vals[] = {td ? td->event_time : NULL, td ? td->watermark : NULL, td ? td->idle_timeout : NULL};
+    Buf b;
+    buf_init(&b, 4096);
+    int rc = WEIR_OK;
+    for (size_t i = 0; i < 3 && !rc; i++) {
+        if (!vals[i])
+            continue;
+        /* an item is quoted when it holds what the array syntax uses (PostgreSQL's array_out) */
+        int quote = 0;
+        for (const char *p = vals[i]; *p; p++)
+            quote |= *p == ' ' || *p == ',' || *p == '{' || *p == '}' || *p == '"' || *p == '\\' ||
+                     (*p >= '\t' && *p <= '\r');
+        rc = buf_append_cstr(&b, b.len ? "," : "{") || (quote && buf_append_byte(&b, '"')) ||
+             buf_printf(&b, "%s=", names[i]);
+        for (const char *p = vals[i]; *p && !rc; p++)
+            rc = ((*p == '"' || *p == '\\') && buf_append_byte(&b, '\\')) || buf_append_byte(&b, (uint8_t)*p);
+        if (!rc && quote)
+            rc = buf_append_byte(&b, '"');
+    }
+    if (rc || (b.len && (buf_append_byte(&b, '}') || buf_append_byte(&b, 0))))
+        gen_oom(g);
+    else if (b.len)
+        v_dup(g, (const char *)b.p);
+    else
+        v_null(g);
+    buf_fini(&b);
+}
+
 static void class_row(SysGen *g, uint32_t oid, const char *name, uint32_t nsp, char kind, uint32_t natts,
-                      int is_system)
+                      int is_system, const TableDef *td)
 {
     row_begin(g);
     v_int(g, oid);
@@ -835,7 +868,7 @@ static void class_row(SysGen *g, uint32_t oid, const char *name, uint32_t nsp, c
     v_int(g, 0);                      /* relfrozenxid */
     v_int(g, 0);                      /* relminmxid */
     v_null(g);                        /* relacl */
-    v_null(g);                        /* reloptions */
+    v_table_options(g, td);           /* reloptions: a table's event-time options */
     v_null(g);                        /* relpartbound */
     row_end(g);
 }
@@ -844,11 +877,11 @@ static int gen_pg_class(SysGen *g)
 {
     for (size_t i = 0; i < N_SYS_TABLES; i++) {
         const SysTable *t = &sys_tables[i];
-        class_row(g, t->def.oid, t->def.name, nsp_of(t->def.schema), t->relkind, t->def.n_cols, 1);
+        class_row(g, t->def.oid, t->def.name, nsp_of(t->def.schema), t->relkind, t->def.n_cols, 1, NULL);
     }
     for (size_t i = 0; i < g->n_tables; i++)
         class_row(g, g->tables[i]->oid, g->tables[i]->def->name, NSP_PUBLIC, 'r', g->tables[i]->def->n_cols,
-                  0);
+                  0, g->tables[i]->def);
     return g->rc;
 }
 

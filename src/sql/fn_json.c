@@ -653,7 +653,7 @@ SQL_FN_KERNEL(fn_json_array_length)
 
 /* Append s as a JSON string: quotes, and escapes for '"', '\\' and control characters (as PostgreSQL's
  * escape_json: \b \f \n \r \t, others \u00XX). */
-static int json_append_string(Buf *b, const uint8_t *p, size_t n)
+int sql_json_append_string(Buf *b, const uint8_t *p, size_t n)
 {
     int rc = buf_append_byte(b, '"');
     size_t run = 0;
@@ -772,7 +772,7 @@ static int json_append_array(SqlFnCtx *ctx, SqlTypeId elem, Slice arr, Buf *b)
         else if (elem == SQL_JSON || elem == SQL_JSONB)
             rc = buf_append(b, el[k].p, el[k].n);
         else
-            rc = json_append_string(b, el[k].p, el[k].n);
+            rc = sql_json_append_string(b, el[k].p, el[k].n);
     }
     if (!rc)
         rc = buf_append_byte(b, ']');
@@ -825,9 +825,9 @@ static int json_append_value(SqlFnCtx *ctx, const Vec *v, uint32_t row, int key,
             /* numbers as they print, except the non-finite ones, which JSON cannot hold */
             int finite = tmp.len && (tmp.p[0] == '-' ? tmp.len > 1 && tmp.p[1] >= '0' && tmp.p[1] <= '9'
                                                      : tmp.p[0] >= '0' && tmp.p[0] <= '9');
-            rc = finite ? buf_append(b, tmp.p, tmp.len) : json_append_string(b, tmp.p, tmp.len);
+            rc = finite ? buf_append(b, tmp.p, tmp.len) : sql_json_append_string(b, tmp.p, tmp.len);
         } else {
-            rc = json_append_string(b, tmp.p, tmp.len);
+            rc = sql_json_append_string(b, tmp.p, tmp.len);
         }
         buf_fini(&tmp);
         break;
@@ -836,6 +836,17 @@ static int json_append_value(SqlFnCtx *ctx, const Vec *v, uint32_t row, int key,
         return ctx->err->sqlstate[0] ? WEIR_ERROR
                                      : sql_error_set(ctx->err, "54000", 0, "out of memory: string too long");
     return WEIR_OK;
+}
+
+int sql_json_append_value(const Vec *v, uint32_t row, const SqlFormatOpts *fmt, Arena *a, Buf *b, SqlError *err)
+{
+    SqlFnCtx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.n = 1;
+    ctx.arena = a;
+    ctx.fmt = fmt;
+    ctx.err = err;
+    return json_append_value(&ctx, v, row, 0, b);
 }
 
 /* Copy b into row i of out: json as is, jsonb canonicalised. */
@@ -1351,7 +1362,7 @@ static int jnode_write(const JNode *n, Buf *b)
 {
     switch (n->kind) {
     case JT_STRING:
-        return json_append_string(b, n->s.p, n->s.n);
+        return sql_json_append_string(b, n->s.p, n->s.n);
     case JT_ARRAY:
         if (n->raw)
             return jnode_write(&n->kids[0], b);

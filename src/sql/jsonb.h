@@ -20,6 +20,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "sql/typeio.h"
 
 typedef struct SqlError SqlError; /* exec/engine.h */
 
@@ -32,5 +33,16 @@ int sql_json_validate(const uint8_t *p, size_t n, SqlError *err) WEIR_WARN_UNUSE
 /* Parse p[0..n) and write jsonb's canonical text into the arena; *out points at it. Returns WEIR_OK or
  * WEIR_ERROR with err (53200 when the arena's budget runs out). */
 int sql_jsonb_normalize(const uint8_t *p, size_t n, Arena *a, Slice *out, SqlError *err) WEIR_WARN_UNUSED;
+
+/* p[0..n) as a JSON string (quoted, escaped as PostgreSQL's escape_json), appended to b. WEIR_ENOMEM
+ * (b's limit). */
+int sql_json_append_string(Buf *b, const uint8_t *p, size_t n) WEIR_WARN_UNUSED;
+
+/* Row `row` of v as a JSON value, as to_json / row_to_json write it (numbers bare, timestamps in ISO 8601
+ * with a T, json as is, the rest as strings), appended to b. Used for records written as JSON (the
+ * continuous queries' output streams). a: scratch. */
+struct Vec;
+int sql_json_append_value(const struct Vec *v, uint32_t row, const SqlFormatOpts *fmt, Arena *a, Buf *b,
+                          SqlError *err) WEIR_WARN_UNUSED;
 
 #endif

@@ -437,6 +437,53 @@ static int td_is_hidden_name(const char *name);
 
 /* Defaults and cross-checks every definition goes through. pos is used for errors that belong to no
  * single option. */
+/* An interval literal as the event-time options take it ("5 seconds", "PT5S", "1 day 2 hours"), read
+ * with the type's own input function, into microseconds: >= 0, no months or years (their length
+ * varies), a day counted as 24 hours. WEIR_OK with *us, or WEIR_ERROR with a 22023 error naming key. */
+static int td_interval_us(Arena *a, const char *key, const char *v, int pos, int64_t *us, SqlError *err)
+{
+    SqlFormatOpts fo;
+    sql_format_opts_default(&fo);
+    SqlValue val;
+    SqlError e2;
+    memset(&e2, 0, sizeof(e2));
+    if (sql_value_from_text(SQL_TYPE(SQL_INTERVAL), v, strlen(v), &fo, a, &val, &e2) != WEIR_OK)
+        return sql_error_set(err, "22023", pos, "invalid value for option \"%s\": \"%s\" is not an interval", key, v);
+    const SqlInterval *iv = &val.u.iv;
+    if (iv->months)
+        return sql_error_set(err, "22023", pos,
+                             "invalid value for option \"%s\": \"%s\" has months or years, whose length varies", key, v);
+    int64_t d;
+    if (__builtin_mul_overflow((int64_t)iv->days, SQL_USEC_PER_DAY, &d) || __builtin_add_overflow(d, iv->usec, us))
+        return sql_error_set(err, "22023", pos, "invalid value for option \"%s\": \"%s\" is out of range", key, v);
+    if (*us < 0)
+        return sql_error_set(err, "22023", pos, "invalid value for option \"%s\": \"%s\" is negative", key, v);
+    return WEIR_OK;
+}
+
+/* The event-time options resolved (TableDef.event_time_col, watermark_delay_us, idle_timeout_us), for
+ * CREATE TABLE and for definitions loaded from the catalog alike. Without event_time, arrival time is the
+ * event time, and the delay and timeout apply to it. */
+static int td_finish_event_time(TableDef *td, SqlError *err)
+{
+    td->event_time_col = -1;
+    if (td->event_time) {
+        int ci = tabledef_column_find(td, td->event_time);
+        if (ci < 0 && tabledef_hidden_find(td->event_time) != TABLE_HID_ARRIVAL_TIME)
+            return sql_error_set(err, "42703", 0, "event_time column \"%s\" does not exist", td->event_time);
+        if (ci >= 0 && td->cols[ci].type.id != SQL_TIMESTAMP && td->cols[ci].type.id != SQL_TIMESTAMPTZ)
+            return sql_error_set(err, "22023", 0, "event_time column \"%s\" must be a timestamp or timestamptz",
+                                 td->event_time);
+        td->event_time_col = ci;
+    }
+    td->watermark_delay_us = td->idle_timeout_us = 0;
+    if (td->watermark && td_interval_us(td->arena, "watermark_delay", td->watermark, 0, &td->watermark_delay_us, err))
+        return WEIR_ERROR;
+    if (td->idle_timeout && td_interval_us(td->arena, "idle_timeout", td->idle_timeout, 0, &td->idle_timeout_us, err))
+        return WEIR_ERROR;
+    return WEIR_OK;
+}
+
 static int td_finish(TableDef *td, SqlError *err)
 {
     if (!td->name || !*td->name)
@@ -573,32 +620,7 @@ static int td_finish(TableDef *td, SqlError *err)
     pcre2_code_free(re);
     if (rc)
         return rc;
-    if (td->event_time && tabledef_column_find(td, td->event_time) < 0 &&
-        tabledef_hidden_find(td->event_time) != TABLE_HID_ARRIVAL_TIME)
-        return sql_error_set(err, "42703", 0, "event_time column \"%s\" does not exist", td->event_time);
-    if (td->event_time) {
-        int ci = tabledef_column_find(td, td->event_time);
-        if (ci >= 0 && td->cols[ci].type.id != SQL_TIMESTAMP && td->cols[ci].type.id != SQL_TIMESTAMPTZ)
-            return sql_error_set(err, "22023", 0, "event_time column \"%s\" must be a timestamp or timestamptz",
-                                 td->event_time);
-    }
-    if ((td->watermark || td->idle_timeout) && !td->event_time)
-        return sql_error_set(err, "22023", 0, "options \"watermark\" and \"idle_timeout\" need \"event_time\"");
-    return WEIR_OK;
-}
-
-/* An interval literal as the streaming options take it ("5 seconds", "PT5S"), checked with the type's
- * own input function. */
-static int td_check_interval(TableDef *td, const char *key, const char *v, int pos, SqlError *err)
-{
-    SqlFormatOpts fo;
-    sql_format_opts_default(&fo);
-    SqlValue val;
-    SqlError e2;
-    memset(&e2, 0, sizeof(e2));
-    if (sql_value_from_text(SQL_TYPE(SQL_INTERVAL), v, strlen(v), &fo, td->arena, &val, &e2) != WEIR_OK)
-        return sql_error_set(err, "22023", pos, "invalid value for option \"%s\": \"%s\" is not an interval", key, v);
-    return WEIR_OK;
+    return td_finish_event_time(td, err);
 }
 
 /* ============================================================================ CREATE TABLE ... WITH */
@@ -707,12 +729,13 @@ static int td_table_option(TableDef *td, const char *key, const char *v, int pos
         td->time_zone = td_strdup(td, v);
     } else if (strcasecmp(key, "event_time") == 0) {
         td->event_time = td_strdup(td, v);
-    } else if (strcasecmp(key, "watermark") == 0) {
-        if (td_check_interval(td, key, v, pos, err))
+    } else if (strcasecmp(key, "watermark_delay") == 0 || strcasecmp(key, "watermark") == 0) {
+        /* (checked here for the option's position; td_finish converts it) */
+        if (td_interval_us(td->arena, "watermark_delay", v, pos, &td->watermark_delay_us, err))
             return WEIR_ERROR;
         td->watermark = td_strdup(td, v);
     } else if (strcasecmp(key, "idle_timeout") == 0) {
-        if (td_check_interval(td, key, v, pos, err))
+        if (td_interval_us(td->arena, key, v, pos, &td->idle_timeout_us, err))
             return WEIR_ERROR;
         td->idle_timeout = td_strdup(td, v);
     } else {

@@ -124,11 +124,20 @@ typedef struct TableDef {
     TablePolicy on_error;
     const char *dead_letter_stream; /* TABLE_ON_ERROR_DEAD_LETTER only */
     const char *time_zone;          /* zone-less times are read in this zone ("UTC") */
-    /* Kept as written for the streaming issue: the event-time column, the watermark delay (an interval
-     * literal) and the idle-shard timeout (an interval literal). NULL when not given. */
+    /* Event time (issue 4), as written: the event-time column, the watermark delay and the idle-shard
+     * timeout (interval literals: option watermark_delay, also spelled watermark). NULL when not given. */
     const char *event_time;
     const char *watermark;
     const char *idle_timeout;
+    /* The same, resolved when the definition is built or loaded (what the stream runtime reads):
+     * event_time_col is the data column holding event time, -1 when none is named or it is _arrival_time
+     * (arrival time is then the event time); watermark_delay_us is how far the watermark stays behind the
+     * largest event time seen (0 when not given); idle_timeout_us is how long a shard may stay silent
+     * before it stops holding the watermark back (0: a shard never counts as idle). Both are >= 0:
+     * PostgreSQL intervals without months or years, days counted as 24 hours. */
+    int32_t event_time_col;
+    int64_t watermark_delay_us;
+    int64_t idle_timeout_us;
     TableColumn *cols;
     uint32_t n_cols;
 } TableDef;
@@ -152,7 +161,8 @@ typedef struct TableOption {
 
 /* Build a definition from CREATE TABLE. Table options (keys are ASCII case-insensitive):
  *   stream, shards, file, description_file, format, compression, delimiter, quote, header, null,
- *   pattern, on_error, dead_letter_stream, time_zone, event_time, watermark, idle_timeout
+ *   pattern, on_error, dead_letter_stream, time_zone, event_time, watermark_delay (or watermark),
+ *   idle_timeout
  * and per column ("<column>.<key>"): path (json), index (csv), group (regex), range (raw), mapping (any
  * format, Trino style), format (time format; raw: BYTE/SHORT/INT/LONG/FLOAT/DOUBLE), hidden, comment.
  * With description_file the column list must be empty: the columns come from the file, and the other

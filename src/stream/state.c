@@ -959,7 +959,7 @@ void state_ckpt_result_fini(StateCkptResult *r)
     memset(r, 0, sizeof(*r));
 }
 
-static int fsync_dir(const char *dir, Err *e)
+int state_dir_fsync(const char *dir, Err *e)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -1042,7 +1042,7 @@ int state_checkpoint_write(StateTable *t, const char *dir, uint64_t ckpt_no, Sta
         rc = err_set(e, WEIR_EIO, "state checkpoint: rename %s: %s", tmp, strerror(errno));
         goto fail;
     }
-    if ((rc = fsync_dir(dir, e))) {
+    if ((rc = state_dir_fsync(dir, e))) {
         unlink(path);
         goto fail;
     }

@@ -193,4 +193,7 @@ int state_restore(StateTable *t, const char *const *paths, size_t n_paths, Err *
  * onto the checkpoint it follows. name is recorded in the chain. Errors and failure as state_restore. */
 int state_restore_buf(StateTable *t, const uint8_t *p, size_t n, const char *name, Err *e) WEIR_WARN_UNUSED;
 
+/* fsync a directory (after creating or renaming files in it): WEIR_OK or WEIR_EIO with e. */
+int state_dir_fsync(const char *dir, Err *e) WEIR_WARN_UNUSED;
+
 #endif

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # tests/diff/run.py: the differential test. The same records go into PostgreSQL 15 (Debian's package,
 # started here with initdb in a temp dir on a private port) and into weir, every query in
-# tests/diff/queries.sql runs on both, and the answers are compared row for row.
+# tests/diff/queries.sql and tests/diff/windows.sql run on both, and the answers are compared row for row
+# (a query may give PostgreSQL its own text for the same question: read_queries).
 #
 #   PostgreSQL  tables clicks and users, loaded with COPY from gen.py's dataset.
 #   weir        a 4-shard stream "clicks" written with boto3 PutRecords (one JSON object per record), then
@@ -20,7 +21,7 @@
 # DIFF_SHOW, default 20, in detail), then "N passed, N failed". When weir cannot answer SQL (no PostgreSQL
 # port, the server did not start) the run says why and fails: `make test` runs it.
 #
-#   /usr/bin/python3 tests/diff/run.py [--self] [--records N] [--only SUBSTRING] [--queries FILE] [--list]
+#   /usr/bin/python3 tests/diff/run.py [--self] [--records N] [--only SUBSTRING] [--queries FILE ...] [--list]
 import argparse
 import decimal
 import math
@@ -47,18 +48,32 @@ QUERY_TIMEOUT = float(os.environ.get("DIFF_QUERY_TIMEOUT", "60"))
 SHOW = int(os.environ.get("DIFF_SHOW", "20"))
 
 
+PG_MARK = "-- postgres:"
+
+
+def _query_text(lines):
+    q = "\n".join(ln for ln in lines if not ln.lstrip().startswith("--")).strip()
+    return q[:-1].rstrip() if q.endswith(";") else q
+
+
 def read_queries(path):
-    """Queries are separated by blank lines; lines starting with -- are comments; a trailing ; is dropped."""
+    """Queries are separated by blank lines; lines starting with -- are comments; a trailing ; is dropped.
+    A block may hold two texts asking the same question, split by a line `-- postgres:`: the one before
+    runs on the side under test (weir), the one after on PostgreSQL (which has no tumble(), say). Returns
+    [(line, text, postgres_text)], the two texts equal for ordinary blocks."""
     with open(path, encoding="utf-8") as f:
         text = f.read()
     out = []
     for lineno, block in _blocks(text):
-        lines = [ln for ln in block if not ln.lstrip().startswith("--")]
-        q = "\n".join(lines).strip()
-        if q.endswith(";"):
-            q = q[:-1].rstrip()
+        marks = [i for i, ln in enumerate(block) if ln.strip() == PG_MARK]
+        if len(marks) > 1:
+            raise SystemExit("%s:%d: more than one %r line in a query" % (path, lineno, PG_MARK))
+        q = _query_text(block[:marks[0]] if marks else block)
+        pq = _query_text(block[marks[0] + 1:]) if marks else q
+        if marks and (not q or not pq):
+            raise SystemExit("%s:%d: a %r line needs a query before and after it" % (path, lineno, PG_MARK))
         if q:
-            out.append((lineno, q))
+            out.append((lineno, q, pq))
     return out
 
 
@@ -293,16 +308,20 @@ def main():
                     help="compare PostgreSQL with PostgreSQL (a second, shuffled database) to validate the harness")
     ap.add_argument("--records", type=int, default=int(os.environ.get("DIFF_RECORDS", "10000")))
     ap.add_argument("--only", help="run only queries containing this text")
-    ap.add_argument("--queries", default=os.path.join(HERE, "queries.sql"), help="query file (default queries.sql)")
+    ap.add_argument("--queries", action="append",
+                    help="query file (repeatable; default queries.sql and windows.sql)")
     ap.add_argument("--list", action="store_true", help="print the queries with their comparison mode and exit")
     a = ap.parse_args()
 
-    queries = read_queries(a.queries)
+    files = a.queries or [os.path.join(HERE, "queries.sql"), os.path.join(HERE, "windows.sql")]
+    queries = [(os.path.basename(f), ln, q, pq) for f in files for ln, q, pq in read_queries(f)]
     if a.only:
-        queries = [(ln, q) for ln, q in queries if a.only in q]
+        queries = [x for x in queries if a.only in x[2] or a.only in x[3]]
     if a.list:
-        for ln, q in queries:
-            print("%4d %s %s" % (ln, "ordered " if is_ordered(q) else "multiset", " ".join(q.split())))
+        for fn, ln, q, pq in queries:
+            print("%s:%d %s %s" % (fn, ln, "ordered " if is_ordered(pq) else "multiset", " ".join(q.split())))
+            if pq != q:
+                print("    postgres: %s" % " ".join(pq.split()))
         print("%d queries" % len(queries))
         return 0
 
@@ -344,19 +363,20 @@ def main():
         r_side, o_side = Side("postgres", ref), Side(label, oc)
         passed, failures = 0, []
         t1 = time.time()
-        for ln, q in queries:
-            ra = r_side.run(q)
-            rb = o_side.run(q)
-            diff = compare(q, ra, rb)
+        for fn, ln, q, pq in queries:
+            # PostgreSQL answers its own text; the other side the text under test (--self: PostgreSQL's)
+            ra = r_side.run(pq)
+            rb = o_side.run(pq if a.self_check else q)
+            diff = compare(pq, ra, rb)
             if diff is None:
                 passed += 1
             else:
-                failures.append((ln, q, diff))
+                failures.append(("%s:%d" % (fn, ln), q, diff))
                 if len(failures) <= SHOW:
-                    print("FAIL %s:%d: %s\n    %s" % (os.path.basename(a.queries), ln, " ".join(q.split()), diff), flush=True)
+                    print("FAIL %s:%d: %s\n    %s" % (fn, ln, " ".join(q.split()), diff), flush=True)
         if len(failures) > SHOW:
-            print("... and %d more failures (lines %s)" % (len(failures) - SHOW,
-                                                        ", ".join(str(f[0]) for f in failures[SHOW:])))
+            print("... and %d more failures (%s)" % (len(failures) - SHOW,
+                                                   ", ".join(str(f[0]) for f in failures[SHOW:])))
         print("compared %d queries against %s in %.1fs" % (len(queries), label, time.time() - t1))
         if w is not None:
             for c in conns[1:]:
@@ -365,7 +385,7 @@ def main():
             rc = w.stop()
             rep = w.server.sanitizer_report()
             if rc != 0 or rep:
-                failures.append((0, "(server)", "weir exited with %s after SIGTERM%s" % (rc, "\n" + rep if rep else "")))
+                failures.append(("(server)", "", "weir exited with %s after SIGTERM%s" % (rc, "\n" + rep if rep else "")))
                 print("FAIL weir exited with %s after SIGTERM\n%s" % (rc, rep or w.server.log_tail()))
         print("%d passed, %d failed" % (passed, len(failures)))
         return 1 if failures else 0

@@ -265,3 +265,18 @@ def start_weir_sql(name="weir-sql", **kw):
         w.cleanup()
         raise weirtest.TestFailure("weir cannot answer SQL: %s" % reason)
     return w
+
+
+def connect(s, db="weir"):
+    """An autocommit psycopg2 connection to server s (a weirtest.managed_pg server: s.pg_port)."""
+    import psycopg2
+    c = psycopg2.connect(host="127.0.0.1", port=s.pg_port, user="postgres", dbname=db, connect_timeout=10)
+    c.autocommit = True
+    return c
+
+
+def query(c, sql, params=None):
+    """Run sql on connection c: its rows (a list of tuples), or None for a statement without rows."""
+    with c.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall() if cur.description else None

@@ -16,23 +16,13 @@ import threading
 import time
 
 import weirtest
+from pgtest import connect, query
 from weirtest import TestFailure, check, eq, main, managed_pg, test
 
 N = 20000        # records in the big stream (4 shards)
 SHARDS = 4
 
 
-def connect(s):
-    import psycopg2
-    c = psycopg2.connect(host="127.0.0.1", port=s.pg_port, user="postgres", dbname="weir", connect_timeout=10)
-    c.autocommit = True
-    return c
-
-
-def query(c, sql, params=None):
-    with c.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchall() if cur.description else None
 
 
 def put(k, stream, payloads, keys):

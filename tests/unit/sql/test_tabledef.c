@@ -96,6 +96,9 @@ static void test_options(void **state)
     assert_string_equal(td->event_time, "c");
     assert_string_equal(td->watermark, "5 seconds");
     assert_string_equal(td->idle_timeout, "1 minute");
+    assert_int_equal(td->event_time_col, 2);
+    assert_int_equal(td->watermark_delay_us, 5000000);
+    assert_int_equal(td->idle_timeout_us, 60000000);
     assert_int_equal(td->compression, TABLE_COMP_AUTO);
     tabledef_destroy(&td);
 
@@ -199,8 +202,13 @@ static void test_errors(void **state)
     mk_fail("a int", "time_zone=Mars/Olympus", "22023", 100);
     mk_fail("a int", "event_time=nope", "42703", 0);
     mk_fail("a int", "event_time=a", "22023", 0);                /* not a timestamp */
-    mk_fail("a timestamptz", "watermark=5 seconds", "22023", 0); /* needs event_time */
     mk_fail("a timestamptz", "event_time=a;watermark=soon", "22023", 200);
+    mk_fail("a timestamptz", "event_time=a;watermark_delay=1 month", "22023", 200); /* months vary */
+    mk_fail("a timestamptz", "event_time=a;watermark_delay=-5 seconds", "22023", 200);
+    mk_fail("a timestamptz", "idle_timeout=1 year", "22023", 100);
+    mk_fail("a timestamptz", "idle_timeout=-1 day", "22023", 100);
+    mk_fail("a timestamptz", "idle_timeout=2147483647 days", "22023", 100); /* out of range in microseconds */
+    mk_fail("a date", "event_time=a", "22023", 0);
     mk_fail("a int, a text", "", "42701", 20);
     mk_fail("_shard_id text", "", "42701", 10);
     mk_fail("_message_timestamp text", "", "42701", 10);         /* Trino alias too */
@@ -282,10 +290,53 @@ static void roundtrip(TableDef *td)
         assert_int_equal(back->cols[i].raw_width, td->cols[i].raw_width);
         assert_int_equal(back->cols[i].is_hidden, td->cols[i].is_hidden);
     }
+    assert_int_equal(back->event_time_col, td->event_time_col);
+    assert_int_equal(back->watermark_delay_us, td->watermark_delay_us);
+    assert_int_equal(back->idle_timeout_us, td->idle_timeout_us);
     free(j1);
     free(j2);
     tabledef_destroy(&back);
     tabledef_destroy(&td);
+}
+
+/* The event-time options resolved for the stream runtime: the column (or -1 for arrival time), the
+ * delay and the idle timeout in microseconds, and the same after a catalog round trip. */
+static void test_event_time(void **state)
+{
+    UNUSED(state);
+    TableDef *td = mk("a bigint, ts timestamp", "");
+    assert_int_equal(td->event_time_col, -1);
+    assert_int_equal(td->watermark_delay_us, 0);
+    assert_int_equal(td->idle_timeout_us, 0);
+    tabledef_destroy(&td);
+    /* a timestamp (without time zone) column; PostgreSQL interval syntaxes; a day is 24 hours */
+    td = mk("a bigint, ts timestamp", "event_time=ts;watermark_delay=1 day 00:00:01.5;idle_timeout=PT30S");
+    assert_int_equal(td->event_time_col, 1);
+    assert_int_equal(td->watermark_delay_us, 86401500000LL);
+    assert_int_equal(td->idle_timeout_us, 30000000);
+    assert_string_equal(td->watermark, "1 day 00:00:01.5");
+    roundtrip(td);
+    /* arrival time named explicitly (and by Trino's alias) is the same as no event_time */
+    td = mk("a bigint", "event_time=_arrival_time;watermark=2 seconds");
+    assert_int_equal(td->event_time_col, -1);
+    assert_int_equal(td->watermark_delay_us, 2000000);
+    roundtrip(td);
+    td = mk("a bigint", "event_time=_message_timestamp");
+    assert_int_equal(td->event_time_col, -1);
+    tabledef_destroy(&td);
+    /* without event_time, the delay and the timeout apply to arrival time; zero is allowed */
+    td = mk("a bigint", "watermark_delay=0 seconds;idle_timeout=1 minute");
+    assert_int_equal(td->event_time_col, -1);
+    assert_int_equal(td->watermark_delay_us, 0);
+    assert_int_equal(td->idle_timeout_us, 60000000);
+    roundtrip(td);
+    /* the messages say why */
+    const char *m = mk_fail("a timestamptz", "watermark_delay=1 mon", "22023", 0);
+    assert_non_null(strstr(m, "months or years"));
+    m = mk_fail("a int", "event_time=a", "22023", 0);
+    assert_non_null(strstr(m, "must be a timestamp or timestamptz"));
+    m = mk_fail("a int", "event_time=b", "42703", 0);
+    assert_non_null(strstr(m, "\"b\" does not exist"));
 }
 
 static void test_json_roundtrip(void **state)
@@ -573,7 +624,7 @@ int main(void)
         cmocka_unit_test(test_defaults),      cmocka_unit_test(test_options), cmocka_unit_test(test_paths),
         cmocka_unit_test(test_errors),        cmocka_unit_test(test_regex),   cmocka_unit_test(test_hidden),
         cmocka_unit_test(test_json_roundtrip), cmocka_unit_test(test_trino),  cmocka_unit_test(test_load_dir),
-        cmocka_unit_test(test_many_columns),
+        cmocka_unit_test(test_many_columns),  cmocka_unit_test(test_event_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

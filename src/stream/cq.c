@@ -1,0 +1,1518 @@
+/*
+ * cq.c: the continuous-query runtime (cq.h). Sections:
+ *   options      the WITH (...) of CREATE MATERIALIZED VIEW
+ *   catalog      DATA/views.db: one row per view (definition, last checkpoint, whether it was delivered)
+ *   output       rows to JSON records, the view's table over its output stream, delivery with durability
+ *   checkpoint   the manifest (positions, watermark, counters, undelivered rows), writing and recovery
+ *   the thread   the tick loop
+ *   views        create, resume, drop; the manager and the engine hooks
+ *
+ * Exactly once, in short: at checkpoint k the view writes its state tables' deltas and a manifest holding
+ * the source positions, the watermark, the counters, each output shard's position before delivery, and
+ * every row produced since checkpoint k-1 (as the records to append). The manifest is fsynced, then
+ * views.db records k as the view's checkpoint with delivered = 0 (the commit point), then the records are
+ * appended to the output stream and made durable, then delivered = 1. A view that starts with delivered =
+ * 0 counts, per output shard, the records after the manifest's position; those are the first of that
+ * shard's records in the manifest (appends keep their order within a shard), so it appends the rest.
+ * The output stream belongs to the view: nothing else may write to it.
+ */
+#include "stream/cq.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/crc32c.h"
+#include "base/log.h"
+#include "base/u128.h"
+#include "exec/catalog.h"
+#include "exec/exec_int.h"
+#include "exec/op.h"
+#include "sql/jsonb.h"
+#include "sql/tabledef.h"
+#include "sql/typeio.h"
+#include "store/segment.h"
+#include "stream/sop.h"
+#include "stream/source.h"
+
+#define CQ_DEFAULT_CKPT_US 1000000
+#define CQ_POLL_ROWS 8192 /* rows read from one source per tick, at most */
+
+/* ------------------------------------------------------------------------------------------------
+ * Options
+ * ---------------------------------------------------------------------------------------------- */
+
+typedef struct CqOptions {
+    SourceStart start;
+    int emit_on_update;
+    int emit_given;          /* emit = ... was written (else: on_update exactly when the query retracts) */
+    char output_stream[129]; /* "" : the view's own, "_weir_view_<name>" */
+    uint32_t output_shards;
+    char partition_key[64];  /* output column, "" none */
+    int64_t state_ttl_us;
+    int64_t ckpt_us;
+} CqOptions;
+
+static int opt_interval(const SqlOption *o, int64_t *us, SqlError *err)
+{
+    SqlValue v;
+    Arena *a = arena_create(NULL, ARENA_UNLIMITED);
+    SqlFormatOpts fmt;
+    sql_format_opts_default(&fmt);
+    int rc = sql_value_from_text(SQL_TYPE(SQL_INTERVAL), o->value, strlen(o->value), &fmt, a, &v, err);
+    arena_destroy(&a);
+    if (rc)
+        return sql_error_set(err, "22023", o->position, "invalid value for option \"%s\": \"%s\" is not an interval",
+                             o->key, o->value);
+    if (v.u.iv.months)
+        return sql_error_set(err, "22023", o->position,
+                             "invalid value for option \"%s\": months and years have no fixed length", o->key);
+    *us = v.u.iv.usec + (int64_t)v.u.iv.days * 86400 * INT64_C(1000000);
+    if (*us < 0)
+        return sql_error_set(err, "22023", o->position, "invalid value for option \"%s\": it must not be negative",
+                             o->key);
+    return WEIR_OK;
+}
+
+static int opt_name(const SqlOption *o, char *out, size_t cap, SqlError *err)
+{
+    size_t n = strlen(o->value);
+    if (n == 0 || n >= cap)
+        return sql_error_set(err, "22023", o->position, "invalid value for option \"%s\": \"%s\"", o->key, o->value);
+    memcpy(out, o->value, n + 1);
+    return WEIR_OK;
+}
+
+static int cq_options_parse(const SqlOption *opts, uint32_t n, CqOptions *o, SqlError *err)
+{
+    memset(o, 0, sizeof(*o));
+    o->start.kind = SOURCE_START_LATEST;
+    o->ckpt_us = CQ_DEFAULT_CKPT_US;
+    o->output_shards = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        const SqlOption *p = &opts[i];
+        const char *k = p->key, *v = p->value;
+        if (strcmp(k, "start") == 0) {
+            SqlFormatOpts fmt;
+            sql_format_opts_default(&fmt);
+            if (source_start_parse(v, &fmt, &o->start, err)) {
+                err->position = p->position;
+                return WEIR_ERROR;
+            }
+        } else if (strcmp(k, "emit") == 0) {
+            o->emit_given = 1;
+            if (strcasecmp(v, "on_update") == 0)
+                o->emit_on_update = 1;
+            else if (strcasecmp(v, "on_window_close") == 0)
+                o->emit_on_update = 0;
+            else
+                return sql_error_set(err, "22023", p->position,
+                                     "invalid value for option \"emit\": \"%s\" (on_window_close or on_update)", v);
+        } else if (strcmp(k, "output_stream") == 0) {
+            if (opt_name(p, o->output_stream, sizeof(o->output_stream), err))
+                return WEIR_ERROR;
+        } else if (strcmp(k, "output_shards") == 0) {
+            char *end;
+            long s = strtol(v, &end, 10);
+            if (*end || s < 1 || s > 1000)
+                return sql_error_set(err, "22023", p->position, "invalid value for option \"output_shards\": \"%s\"", v);
+            o->output_shards = (uint32_t)s;
+        } else if (strcmp(k, "partition_key") == 0) {
+            if (opt_name(p, o->partition_key, sizeof(o->partition_key), err))
+                return WEIR_ERROR;
+        } else if (strcmp(k, "late_stream") == 0 || strcmp(k, "keep") == 0) {
+            /* late rows are counted (SHOW MATERIALIZED VIEWS); copying them to a stream, and keeping a
+             * windowed view's rows for an interval only, are not built yet: say so rather than ignore */
+            return sql_error_set(err, "0A000", p->position, "option \"%s\" is not supported yet", k);
+        } else if (strcmp(k, "state_ttl") == 0) {
+            if (opt_interval(p, &o->state_ttl_us, err))
+                return WEIR_ERROR;
+        } else if (strcmp(k, "checkpoint_interval") == 0) {
+            if (opt_interval(p, &o->ckpt_us, err))
+                return WEIR_ERROR;
+            if (o->ckpt_us < 10000)
+                return sql_error_set(err, "22023", p->position, "checkpoint_interval must be at least 10 milliseconds");
+        } else {
+            return sql_error_set(err, "22023", p->position,
+                                 "unrecognized materialized view option \"%s\" (start, emit, output_stream, output_shards, "
+                                 "partition_key, state_ttl, checkpoint_interval)",
+                                 k);
+        }
+    }
+    return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The view
+ * ---------------------------------------------------------------------------------------------- */
+
+#define PG_EPOCH_US INT64_C(946684800000000) /* 2000-01-01 in Unix microseconds */
+
+typedef struct CqView CqView;
+
+struct CqManager {
+    CqConfig cfg;
+    char *data_dir;
+    sqlite3 *db;
+    pthread_mutex_t mu;    /* the view list and the catalog */
+    CqView *views;
+    SqlViewHooks hooks;
+};
+
+/* Pending output: records to append, back to back in a Buf: u32 key length, key, u32 data length, data. */
+typedef struct CqOut {
+    Buf buf;
+    uint32_t n;
+} CqOut;
+
+struct CqView {
+    CqManager *m;
+    char name[64];
+    char *query;
+    char *opts_text;        /* the options as persisted: key=value lines */
+    CqOptions o;
+    char out_stream[STORE_NAME_MAX + 1];
+    char dir[512];
+    /* the plan, through the engine */
+    SqlSession *sess;
+    SqlStmt *st;
+    SqlPortal *portal;
+    Op *plan;
+    ExecCtx *ctx;
+    SqlError err;           /* the thread's */
+    uint32_t n_cols;
+    const char **col_names;
+    int with_op;            /* records carry "op": the view emits updates */
+    int partition_col;      /* output column of partition_key, -1 */
+    /* the graph and its inputs */
+    SopGraph *g;
+    Source **src;
+    uint32_t n_src;
+    Arena *tick;
+    int64_t wm;
+    /* output */
+    CqOut out;
+    uint64_t rows_out, late, seq_out;
+    uint64_t ckpt_no;
+    int64_t last_ckpt_us;
+    /* thread */
+    pthread_t thread;
+    int started;
+    atomic_int stop;
+    pthread_mutex_t mu;     /* status and the published statistics */
+    char status[640];
+    SqlViewInfo pub;        /* statistics as of the last tick (numbers, positions), for SHOW */
+    int64_t last_pub_us;
+    CqView *next;
+};
+
+static int64_t now_unix_us(void)
+{
+    return clock_now_us();
+}
+
+static int cq_oom(SqlError *err)
+{
+    return sql_error_set(err, "53200", 0, "out of memory in a continuous query");
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Output: rows to records
+ * ---------------------------------------------------------------------------------------------- */
+
+static int out_push(CqOut *o, const char *key, size_t klen, const uint8_t *data, size_t dlen)
+{
+    uint8_t len[4];
+    segment_put_u32(len, (uint32_t)klen);
+    if (buf_append(&o->buf, len, 4) || buf_append(&o->buf, key, klen))
+        return WEIR_ENOMEM;
+    segment_put_u32(len, (uint32_t)dlen);
+    if (buf_append(&o->buf, len, 4) || buf_append(&o->buf, data, dlen))
+        return WEIR_ENOMEM;
+    o->n++;
+    return WEIR_OK;
+}
+
+/* The i-th record of a pending buffer, walking from *at. */
+static int out_next(const uint8_t *p, size_t n, size_t *at, Slice *key, Slice *data)
+{
+    if (*at + 4 > n)
+        return 0;
+    uint32_t kl = segment_get_u32(p + *at);
+    if (*at + 4 + kl + 4 > n)
+        return 0;
+    *key = (Slice){p + *at + 4, kl};
+    uint32_t dl = segment_get_u32(p + *at + 4 + kl);
+    if (*at + 8 + kl + dl > n)
+        return 0;
+    *data = (Slice){p + *at + 8 + kl, dl};
+    *at += 8 + (size_t)kl + dl;
+    return 1;
+}
+
+/* The graph's sink: each row of the delta becomes |weight| JSON records. */
+static int view_sink(void *arg, SopCtx *c, const ZBatch *z)
+{
+    CqView *v = arg;
+    const Batch *b = z->b;
+    SqlFormatOpts fmt;
+    sql_format_opts_default(&fmt);
+    Buf rec;
+    buf_init(&rec, (size_t)2 << 20);
+    int rc = WEIR_OK;
+    for (uint32_t i = 0; i < b->n && rc == WEIR_OK; i++) {
+        int64_t w = zbatch_weight(z, i);
+        if (w == 0)
+            continue;
+        if (w < 0 && !v->with_op) {
+            rc = sql_error_set(c->err, "0A000", 0,
+                               "the query retracted a result row but its view emits on window close: "
+                               "use WITH (emit = 'on_update')");
+            break;
+        }
+        buf_reset(&rec);
+        rc = buf_append_byte(&rec, '{');
+        if (v->with_op && rc == WEIR_OK) {
+            /* Flink's row kinds: a retraction directly followed by an insertion is an update */
+            int next_pos = i + 1 < b->n && zbatch_weight(z, i + 1) > 0;
+            int prev_neg = i > 0 && zbatch_weight(z, i - 1) < 0;
+            const char *op = w < 0 ? (next_pos ? "-U" : "-D") : (prev_neg ? "+U" : "+I");
+            rc = buf_append_cstr(&rec, "\"op\":\"") || buf_append_cstr(&rec, op) || buf_append_cstr(&rec, "\",");
+        }
+        for (uint32_t k = 0; k < v->n_cols && rc == WEIR_OK; k++) {
+            if (k && buf_append_byte(&rec, ','))
+                rc = WEIR_ENOMEM;
+            else if (sql_json_append_string(&rec, (const uint8_t *)v->col_names[k], strlen(v->col_names[k])) || buf_append_byte(&rec, ':'))
+                rc = WEIR_ENOMEM;
+            else
+                rc = sql_json_append_value(&b->cols[k], i, &fmt, c->scratch, &rec, c->err);
+        }
+        if (rc == WEIR_OK && buf_append_byte(&rec, '}'))
+            rc = WEIR_ENOMEM;
+        if (rc)
+            break;
+        /* partition key: the named column's text, else the row's number (spreads rows over shards) */
+        char key[256];
+        size_t klen;
+        if (v->partition_col >= 0 && !vec_is_null(&b->cols[v->partition_col], i)) {
+            Buf kb;
+            buf_init(&kb, 4096);
+            SqlValue kv;
+            vec_get(&b->cols[v->partition_col], i, &kv);
+            if (sql_value_to_text(&kv, &fmt, &kb) == WEIR_OK && kb.len) {
+                klen = kb.len < 256 ? kb.len : 256;
+                memcpy(key, kb.p, klen);
+            } else {
+                klen = (size_t)snprintf(key, sizeof(key), "null");
+            }
+            buf_fini(&kb);
+        } else {
+            klen = (size_t)snprintf(key, sizeof(key), "%" PRIu64, v->seq_out);
+        }
+        for (int64_t k = 0; k < (w < 0 ? -w : w) && rc == WEIR_OK; k++) {
+            rc = out_push(&v->out, key, klen, rec.p, rec.len);
+            v->seq_out++;
+            v->rows_out++;
+        }
+    }
+    buf_fini(&rec);
+    if (rc == WEIR_ENOMEM)
+        return cq_oom(c->err);
+    return rc ? WEIR_ERROR : WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Delivery
+ * ---------------------------------------------------------------------------------------------- */
+
+/* Waiting for the store's durability callback, which runs on the server's event-loop thread. The wait
+ * gives up when the view is stopping (a server shutting down joins view threads from that very thread):
+ * then the record says abandoned and the callback frees it. */
+typedef struct SyncWait {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done, rc, abandoned;
+} SyncWait;
+
+static void sync_wait_free(SyncWait *w)
+{
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+static void sync_done(void *arg, int rc)
+{
+    SyncWait *w = arg;
+    pthread_mutex_lock(&w->mu);
+    if (w->abandoned) {
+        pthread_mutex_unlock(&w->mu);
+        sync_wait_free(w);
+        return;
+    }
+    w->done = 1;
+    w->rc = rc;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* WEIR_OK once durable, WEIR_EIO when the store failed, WEIR_EAGAIN when the view is stopping first. */
+static int sync_wait(CqView *v, uint64_t token)
+{
+    SyncWait *w = calloc(1, sizeof(*w));
+    if (!w)
+        return WEIR_ENOMEM;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    store_sync_wait(v->m->cfg.store, token, sync_done, w);
+    pthread_mutex_lock(&w->mu);
+    while (!w->done && !atomic_load(&v->stop)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 50 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+    }
+    if (!w->done) {
+        w->abandoned = 1;
+        pthread_mutex_unlock(&w->mu);
+        return WEIR_EAGAIN;
+    }
+    int rc = w->rc ? WEIR_EIO : WEIR_OK;
+    pthread_mutex_unlock(&w->mu);
+    sync_wait_free(w);
+    return rc;
+}
+
+/* Append the records of p[from..n) (pending-buffer layout) whose index is not skipped (skip[shard] of
+ * each shard's first records are already there), in chunks, and wait until they are durable. */
+static int deliver(CqView *v, const uint8_t *p, size_t n, const StreamInfo *si, uint64_t *skip, SqlError *err)
+{
+    enum { CHUNK = 500 };
+    StoreAppendEntry ent[CHUNK];
+    StoreAppendResult res[CHUNK];
+    size_t at = 0, k = 0;
+    uint64_t token = 0;
+    int any = 0;
+    Err e;
+    err_clear(&e);
+    for (;;) {
+        Slice key, data;
+        int more = out_next(p, n, &at, &key, &data);
+        if (more) {
+            u128 h = u128_md5_hash_key(key.p, key.n);
+            int keep = 1;
+            if (skip && si) {
+                for (uint32_t s = 0; s < si->n_shards; s++) {
+                    const ShardInfo *sh = &si->shards[s];
+                    if (!sh->is_closed && h >= sh->hash_lo && h <= sh->hash_hi) {
+                        if (skip[s]) {
+                            skip[s]--;
+                            keep = 0;
+                        }
+                        break;
+                    }
+                }
+            }
+            if (keep)
+                ent[k++] = (StoreAppendEntry){key, data, h};
+        }
+        if (k == CHUNK || (!more && k)) {
+            int64_t arrival;
+            uint64_t t;
+            if (store_append(v->m->cfg.store, v->out_stream, ent, k, res, &arrival, &t, &e))
+                return sql_error_set(err, "58030", 0, "could not write to output stream \"%s\": %s", v->out_stream, e.msg);
+            token = t;
+            any = 1;
+            k = 0;
+        }
+        if (!more)
+            break;
+    }
+    if (!any)
+        return WEIR_OK;
+    int wrc = sync_wait(v, token);
+    if (wrc == WEIR_EAGAIN)
+        return sql_error_set(err, "57P01", 0, "view \"%s\" is stopping", v->name);
+    if (wrc)
+        return sql_error_set(err, "58030", 0, "output stream \"%s\": the records could not be made durable", v->out_stream);
+    return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Catalog (views.db)
+ * ---------------------------------------------------------------------------------------------- */
+
+static int db_exec(CqManager *m, const char *sql, Err *e)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(m->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(e, WEIR_EIO, "views.db: %s", msg ? msg : "error");
+        sqlite3_free(msg);
+        return WEIR_EIO;
+    }
+    return WEIR_OK;
+}
+
+/* Run one statement with text parameters (NULL-terminated list); int64 parameters as decimal text. */
+static int db_run(CqManager *m, const char *sql, const char *const *params, SqlError *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(m->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_error_set(err, "58030", 0, "views.db: %s", sqlite3_errmsg(m->db));
+    for (int i = 0; params && params[i]; i++)
+        sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return sql_error_set(err, "58030", 0, "views.db: %s", sqlite3_errmsg(m->db));
+    return WEIR_OK;
+}
+
+static int db_set_ckpt(CqView *v, uint64_t k, int delivered, SqlError *err)
+{
+    char ks[32], ds[8];
+    snprintf(ks, sizeof(ks), "%" PRIu64, k);
+    snprintf(ds, sizeof(ds), "%d", delivered);
+    const char *params[] = {ks, ds, v->name, NULL};
+    pthread_mutex_lock(&v->m->mu);
+    int rc = db_run(v->m, "UPDATE views SET ckpt_no = ?1, delivered = ?2 WHERE name = ?3", params, err);
+    pthread_mutex_unlock(&v->m->mu);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Checkpoints
+ * ---------------------------------------------------------------------------------------------- */
+
+#define MANIFEST_MAGIC "WEIRCQM1"
+
+static int put_u32(Buf *b, uint32_t x)
+{
+    uint8_t t[4];
+    segment_put_u32(t, x);
+    return buf_append(b, t, 4);
+}
+
+static int put_u64(Buf *b, uint64_t x)
+{
+    uint8_t t[8];
+    segment_put_u64(t, x);
+    return buf_append(b, t, 8);
+}
+
+static int put_bytes(Buf *b, const void *p, size_t n)
+{
+    return put_u32(b, (uint32_t)n) || buf_append(b, p, n);
+}
+
+typedef struct Reader {
+    const uint8_t *p;
+    size_t n, at;
+    int bad;
+} Reader;
+
+static uint32_t get_u32(Reader *r)
+{
+    if (r->bad || r->at + 4 > r->n) {
+        r->bad = 1;
+        return 0;
+    }
+    uint32_t x = segment_get_u32(r->p + r->at);
+    r->at += 4;
+    return x;
+}
+
+static uint64_t get_u64(Reader *r)
+{
+    if (r->bad || r->at + 8 > r->n) {
+        r->bad = 1;
+        return 0;
+    }
+    uint64_t x = segment_get_u64(r->p + r->at);
+    r->at += 8;
+    return x;
+}
+
+static Slice get_bytes(Reader *r)
+{
+    uint32_t n = get_u32(r);
+    if (r->bad || r->at + n > r->n) {
+        r->bad = 1;
+        return (Slice){NULL, 0};
+    }
+    Slice s = {r->p + r->at, n};
+    r->at += n;
+    return s;
+}
+
+static void manifest_path(const CqView *v, uint64_t k, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/manifest-%020" PRIu64, v->dir, k);
+}
+
+static int file_write_durable(const char *dir, const char *path, const uint8_t *p, size_t n, SqlError *err)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return sql_error_set(err, "58030", 0, "checkpoint %s: %s", tmp, strerror(errno));
+    size_t off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, p + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int saved = errno;
+            close(fd);
+            return sql_error_set(err, "58030", 0, "checkpoint %s: %s", tmp, strerror(saved));
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd)) {
+        int saved = errno;
+        close(fd);
+        return sql_error_set(err, "58030", 0, "checkpoint %s: fsync: %s", tmp, strerror(saved));
+    }
+    close(fd);
+    if (rename(tmp, path))
+        return sql_error_set(err, "58030", 0, "checkpoint %s: rename: %s", path, strerror(errno));
+    Err e;
+    err_clear(&e);
+    if (state_dir_fsync(dir, &e))
+        return sql_error_set(err, "58030", 0, "%s", e.msg);
+    return WEIR_OK;
+}
+
+/* Checkpoint k+1 and deliver what it holds. */
+static int view_checkpoint(CqView *v, SqlError *err)
+{
+    uint64_t k = v->ckpt_no + 1;
+    Store *store = v->m->cfg.store;
+    Err e;
+    err_clear(&e);
+    Buf man;
+    buf_init(&man, (size_t)1 << 40);
+    int rc = buf_append(&man, MANIFEST_MAGIC, 8) || put_u64(&man, k) || put_u64(&man, (uint64_t)v->wm) ||
+             put_u64(&man, v->rows_out) || put_u64(&man, v->late) || put_u64(&man, v->seq_out);
+    /* where the output stream ends before this delivery */
+    StreamInfo *si = NULL;
+    if (!rc && store_stream_describe(store, v->out_stream, &si, &e)) {
+        buf_fini(&man);
+        return sql_error_set(err, "58030", 0, "output stream \"%s\": %s", v->out_stream, e.msg);
+    }
+    rc = rc || put_u64(&man, si->next_seq);
+    store_stream_info_free(&si);
+    /* state tables: write each one's delta, record its chain */
+    uint32_t n_tables = 0;
+    for (uint32_t i = 0; i < v->g->n_ops; i++)
+        n_tables += v->g->ops[i]->n_state;
+    rc = rc || put_u32(&man, n_tables);
+    StateCkptResult *res = calloc(n_tables ? n_tables : 1, sizeof(*res));
+    uint32_t t_i = 0;
+    for (uint32_t i = 0; i < v->g->n_ops && !rc; i++) {
+        Sop *s = v->g->ops[i];
+        for (uint32_t j = 0; j < s->n_state && !rc; j++, t_i++) {
+            if (state_checkpoint_write(s->state[j], v->dir, k, STATE_CKPT_AUTO, &res[t_i], &e)) {
+                rc = sql_error_set(err, "58030", 0, "checkpoint of view \"%s\": %s", v->name, e.msg);
+                break;
+            }
+            size_t nc;
+            const char *const *chain = state_checkpoint_chain(s->state[j], &nc);
+            rc = put_u32(&man, (uint32_t)nc);
+            for (size_t c = 0; c < nc && !rc; c++)
+                rc = put_bytes(&man, chain[c], strlen(chain[c]));
+        }
+    }
+    /* source positions */
+    rc = rc || put_u32(&man, v->n_src);
+    for (uint32_t i = 0; i < v->n_src && !rc; i++) {
+        uint8_t *pb;
+        size_t pn;
+        if (source_positions_encode(v->src[i], v->tick, &pb, &pn))
+            rc = cq_oom(err);
+        else
+            rc = put_bytes(&man, pb, pn);
+    }
+    /* the rows to deliver */
+    rc = rc || put_u32(&man, v->out.n) || put_bytes(&man, v->out.buf.p, v->out.buf.len);
+    if (!rc) {
+        uint32_t crc = crc32c(man.p, man.len);
+        rc = put_u32(&man, crc);
+    }
+    char path[600];
+    manifest_path(v, k, path, sizeof(path));
+    if (rc && !err->sqlstate[0])
+        rc = cq_oom(err);
+    if (!rc)
+        rc = file_write_durable(v->dir, path, man.p, man.len, err);
+    buf_fini(&man);
+    /* the commit point */
+    if (!rc)
+        rc = db_set_ckpt(v, k, 0, err);
+    if (rc) {
+        for (uint32_t i = 0; i < t_i; i++)
+            state_ckpt_result_fini(&res[i]);
+        free(res);
+        return WEIR_ERROR;
+    }
+    for (uint32_t i = 0; i < t_i; i++) {
+        for (size_t j = 0; j < res[i].n_obsolete; j++)
+            unlink(res[i].obsolete[j]);
+        state_ckpt_result_fini(&res[i]);
+    }
+    free(res);
+    char old[600];
+    manifest_path(v, v->ckpt_no, old, sizeof(old));
+    if (v->ckpt_no)
+        unlink(old);
+    v->ckpt_no = k;
+    if (deliver(v, v->out.buf.p, v->out.buf.len, NULL, NULL, err))
+        return WEIR_ERROR;
+    buf_reset(&v->out.buf);
+    v->out.n = 0;
+    return db_set_ckpt(v, k, 1, err);
+}
+
+static int count_record(void *arg, const StoreRecordView *r)
+{
+    (void)arg;
+    (void)r;
+    return 0; /* store_read counts them */
+}
+
+/* Resume from checkpoint k: state tables, counters, source positions (into pos[i], bytes in a), and the
+ * delivery the crash interrupted (delivered = 0). */
+static int view_recover(CqView *v, uint64_t k, int delivered, Arena *a, Slice **pos, SqlError *err)
+{
+    char path[600];
+    manifest_path(v, k, path, sizeof(path));
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return sql_error_set(err, "58030", 0, "view \"%s\": checkpoint %s: %s", v->name, path, strerror(errno));
+    Buf b;
+    buf_init(&b, (size_t)1 << 40);
+    char chunk[65536];
+    size_t got;
+    int rc = WEIR_OK;
+    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0 && !rc)
+        rc = buf_append(&b, chunk, got);
+    fclose(f);
+    if (rc) {
+        buf_fini(&b);
+        return cq_oom(err);
+    }
+    Reader r = {b.p, b.len, 0, 0};
+    if (b.len < 12 || memcmp(b.p, MANIFEST_MAGIC, 8) ||
+        crc32c(b.p, b.len - 4) != segment_get_u32(b.p + b.len - 4)) {
+        buf_fini(&b);
+        return sql_error_set(err, "XX001", 0, "view \"%s\": checkpoint %s is damaged", v->name, path);
+    }
+    r.n = b.len - 4;
+    r.at = 8;
+    if (get_u64(&r) != k)
+        r.bad = 1;
+    v->wm = (int64_t)get_u64(&r);
+    v->rows_out = get_u64(&r);
+    v->late = get_u64(&r);
+    v->seq_out = get_u64(&r);
+    uint64_t base = get_u64(&r);
+    uint32_t n_tables = get_u32(&r);
+    uint32_t t_i = 0;
+    for (uint32_t i = 0; i < v->g->n_ops && !r.bad && !rc; i++) {
+        Sop *s = v->g->ops[i];
+        for (uint32_t j = 0; j < s->n_state && !r.bad && !rc; j++, t_i++) {
+            uint32_t nc = get_u32(&r);
+            if (r.bad || nc > 100000)
+                break;
+            char **paths = calloc(nc ? nc : 1, sizeof(char *));
+            for (uint32_t c = 0; c < nc && !r.bad; c++) {
+                Slice p = get_bytes(&r);
+                paths[c] = strndup((const char *)p.p, p.n);
+            }
+            Err e;
+            err_clear(&e);
+            if (!r.bad && state_restore(s->state[j], (const char *const *)paths, nc, &e))
+                rc = sql_error_set(err, "XX001", 0, "view \"%s\": %s", v->name, e.msg);
+            for (uint32_t c = 0; c < nc; c++)
+                free(paths[c]);
+            free(paths);
+        }
+    }
+    if (t_i != n_tables)
+        r.bad = 1;
+    uint32_t n_src = get_u32(&r);
+    if (n_src != v->g->n_sources)
+        r.bad = 1;
+    Slice *ps = ARENA_NEW(a, Slice, n_src ? n_src : 1);
+    for (uint32_t i = 0; i < n_src && !r.bad && ps; i++) {
+        Slice p = get_bytes(&r);
+        uint8_t *copy = arena_try_alloc(a, p.n ? p.n : 1);
+        if (copy && p.n)
+            memcpy(copy, p.p, p.n);
+        ps[i] = (Slice){copy, p.n};
+    }
+    uint32_t n_out = get_u32(&r);
+    Slice out = get_bytes(&r);
+    (void)n_out;
+    if (r.bad && !rc)
+        rc = sql_error_set(err, "XX001", 0, "view \"%s\": checkpoint %s does not match the view's plan", v->name, path);
+    if (!rc && !ps)
+        rc = cq_oom(err);
+    if (!rc && !delivered) {
+        /* what of this checkpoint's rows did the output stream get before the crash? */
+        Store *store = v->m->cfg.store;
+        StreamInfo *si = NULL;
+        Err e;
+        err_clear(&e);
+        if (store_stream_describe(store, v->out_stream, &si, &e)) {
+            rc = sql_error_set(err, "58030", 0, "output stream \"%s\": %s", v->out_stream, e.msg);
+        } else {
+            uint64_t *skip = calloc(si->n_shards ? si->n_shards : 1, sizeof(uint64_t));
+            for (uint32_t s = 0; s < si->n_shards && !rc; s++) {
+                uint64_t p = base > si->shards[s].start_seq ? base : si->shards[s].start_seq;
+                for (;;) {
+                    StoreReadResult rr;
+                    if (store_read(store, v->out_stream, si->shards[s].index, p, 10000, (size_t)64 << 20, count_record,
+                                   NULL, &rr, &e)) {
+                        rc = sql_error_set(err, "58030", 0, "output stream \"%s\": %s", v->out_stream, e.msg);
+                        break;
+                    }
+                    skip[s] += rr.n_records;
+                    if (!rr.n_records || rr.next_pos == p)
+                        break;
+                    p = rr.next_pos;
+                }
+            }
+            if (!rc)
+                rc = deliver(v, out.p, out.n, si, skip, err);
+            free(skip);
+            store_stream_info_free(&si);
+        }
+        if (!rc)
+            rc = db_set_ckpt(v, k, 1, err);
+    }
+    buf_fini(&b);
+    v->ckpt_no = k;
+    *pos = ps;
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The thread
+ * ---------------------------------------------------------------------------------------------- */
+
+typedef struct PollArg {
+    CqView *v;
+    uint32_t src;
+    SopCtx *c;
+} PollArg;
+
+static int poll_batch(void *arg, const Batch *b, const int64_t *event_time, const uint8_t *time_null)
+{
+    PollArg *pa = arg;
+    CqView *v = pa->v;
+    (void)event_time;
+    ZBatch z = {b, NULL};
+    Batch *kept = NULL;
+    if (time_null) {
+        /* rows without a usable event time are late: counted, not computed */
+        uint32_t *sel = ARENA_NEW(pa->c->scratch, uint32_t, b->n);
+        if (!sel)
+            return cq_oom(pa->c->err);
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < b->n; i++) {
+            if (time_null[i])
+                v->late++;
+            else
+                sel[n++] = i;
+        }
+        if (n < b->n) {
+            if (!(kept = batch_gather(b, sel, n, pa->c->scratch)))
+                return cq_oom(pa->c->err);
+            z.b = kept;
+        }
+    }
+    return sop_push(v->g->leaf_op[pa->src], pa->c, v->g->leaf_port[pa->src], &z);
+}
+
+static void view_set_status(CqView *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void view_set_status(CqView *v, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&v->mu);
+    vsnprintf(v->status, sizeof(v->status), fmt, ap);
+    pthread_mutex_unlock(&v->mu);
+    va_end(ap);
+}
+
+/* Publish the view's statistics for SHOW MATERIALIZED VIEWS (on the view's thread: sources and state
+ * tables are not thread-safe). */
+static void view_publish(CqView *v)
+{
+    SqlViewInfo p;
+    memset(&p, 0, sizeof(p));
+    p.watermark_us = v->wm;
+    p.rows_out = v->rows_out;
+    p.late_rows = v->late;
+    p.checkpoints = v->ckpt_no;
+    for (uint32_t k = 0; k < v->g->n_ops; k++) {
+        const Sop *s = v->g->ops[k];
+        p.late_rows += s->st.late;
+        for (uint32_t j = 0; j < s->n_state; j++) {
+            StateStats ss;
+            state_stats(s->state[j], &ss);
+            p.state_entries += ss.n_entries;
+            p.state_bytes += ss.mem_bytes;
+        }
+    }
+    Buf pos;
+    buf_init(&pos, (size_t)1 << 20);
+    for (uint32_t k = 0; k < v->n_src; k++) {
+        SourceCounts sc;
+        source_counts(v->src[k], &sc);
+        p.rows_in += sc.records;
+        SourceShardStats *st = NULL;
+        uint32_t n = 0;
+        if (source_shard_stats(v->src[k], v->tick, &st, &n))
+            continue;
+        const char *table = v->g->source_scan[k]->table->def->name;
+        for (uint32_t i = 0; i < n; i++) {
+            char line[256];
+            snprintf(line, sizeof(line), "%s%s/%s %s, %" PRIu64 " records, lag %" PRId64 " ms", pos.len ? ", " : "",
+                     table, st[i].id,
+                     st[i].p.state == SOURCE_SHARD_DONE      ? "done"
+                     : st[i].p.state == SOURCE_SHARD_PENDING ? "waiting for its parents"
+                     : st[i].is_idle                         ? "idle"
+                                                             : "reading",
+                     st[i].p.n_records, st[i].millis_behind);
+            if (buf_append_cstr(&pos, line))
+                break;
+        }
+    }
+    p.positions = strndup(pos.p ? (const char *)pos.p : "", pos.len);
+    buf_fini(&pos);
+    pthread_mutex_lock(&v->mu);
+    free(v->pub.positions);
+    v->pub = p;
+    pthread_mutex_unlock(&v->mu);
+}
+
+static void *view_thread(void *arg)
+{
+    CqView *v = arg;
+    int tick_ms = v->m->cfg.tick_ms > 0 ? v->m->cfg.tick_ms : 20;
+    int dirty = 0;
+    while (!atomic_load(&v->stop)) {
+        memset(&v->err, 0, sizeof(v->err));
+        int64_t now = now_unix_us();
+        SopCtx c = {.exec = v->ctx, .scratch = v->tick, .watermark = v->wm, .now_us = now - PG_EPOCH_US,
+                    .err = &v->err};
+        v->ctx->err = &v->err;
+        uint64_t total = 0;
+        int rc = WEIR_OK;
+        for (uint32_t i = 0; i < v->n_src && !rc; i++) {
+            PollArg pa = {v, i, &c};
+            uint64_t n_read = 0;
+            rc = source_poll(v->src[i], now, CQ_POLL_ROWS, v->tick, poll_batch, &pa, &n_read, &v->err);
+            total += n_read;
+        }
+        int64_t wm = SOP_WM_NONE;
+        for (uint32_t i = 0; i < v->n_src && !rc; i++) {
+            int64_t w = source_watermark(v->src[i], now);
+            wm = i == 0 || w < wm ? w : wm;
+        }
+        if (!rc && wm != SOP_WM_NONE && wm > v->wm)
+            v->wm = wm;
+        c.watermark = v->wm;
+        if (!rc)
+            rc = sop_graph_advance(v->g, &c);
+        if (total || v->out.n)
+            dirty = 1;
+        if (!rc && dirty && now - v->last_ckpt_us >= v->o.ckpt_us) {
+            rc = view_checkpoint(v, &v->err);
+            v->last_ckpt_us = now;
+            dirty = 0;
+        }
+        if (!rc && now - v->last_pub_us >= 100000) {
+            view_publish(v);
+            v->last_pub_us = now;
+        }
+        arena_reset(v->tick);
+        if (rc) {
+            log_warn("materialized view \"%s\" stopped: %s", v->name, v->err.message);
+            view_set_status(v, "failed: %s", v->err.message);
+            return NULL;
+        }
+        if (total < CQ_POLL_ROWS / 2) {
+            struct timespec ts = {0, (long)tick_ms * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Views: create, resume, drop
+ * ---------------------------------------------------------------------------------------------- */
+
+static void view_free(CqView *v)
+{
+    if (!v)
+        return;
+    if (v->started) {
+        atomic_store(&v->stop, 1);
+        pthread_join(v->thread, NULL);
+    }
+    for (uint32_t i = 0; i < v->n_src; i++)
+        source_destroy(&v->src[i]);
+    free(v->src);
+    sop_graph_destroy(&v->g);
+    if (v->tick)
+        arena_destroy(&v->tick);
+    sql_portal_destroy(&v->portal);
+    sql_stmt_destroy(&v->st);
+    sql_session_destroy(&v->sess);
+    buf_fini(&v->out.buf);
+    free(v->pub.positions);
+    free(v->query);
+    free(v->opts_text);
+    free(v->col_names);
+    pthread_mutex_destroy(&v->mu);
+    free(v);
+}
+
+static int graph_may_retract(const SopGraph *g)
+{
+    for (uint32_t i = 0; i < g->n_ops; i++)
+        if (g->ops[i]->may_retract)
+            return 1;
+    return 0;
+}
+
+/* The options as persisted ("key\tvalue\n" lines) back into SqlOptions (strings in a). */
+static int opts_from_text(const char *text, Arena *a, SqlOption **out, uint32_t *n)
+{
+    uint32_t cap = 1;
+    for (const char *p = text; *p; p++)
+        cap += *p == '\n';
+    SqlOption *o = ARENA_NEW(a, SqlOption, cap);
+    if (!o)
+        return WEIR_ENOMEM;
+    uint32_t k = 0;
+    const char *p = text;
+    while (*p) {
+        const char *tab = strchr(p, '\t'), *nl = strchr(p, '\n');
+        if (!tab || !nl || tab > nl)
+            break;
+        o[k].key = arena_try_strndup(a, p, (size_t)(tab - p));
+        o[k].value = arena_try_strndup(a, tab + 1, (size_t)(nl - tab - 1));
+        o[k].position = 0;
+        if (!o[k].key || !o[k].value)
+            return WEIR_ENOMEM;
+        k++;
+        p = nl + 1;
+    }
+    *out = o;
+    *n = k;
+    return WEIR_OK;
+}
+
+static int mkdirs(const char *path)
+{
+    char tmp[512];
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    }
+    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+/* Make view v runnable: plan, compile, output stream, recovery (ckpt_no > 0), sources. def->opts parsed
+ * into v->o. is_new: CREATE (the output stream is created; the start option applies). */
+static int view_open(CqView *v, const SqlViewDef *def, uint64_t ckpt_no, int delivered, int is_new, SqlError *err)
+{
+    CqManager *m = v->m;
+    if (cq_options_parse(def->opts, def->n_opts, &v->o, err))
+        return WEIR_ERROR;
+    snprintf(v->name, sizeof(v->name), "%s", def->name);
+    if (!(v->query = strdup(def->query)))
+        return cq_oom(err);
+    if (!(v->sess = sql_session_create(m->cfg.eng, "weir", "weir")))
+        return cq_oom(err);
+    if (sql_prepare(v->sess, v->query, 0, strlen(v->query), NULL, 0, &v->st, err) ||
+        sql_bind(v->st, NULL, 0, &v->portal, err) || sql_portal_plan(v->portal, &v->plan, &v->ctx, err))
+        return WEIR_ERROR;
+    v->n_cols = (uint32_t)sql_stmt_n_columns(v->st);
+    const SqlColumn *cols = sql_stmt_columns(v->st);
+    if (!(v->col_names = calloc(v->n_cols ? v->n_cols : 1, sizeof(char *))))
+        return cq_oom(err);
+    for (uint32_t i = 0; i < v->n_cols; i++)
+        v->col_names[i] = i < def->n_col_names ? def->col_names[i] : cols[i].name;
+    v->partition_col = -1;
+    if (v->o.partition_key[0]) {
+        for (uint32_t i = 0; i < v->n_cols; i++)
+            if (strcmp(v->col_names[i], v->o.partition_key) == 0)
+                v->partition_col = (int)i;
+        if (v->partition_col < 0)
+            return sql_error_set(err, "42703", 0, "partition_key \"%s\" is not a column of the view", v->o.partition_key);
+    }
+    SopCompileOpts co = {.emit_on_update = v->o.emit_on_update, .state_ttl_us = v->o.state_ttl_us};
+    if (sop_compile(v->plan, &co, v->ctx, &v->g, err))
+        return WEIR_ERROR;
+    v->g->sink = view_sink;
+    v->g->sink_arg = v;
+    int retracts = graph_may_retract(v->g);
+    if (!v->o.emit_given)
+        v->o.emit_on_update = retracts;
+    v->with_op = v->o.emit_on_update;
+    if (!(v->tick = arena_create(v->ctx->arena, ARENA_UNLIMITED)))
+        return cq_oom(err);
+    buf_init(&v->out.buf, (size_t)1 << 40);
+    /* the output stream */
+    if (v->o.output_stream[0])
+        snprintf(v->out_stream, sizeof(v->out_stream), "%s", v->o.output_stream);
+    else
+        snprintf(v->out_stream, sizeof(v->out_stream), "_weir_view_%s", v->name);
+    Store *store = m->cfg.store;
+    StreamInfo *si = NULL;
+    Err e;
+    err_clear(&e);
+    if (store_stream_describe(store, v->out_stream, &si, &e) == 0) {
+        store_stream_info_free(&si);
+    } else {
+        err_clear(&e);
+        if (store_stream_create(store, v->out_stream, v->o.output_shards, STREAM_MODE_PROVISIONED, "us-east-1",
+                                "000000000000", &e) &&
+            e.code != WEIR_EEXIST)
+            return sql_error_set(err, "58030", 0, "could not create output stream \"%s\": %s", v->out_stream, e.msg);
+    }
+    /* state directory */
+    snprintf(v->dir, sizeof(v->dir), "%s/views/%s", m->data_dir, v->name);
+    if (mkdirs(v->dir))
+        return sql_error_set(err, "58030", 0, "could not create %s: %s", v->dir, strerror(errno));
+    /* resume */
+    Slice *pos = NULL;
+    Arena *pa = arena_create(NULL, ARENA_UNLIMITED);
+    if (ckpt_no && view_recover(v, ckpt_no, delivered, pa, &pos, err)) {
+        arena_destroy(&pa);
+        return WEIR_ERROR;
+    }
+    SopCtx c = {.exec = v->ctx, .scratch = v->tick, .watermark = v->wm, .now_us = now_unix_us() - PG_EPOCH_US,
+                .err = err};
+    for (uint32_t i = 0; ckpt_no && i < v->g->n_ops; i++) {
+        Sop *s = v->g->ops[i];
+        if (s->ops->restored && s->ops->restored(s, &c)) {
+            arena_destroy(&pa);
+            return WEIR_ERROR;
+        }
+    }
+    v->n_src = v->g->n_sources;
+    if (!(v->src = calloc(v->n_src ? v->n_src : 1, sizeof(Source *)))) {
+        arena_destroy(&pa);
+        return cq_oom(err);
+    }
+    for (uint32_t i = 0; i < v->n_src; i++) {
+        if (source_create(v->g->source_scan[i], v->ctx, &v->o.start, pos ? pos[i].p : NULL, pos ? pos[i].n : 0,
+                          &v->src[i], err)) {
+            arena_destroy(&pa);
+            return WEIR_ERROR;
+        }
+    }
+    arena_destroy(&pa);
+    (void)is_new;
+    v->last_ckpt_us = now_unix_us();
+    return WEIR_OK;
+}
+
+/* The view's rows as a table for SELECT: a JSON table over its output stream. Views that emit updates
+ * are changelogs; their table has the op column first. */
+static int view_register_table(CqView *v, int if_not_exists, SqlError *err)
+{
+    const SqlColumn *cols = sql_stmt_columns(v->st);
+    uint32_t n = v->n_cols + (v->with_op ? 1 : 0);
+    TableColumnSpec *tc = calloc(n ? n : 1, sizeof(*tc));
+    if (!tc)
+        return cq_oom(err);
+    uint32_t k = 0;
+    if (v->with_op)
+        tc[k++] = (TableColumnSpec){.name = "op", .type = SQL_TYPE(SQL_TEXT)};
+    for (uint32_t i = 0; i < v->n_cols; i++)
+        tc[k++] = (TableColumnSpec){.name = v->col_names[i], .type = cols[i].type};
+    TableOption to[2] = {{"stream", v->out_stream, 0}, {"format", "json", 0}};
+    TableDef *td = NULL;
+    int rc = tabledef_build(v->name, tc, n, to, 2, &td, err);
+    free(tc);
+    if (rc)
+        return WEIR_ERROR;
+    int created = 0;
+    if (sql_catalog_add(v->m->cfg.eng->catalog, td, if_not_exists, &created, err))
+        return WEIR_ERROR;
+    return WEIR_OK;
+}
+
+static CqView *view_find(CqManager *m, const char *name, CqView ***link)
+{
+    for (CqView **pv = &m->views; *pv; pv = &(*pv)->next) {
+        if (strcmp((*pv)->name, name) == 0) {
+            if (link)
+                *link = pv;
+            return *pv;
+        }
+    }
+    return NULL;
+}
+
+static CqView *view_alloc(CqManager *m)
+{
+    CqView *v = calloc(1, sizeof(*v));
+    if (!v)
+        return NULL;
+    v->m = m;
+    v->wm = SOP_WM_NONE;
+    v->pub.watermark_us = SOP_WM_NONE;
+    pthread_mutex_init(&v->mu, NULL);
+    snprintf(v->status, sizeof(v->status), "running");
+    return v;
+}
+
+static int view_start(CqView *v, SqlError *err)
+{
+    if (pthread_create(&v->thread, NULL, view_thread, v))
+        return sql_error_set(err, "58030", 0, "could not start the thread of view \"%s\"", v->name);
+    v->started = 1;
+    return WEIR_OK;
+}
+
+static int hook_create(void *arg, SqlSession *s, const SqlViewDef *def, SqlError *err)
+{
+    (void)s;
+    CqManager *m = arg;
+    pthread_mutex_lock(&m->mu);
+    if (view_find(m, def->name, NULL)) {
+        pthread_mutex_unlock(&m->mu);
+        if (def->if_not_exists)
+            return WEIR_OK;
+        return sql_error_set(err, "42P07", 0, "materialized view \"%s\" already exists", def->name);
+    }
+    CatalogTable *t = sql_catalog_get(m->cfg.eng->catalog, def->name);
+    if (t) {
+        sql_catalog_unref(m->cfg.eng->catalog, t);
+        pthread_mutex_unlock(&m->mu);
+        return sql_error_set(err, "42P07", 0, "relation \"%s\" already exists", def->name);
+    }
+    if (!m->data_dir) {
+        pthread_mutex_unlock(&m->mu);
+        return sql_error_set(err, "0A000", 0, "materialized views need a data directory");
+    }
+    CqView *v = view_alloc(m);
+    if (!v) {
+        pthread_mutex_unlock(&m->mu);
+        return cq_oom(err);
+    }
+    /* options as persisted */
+    Buf ot;
+    buf_init(&ot, (size_t)1 << 20);
+    for (uint32_t i = 0; i < def->n_opts; i++)
+        if (buf_append_cstr(&ot, def->opts[i].key) || buf_append_byte(&ot, '\t') ||
+            buf_append_cstr(&ot, def->opts[i].value) || buf_append_byte(&ot, '\n'))
+            break;
+    v->opts_text = strndup(ot.p ? (const char *)ot.p : "", ot.len);
+    buf_fini(&ot);
+    Buf cn;
+    buf_init(&cn, (size_t)1 << 20);
+    for (uint32_t i = 0; i < def->n_col_names; i++)
+        if (buf_append_cstr(&cn, def->col_names[i]) || buf_append_byte(&cn, '\n'))
+            break;
+    char *cols_text = strndup(cn.p ? (const char *)cn.p : "", cn.len);
+    buf_fini(&cn);
+    int rc = view_open(v, def, 0, 1, 1, err);
+    if (!rc)
+        rc = view_register_table(v, 0, err);
+    if (!rc) {
+        const char *params[] = {v->name, v->query, v->opts_text ? v->opts_text : "", cols_text ? cols_text : "", NULL};
+        rc = db_run(m, "INSERT INTO views (name, query, options, col_names, ckpt_no, delivered) VALUES (?1, ?2, ?3, ?4, 0, 1)",
+                    params, err);
+        if (rc) {
+            SqlError ignore;
+            memset(&ignore, 0, sizeof(ignore));
+            if (sql_catalog_drop(m->cfg.eng->catalog, v->name, 1, &ignore))
+                log_warn("materialized view \"%s\": could not drop its table: %s", v->name, ignore.message);
+        }
+    }
+    free(cols_text);
+    if (!rc)
+        rc = view_start(v, err);
+    if (rc) {
+        view_free(v);
+        pthread_mutex_unlock(&m->mu);
+        return WEIR_ERROR;
+    }
+    v->next = m->views;
+    m->views = v;
+    pthread_mutex_unlock(&m->mu);
+    return WEIR_OK;
+}
+
+static void rm_dir_files(const char *dir)
+{
+    char cmd_path[1100];
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(cmd_path, sizeof(cmd_path), "%s/%s", dir, de->d_name);
+        unlink(cmd_path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int hook_drop(void *arg, SqlSession *s, const char *name, int *found, SqlError *err)
+{
+    (void)s;
+    CqManager *m = arg;
+    pthread_mutex_lock(&m->mu);
+    CqView **link = NULL;
+    CqView *v = view_find(m, name, &link);
+    *found = v != NULL;
+    if (!v) {
+        pthread_mutex_unlock(&m->mu);
+        return WEIR_OK;
+    }
+    *link = v->next;
+    const char *params[] = {name, NULL};
+    int rc = db_run(m, "DELETE FROM views WHERE name = ?1", params, err);
+    SqlError ignore;
+    memset(&ignore, 0, sizeof(ignore));
+    if (sql_catalog_drop(m->cfg.eng->catalog, name, 1, &ignore))
+        log_warn("materialized view \"%s\": could not drop its table: %s", name, ignore.message);
+    char out[STORE_NAME_MAX + 1], dir[512];
+    int internal = !v->o.output_stream[0];
+    snprintf(out, sizeof(out), "%s", v->out_stream);
+    snprintf(dir, sizeof(dir), "%s", v->dir);
+    view_free(v);
+    if (internal) {
+        Err e;
+        err_clear(&e);
+        if (store_stream_delete(m->cfg.store, out, &e))
+            log_warn("materialized view \"%s\": could not delete stream %s: %s", name, out, e.msg);
+    }
+    rm_dir_files(dir);
+    pthread_mutex_unlock(&m->mu);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The manager
+ * ---------------------------------------------------------------------------------------------- */
+
+static int manager_resume(CqManager *m, Err *e)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(m->db, "SELECT name, query, options, col_names, ckpt_no, delivered FROM views ORDER BY name",
+                           -1, &st, NULL) != SQLITE_OK)
+        return err_set(e, WEIR_EIO, "views.db: %s", sqlite3_errmsg(m->db));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *query = (const char *)sqlite3_column_text(st, 1);
+        const char *opts = (const char *)sqlite3_column_text(st, 2);
+        const char *cols = (const char *)sqlite3_column_text(st, 3);
+        uint64_t k = (uint64_t)sqlite3_column_int64(st, 4);
+        int delivered = sqlite3_column_int(st, 5);
+        CqView *v = view_alloc(m);
+        if (!v)
+            break;
+        Arena *a = arena_create(NULL, ARENA_UNLIMITED);
+        SqlViewDef def = {.name = name, .query = query};
+        SqlOption *o = NULL;
+        uint32_t n_o = 0;
+        SqlError err;
+        memset(&err, 0, sizeof(err));
+        int rc = opts_from_text(opts ? opts : "", a, &o, &n_o);
+        def.opts = o;
+        def.n_opts = n_o;
+        const char **cn = NULL;
+        uint32_t n_cn = 0;
+        if (cols && cols[0]) {
+            for (const char *p = cols; *p; p++)
+                n_cn += *p == '\n';
+            cn = ARENA_NEW(a, const char *, n_cn ? n_cn : 1);
+            const char *p = cols;
+            for (uint32_t i = 0; i < n_cn && cn; i++) {
+                const char *nl = strchr(p, '\n');
+                cn[i] = arena_try_strndup(a, p, (size_t)(nl - p));
+                p = nl + 1;
+            }
+        }
+        def.col_names = cn;
+        def.n_col_names = n_cn;
+        if (!rc)
+            rc = view_open(v, &def, k, delivered, 0, &err);
+        if (!rc)
+            rc = view_register_table(v, 1, &err);
+        v->opts_text = strdup(opts ? opts : "");
+        if (!rc)
+            rc = view_start(v, &err);
+        arena_destroy(&a);
+        if (rc) {
+            /* keep it listed, failed, so that SHOW says why and DROP can remove it */
+            log_warn("materialized view \"%s\" could not resume: %s", name, err.message);
+            char why[600];
+            snprintf(why, sizeof(why), "failed: %s", err.message);
+            CqView *f = view_alloc(m);
+            view_free(v);
+            if (!f)
+                continue;
+            snprintf(f->name, sizeof(f->name), "%s", name);
+            f->query = strdup(query);
+            snprintf(f->status, sizeof(f->status), "%s", why);
+            v = f;
+        }
+        v->next = m->views;
+        m->views = v;
+    }
+    sqlite3_finalize(st);
+    return WEIR_OK;
+}
+
+static size_t hook_list(void *arg, SqlViewInfo **out)
+{
+    return cq_manager_list(arg, out);
+}
+
+static void hook_list_free(void *arg, SqlViewInfo *v, size_t n)
+{
+    (void)arg;
+    cq_info_free(v, n);
+}
+
+int cq_manager_create(const CqConfig *cfg, CqManager **out, Err *e)
+{
+    *out = NULL;
+    CqManager *m = calloc(1, sizeof(*m));
+    if (!m)
+        return err_set(e, WEIR_ENOMEM, "out of memory");
+    m->cfg = *cfg;
+    pthread_mutex_init(&m->mu, NULL);
+    char path[600];
+    if (cfg->data_dir) {
+        m->data_dir = strdup(cfg->data_dir);
+        snprintf(path, sizeof(path), "%s/views.db", cfg->data_dir);
+    } else {
+        snprintf(path, sizeof(path), ":memory:");
+    }
+    if (sqlite3_open_v2(path, &m->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+        SQLITE_OK) {
+        err_set(e, WEIR_EIO, "%s: %s", path, m->db ? sqlite3_errmsg(m->db) : "cannot open");
+        cq_manager_destroy(&m);
+        return WEIR_EIO;
+    }
+    if (db_exec(m, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                   "CREATE TABLE IF NOT EXISTS views (name TEXT PRIMARY KEY, query TEXT NOT NULL, options TEXT NOT NULL,"
+                   " col_names TEXT NOT NULL, ckpt_no INTEGER NOT NULL, delivered INTEGER NOT NULL)",
+                e) ||
+        manager_resume(m, e)) {
+        cq_manager_destroy(&m);
+        return WEIR_EIO;
+    }
+    m->hooks.create = hook_create;
+    m->hooks.drop = hook_drop;
+    m->hooks.list = hook_list;
+    m->hooks.list_free = hook_list_free;
+    sql_engine_set_view_hooks(cfg->eng, &m->hooks, m);
+    *out = m;
+    return WEIR_OK;
+}
+
+void cq_manager_destroy(CqManager **mp)
+{
+    CqManager *m = mp ? *mp : NULL;
+    if (!m)
+        return;
+    *mp = NULL;
+    if (m->cfg.eng)
+        sql_engine_set_view_hooks(m->cfg.eng, NULL, NULL);
+    while (m->views) {
+        CqView *v = m->views;
+        m->views = v->next;
+        view_free(v);
+    }
+    if (m->db)
+        sqlite3_close(m->db);
+    free(m->data_dir);
+    pthread_mutex_destroy(&m->mu);
+    free(m);
+}
+
+size_t cq_manager_list(CqManager *m, CqViewInfo **out)
+{
+    pthread_mutex_lock(&m->mu);
+    size_t n = 0;
+    for (CqView *v = m->views; v; v = v->next)
+        n++;
+    CqViewInfo *info = calloc(n ? n : 1, sizeof(*info));
+    size_t i = 0;
+    for (CqView *v = m->views; v && info; v = v->next, i++) {
+        CqViewInfo *x = &info[i];
+        pthread_mutex_lock(&v->mu);
+        x->name = strdup(v->name);
+        x->status = strdup(v->status);
+        x->query = strdup(v->query ? v->query : "");
+        x->output_stream = strdup(v->out_stream);
+        x->watermark_us = v->pub.watermark_us;
+        x->rows_in = v->pub.rows_in;
+        x->rows_out = v->pub.rows_out;
+        x->late_rows = v->pub.late_rows;
+        x->state_entries = v->pub.state_entries;
+        x->state_bytes = v->pub.state_bytes;
+        x->checkpoints = v->pub.checkpoints;
+        x->positions = strdup(v->pub.positions ? v->pub.positions : "");
+        pthread_mutex_unlock(&v->mu);
+    }
+    pthread_mutex_unlock(&m->mu);
+    *out = info;
+    return info ? n : 0;
+}
+
+void cq_info_free(CqViewInfo *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) {
+        free(v[i].name);
+        free(v[i].status);
+        free(v[i].query);
+        free(v[i].output_stream);
+        free(v[i].positions);
+    }
+    free(v);
+}
