@@ -121,6 +121,10 @@ bench-sql: deps release
 .PHONY: bench-state
 bench-state: deps release
 	@bash bench/state_run.sh
+# Nexmark q0-q5 as materialized views: events/s and window latency (bench/nexmark_views.sh).
+.PHONY: bench-nexmark
+bench-nexmark: deps release
+	@bash bench/nexmark_views.sh
 
 lint:
 	@bash scripts/lint.sh

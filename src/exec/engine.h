@@ -209,6 +209,12 @@ typedef struct SqlViewHooks {
     /* Every view, by name: *out (n of them) freed with list_free. */
     size_t (*list)(void *arg, SqlViewInfo **out);
     void (*list_free)(void *arg, SqlViewInfo *v, size_t n);
+    /* The current rows of view name, for a scan of its table (TableDef.view_rows): one consistent snapshot
+     * (as of the view's last checkpoint) as *n batches of n_cols columns of the given types, everything
+     * allocated in a (the scan's query arena). Fails with 55000 when the view is not running or its
+     * columns are not these, 53200 over a's budget. NULL: such tables cannot be read (55000). */
+    int (*rows)(void *arg, const char *name, const SqlType *types, uint32_t n_cols, Arena *a, Batch ***out,
+                uint32_t *n, SqlError *err);
 } SqlViewHooks;
 
 /* Register the runtime (hooks and arg borrowed; they outlive the engine's use of them). */

@@ -27,7 +27,8 @@
  * table's policy rejects to the dead-letter stream, then apply ScanSpec.filter. Records of one shard
  * always come out in shard order.
  *
- * A table over a file (TableDef.file) is not a stream: open/next/close hand such a scan to reftable.c.
+ * A table over a file (TableDef.file) is not a stream: open/next/close hand such a scan to reftable.c;
+ * so do they the table of a materialized view that shows its current rows (TableDef.view_rows).
  *
  * The continuous-query source (stream/source.c) reads the store itself, forever, and builds its batches
  * through a ScanReader (scan_reader.h, at the end of this file): scan_decode and scan_filter below, the
@@ -969,8 +970,8 @@ int op_scan_open(Op *op, ExecCtx *ctx)
 {
     ScanSpec *sp = op->spec;
     const TableDef *td = sp->table->def;
-    if (td->file)
-        return reftable_open(op, ctx); /* a static reference table: reftable.c */
+    if (td->file || td->view_rows)
+        return reftable_open(op, ctx); /* a static reference table, a view's current rows: reftable.c */
     Arena *run = arena_create(ctx->arena, ARENA_UNLIMITED);
     ScanState *st = arena_try_calloc(run, sizeof(*st));
     if (!st) {
@@ -1110,7 +1111,7 @@ done:
 void op_scan_close(Op *op)
 {
     ScanSpec *sp = op->spec;
-    if (sp->table->def->file) {
+    if (sp->table->def->file || sp->table->def->view_rows) {
         reftable_close(op);
         return;
     }
@@ -1151,7 +1152,7 @@ void op_scan_close(Op *op)
 
 int op_scan_next(Op *op, ExecCtx *ctx, Batch **out)
 {
-    if (((const ScanSpec *)op->spec)->table->def->file)
+    if (((const ScanSpec *)op->spec)->table->def->file || ((const ScanSpec *)op->spec)->table->def->view_rows)
         return reftable_next(op, ctx, out);
     ScanState *st = op->state;
     *out = NULL;
@@ -1171,7 +1172,8 @@ int op_scan_next(Op *op, ExecCtx *ctx, Batch **out)
 
 uint32_t op_scan_parallel_workers(const Op *op)
 {
-    if (op->kind != OP_SCAN || ((const ScanSpec *)op->spec)->table->def->file)
+    if (op->kind != OP_SCAN || ((const ScanSpec *)op->spec)->table->def->file ||
+        ((const ScanSpec *)op->spec)->table->def->view_rows)
         return 0;
     const ScanState *st = op->state;
     return st && st->is_parallel && st->helper ? st->n_workers + 1 : 0; /* the workers and the consumer */
@@ -1287,14 +1289,19 @@ void op_scan_explain(const Op *op, char *out, size_t cap)
     } while (0)
     /* "on clicks c" when FROM gave the table another name, as PostgreSQL prints "Seq Scan on t x" */
     const char *alias = op->rel_alias && strcmp(op->rel_alias, td->name) != 0 ? op->rel_alias : NULL;
-    SCAN_PUT("%s Scan on %s%s%s", td->file ? "File" : "Stream", td->name, alias ? " " : "",
-             alias ? alias : "");
+    SCAN_PUT("%s Scan on %s%s%s",
+             td->file        ? "File"
+             : td->view_rows ? "View"
+                             : "Stream",
+             td->name, alias ? " " : "", alias ? alias : "");
     if (td->file)
         SCAN_PUT(" (file %s", td->file);
+    else if (td->view_rows)
+        SCAN_PUT(" (current rows of materialized view %s", td->view);
     else
         SCAN_PUT(" (stream %s", td->stream ? td->stream : "?");
-    if (td->file) {
-        /* a file is read whole; pushed-down positions do not apply to it */
+    if (td->file || td->view_rows) {
+        /* read whole; pushed-down positions do not apply */
     } else if (op->st_loops) {
         /* after a run (EXPLAIN ANALYZE): what it actually read */
         SCAN_PUT(", %u of %u shards, %llu records read", sp->st_shards_read, sp->st_shards_total,
@@ -1349,7 +1356,7 @@ void op_scan_explain(const Op *op, char *out, size_t cap)
             store_stream_info_free(&si);
         }
     }
-    if (sp->pushdown_text && !td->file)
+    if (sp->pushdown_text && !td->file && !td->view_rows)
         SCAN_PUT(", %s", sp->pushdown_text);
     if (sp->filter_text)
         SCAN_PUT(", filter: %s", sp->filter_text);

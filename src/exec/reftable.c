@@ -11,6 +11,9 @@
  *
  * The hidden stream columns (_shard_id, _sequence_number, _partition_key, _arrival_time) have no meaning
  * for a file: every batch shares one all-NULL vector per column type, allocated once per open.
+ *
+ * A materialized view's current rows (TableDef.view_rows, ref_view_open) come the same way: decoded once
+ * at open (by the runtime, from its snapshot), served as batches, every hidden column NULL.
  */
 #include "exec/reftable.h"
 
@@ -23,6 +26,7 @@
 
 #include "exec/catalog.h"
 #include "exec/decode.h"
+#include "exec/exec_int.h"
 
 typedef struct RefState {
     Batch **batches;
@@ -291,11 +295,60 @@ static int ref_null_vec(Arena *a, SqlType t, Vec *v)
     return WEIR_OK;
 }
 
+/* A materialized view's current rows (TableDef.view_rows): the runtime's snapshot through
+ * SqlViewHooks.rows, its batches of the data columns completed with all-NULL hidden columns. */
+static int ref_view_open(Op *op, ExecCtx *ctx)
+{
+    const ScanSpec *sp = op->spec;
+    const TableDef *td = sp->table->def;
+    const SqlViewHooks *h = ctx->eng ? ctx->eng->view_hooks : NULL;
+    if (!h || !h->rows)
+        return sql_error_set(ctx->err, "55000", 0,
+                             "materialized view \"%s\" can only be read from the server that runs it",
+                             td->name);
+    if (NEVER(op->n_cols != td->n_cols + TABLE_HID_N))
+        return sql_error_set(ctx->err, "XX000", 0, "scan of \"%s\" has %u columns, the table %u", td->name,
+                             op->n_cols, td->n_cols + TABLE_HID_N);
+    RefState *st = arena_try_calloc(ctx->arena, sizeof(*st));
+    Batch **rows = NULL;
+    uint32_t n = 0;
+    if (!st)
+        return ref_oom(ctx);
+    if (h->rows(ctx->eng->view_arg, td->view, op->types, td->n_cols, ctx->arena, &rows, &n, ctx->err))
+        return WEIR_ERROR;
+    Vec nulls[TABLE_HID_N];
+    for (uint32_t k = 0; k < TABLE_HID_N; k++)
+        if (ref_null_vec(ctx->arena, op->types[td->n_cols + k], &nulls[k]))
+            return ref_oom(ctx);
+    if (!(st->batches = ARENA_NEW(ctx->arena, Batch *, n ? n : 1)))
+        return ref_oom(ctx);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!rows[i]->n)
+            continue;
+        Batch *b = arena_try_calloc(ctx->arena, sizeof(*b));
+        Vec *cols = ARENA_NEW(ctx->arena, Vec, op->n_cols);
+        if (!b || !cols)
+            return ref_oom(ctx);
+        b->n = rows[i]->n;
+        b->n_cols = op->n_cols;
+        b->cols = cols;
+        for (uint32_t c = 0; c < td->n_cols; c++)
+            cols[c] = rows[i]->cols[c];
+        for (uint32_t k = 0; k < TABLE_HID_N; k++)
+            cols[td->n_cols + k] = nulls[k];
+        st->batches[st->n_batches++] = b;
+    }
+    op->state = st;
+    return WEIR_OK;
+}
+
 int reftable_open(Op *op, ExecCtx *ctx)
 {
     ScanSpec *sp = op->spec;
     const TableDef *td = sp->table->def;
     op->state = NULL;
+    if (td->view_rows)
+        return ref_view_open(op, ctx);
     if (NEVER(!td->file))
         return sql_error_set(ctx->err, "XX000", 0, "table \"%s\" is not a file table", td->name);
     if (td->file[0] != '/')

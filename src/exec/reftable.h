@@ -24,13 +24,20 @@
  * for reading: No such file or directory; 42501 for permission denied; 42809 for a directory or another
  * non-regular file; 58030 for other I/O errors; 22P02 for a JSON file that starts an array it does not
  * close; 57014 when the query is cancelled while decoding.
+ *
+ * The table of a materialized view that shows its current rows (TableDef.view_rows) is served the same
+ * way: at open, the rows come from the continuous-query runtime (SqlViewHooks.rows in exec/engine.h: a
+ * snapshot as of the view's last checkpoint, already decoded), every hidden column is NULL, and the
+ * batches are handed out like a file's. Without a runtime (a tool that opened the catalog on its own),
+ * or when the view is not running, the open fails with 55000.
  */
 #ifndef WEIR_EXEC_REFTABLE_H
 #define WEIR_EXEC_REFTABLE_H
 
 #include "exec/op.h"
 
-/* Load the file of scan's table (ScanSpec.table->def->file) and decode it. State goes to scan->state,
+/* Load the file of scan's table (ScanSpec.table->def->file) and decode it, or take the view's current rows
+ * (def->view_rows). State goes to scan->state,
  * allocated in ctx->arena. Returns WEIR_OK, or WEIR_ERROR with ctx->err filled. */
 int reftable_open(Op *scan, ExecCtx *ctx) WEIR_WARN_UNUSED;
 

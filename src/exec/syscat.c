@@ -880,8 +880,9 @@ static int gen_pg_class(SysGen *g)
         class_row(g, t->def.oid, t->def.name, nsp_of(t->def.schema), t->relkind, t->def.n_cols, 1, NULL);
     }
     for (size_t i = 0; i < g->n_tables; i++)
-        class_row(g, g->tables[i]->oid, g->tables[i]->def->name, NSP_PUBLIC, 'r', g->tables[i]->def->n_cols,
-                  0, g->tables[i]->def);
+        class_row(g, g->tables[i]->oid, g->tables[i]->def->name, NSP_PUBLIC,
+                  g->tables[i]->def->view ? 'm' : 'r' /* a materialized view's table */,
+                  g->tables[i]->def->n_cols, 0, g->tables[i]->def);
     return g->rc;
 }
 

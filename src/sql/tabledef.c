@@ -1474,6 +1474,9 @@ char *tabledef_to_json(const TableDef *td)
     td_jset_str(o, "event_time", td->event_time);
     td_jset_str(o, "watermark", td->watermark);
     td_jset_str(o, "idle_timeout", td->idle_timeout);
+    td_jset_str(o, "view", td->view);
+    if (td->view_rows)
+        json_object_set_new(o, "view_rows", json_true());
     json_t *cols = json_array();
     for (uint32_t i = 0; i < td->n_cols; i++) {
         const TableColumn *c = &td->cols[i];
@@ -1581,6 +1584,8 @@ int tabledef_from_json(const char *json, size_t len, TableDef **out, SqlError *e
     td->event_time = td_jcopy(td, o, "event_time", &ok);
     td->watermark = td_jcopy(td, o, "watermark", &ok);
     td->idle_timeout = td_jcopy(td, o, "idle_timeout", &ok);
+    td->view = td_jcopy(td, o, "view", &ok);
+    td->view_rows = td->view && json_is_true(json_object_get(o, "view_rows"));
     json_t *cols = json_object_get(o, "columns");
     if (!json_is_array(cols) || json_array_size(cols) > TD_MAX_COLS)
         ok = 0;

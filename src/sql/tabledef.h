@@ -138,6 +138,12 @@ typedef struct TableDef {
     int32_t event_time_col;
     int64_t watermark_delay_us;
     int64_t idle_timeout_us;
+    /* The table of a materialized view (stream/cq.c registers it; not a CREATE TABLE option): view names
+     * the view (NULL for every other table). With view_rows set, a scan shows the view's current rows,
+     * which the continuous-query runtime keeps (SqlViewHooks.rows in exec/engine.h), not the records of
+     * `stream` (the view's output stream, a changelog); without it the table reads that stream. */
+    const char *view;
+    uint8_t view_rows;
     TableColumn *cols;
     uint32_t n_cols;
 } TableDef;

@@ -2,8 +2,10 @@
  * cq.c: the continuous-query runtime (cq.h). Sections:
  *   options      the WITH (...) of CREATE MATERIALIZED VIEW
  *   catalog      DATA/views.db: one row per view (definition, last checkpoint, whether it was delivered)
- *   output       rows to JSON records, the view's table over its output stream, delivery with durability
+ *   output       rows to JSON records, delivery with durability
  *   checkpoint   the manifest (positions, watermark, counters, undelivered rows), writing and recovery
+ *   current rows the rows table SELECT ... FROM view reads (an operator above the root), its snapshots
+ *   late rows    their records for late_stream: names from the plan, why, where
  *   the thread   the tick loop
  *   views        create, resume, drop; the manager and the engine hooks
  *
@@ -14,7 +16,13 @@
  * appended to the output stream and made durable, then delivered = 1. A view that starts with delivered =
  * 0 counts, per output shard, the records after the manifest's position; those are the first of that
  * shard's records in the manifest (appends keep their order within a shard), so it appends the rest.
- * The output stream belongs to the view: nothing else may write to it.
+ * The output stream belongs to the view: nothing else may write to it. Late records (late_stream) travel
+ * the same way, as a second list in the manifest with its own stream position.
+ *
+ * What SELECT ... FROM view shows (rows_kind): a view that emits updates, or has keep, keeps its current
+ * rows in a state table checkpointed with the operators'; readers get an immutable copy made after each
+ * checkpoint (CqRows), through SqlViewHooks.rows. An append-only view without keep is read from its
+ * output stream.
  */
 #include "stream/cq.h"
 
@@ -64,6 +72,9 @@ typedef struct CqOptions {
     char partition_key[64];  /* output column, "" none */
     int64_t state_ttl_us;
     int64_t ckpt_us;
+    char late_stream[129]; /* "" : late rows are counted only */
+    int64_t keep_us;       /* with has_keep: how far behind the watermark a window's rows stay in the view */
+    int has_keep;
 } CqOptions;
 
 static int opt_interval(const SqlOption *o, int64_t *us, SqlError *err)
@@ -72,7 +83,9 @@ static int opt_interval(const SqlOption *o, int64_t *us, SqlError *err)
     Arena *a = arena_create(NULL, ARENA_UNLIMITED);
     SqlFormatOpts fmt;
     sql_format_opts_default(&fmt);
-    int rc = sql_value_from_text(SQL_TYPE(SQL_INTERVAL), o->value, strlen(o->value), &fmt, a, &v, err);
+    SqlError scratch; /* the option's own error below, not the interval parser's */
+    memset(&scratch, 0, sizeof(scratch));
+    int rc = sql_value_from_text(SQL_TYPE(SQL_INTERVAL), o->value, strlen(o->value), &fmt, a, &v, &scratch);
     arena_destroy(&a);
     if (rc)
         return sql_error_set(err, "22023", o->position, "invalid value for option \"%s\": \"%s\" is not an interval",
@@ -133,10 +146,13 @@ static int cq_options_parse(const SqlOption *opts, uint32_t n, CqOptions *o, Sql
         } else if (strcmp(k, "partition_key") == 0) {
             if (opt_name(p, o->partition_key, sizeof(o->partition_key), err))
                 return WEIR_ERROR;
-        } else if (strcmp(k, "late_stream") == 0 || strcmp(k, "keep") == 0) {
-            /* late rows are counted (SHOW MATERIALIZED VIEWS); copying them to a stream, and keeping a
-             * windowed view's rows for an interval only, are not built yet: say so rather than ignore */
-            return sql_error_set(err, "0A000", p->position, "option \"%s\" is not supported yet", k);
+        } else if (strcmp(k, "late_stream") == 0) {
+            if (opt_name(p, o->late_stream, sizeof(o->late_stream), err))
+                return WEIR_ERROR;
+        } else if (strcmp(k, "keep") == 0) {
+            if (opt_interval(p, &o->keep_us, err))
+                return WEIR_ERROR;
+            o->has_keep = 1;
         } else if (strcmp(k, "state_ttl") == 0) {
             if (opt_interval(p, &o->state_ttl_us, err))
                 return WEIR_ERROR;
@@ -146,10 +162,11 @@ static int cq_options_parse(const SqlOption *opts, uint32_t n, CqOptions *o, Sql
             if (o->ckpt_us < 10000)
                 return sql_error_set(err, "22023", p->position, "checkpoint_interval must be at least 10 milliseconds");
         } else {
-            return sql_error_set(err, "22023", p->position,
-                                 "unrecognized materialized view option \"%s\" (start, emit, output_stream, output_shards, "
-                                 "partition_key, state_ttl, checkpoint_interval)",
-                                 k);
+            return sql_error_set(
+                err, "22023", p->position,
+                "unrecognized materialized view option \"%s\" (start, emit, output_stream, output_shards, "
+                "partition_key, state_ttl, checkpoint_interval, late_stream, keep)",
+                k);
         }
     }
     return WEIR_OK;
@@ -178,6 +195,35 @@ typedef struct CqOut {
     uint32_t n;
 } CqOut;
 
+/* A view's current rows as readers see them (SELECT ... FROM view): an immutable copy of the rows table,
+ * made by the view's thread after each checkpoint that changed it and swapped in under the view's mutex;
+ * a reader takes a reference and decodes it on its own thread, so it never touches the live table and
+ * always sees the rows of one checkpoint, the same ones the output stream holds. */
+typedef struct CqRows {
+    atomic_int refs;
+    uint32_t n_cols;
+    RowCodecCol *cols; /* the view's columns (malloc'd copy: the snapshot may outlive the view) */
+    Buf buf;           /* per distinct row: u32 length, its EXACT encoding, u64 multiplicity */
+} CqRows;
+
+/* How the rows reaching one operator are named in late-row records: the output columns of the plan node
+ * that feeds it (used[i] 0: a column the scan did not decode, left out). */
+typedef struct LateShape {
+    const Op *op;       /* the plan node whose output the rows are */
+    int hint;           /* LATE_AT_*: which kind of operator takes them */
+    const char **names; /* unique within the record */
+    uint8_t *used;
+} LateShape;
+
+enum { LATE_AT_SCAN, LATE_AT_WINDOW, LATE_AT_AGG, LATE_AT_JOIN, LATE_AT_RANK };
+
+/* What SELECT ... FROM view reads (CqView.rows_kind). */
+enum {
+    ROWS_STREAM = 0, /* an append-only view without keep: a JSON table over its output stream */
+    ROWS_CURRENT,    /* a view that emits updates: its current rows, key = EXACT(row) */
+    ROWS_KEEP,       /* keep = '...': key = KEY(window_end) | EXACT(row), windows expire by watermark */
+};
+
 struct CqView {
     CqManager *m;
     char name[64];
@@ -203,6 +249,21 @@ struct CqView {
     uint32_t n_src;
     Arena *tick;
     int64_t wm;
+    /* current rows (rows_kind != ROWS_STREAM): the table, kept by the graph's last operator */
+    int rows_kind;
+    int wend_col;          /* ROWS_KEEP: the view's window_end column */
+    RowCodecCol *row_cols; /* the view's columns, for EXACT(row) */
+    uint32_t *row_idx;
+    StateTable *rows_t; /* owned by the graph (registered with sop_state_add) */
+    int rows_changed;   /* since the last snapshot */
+    CqRows *snap;       /* under mu */
+    /* late rows: counted; with late_stream also written there, exactly once, like the output */
+    SopCompileOpts co; /* the compile options (operators keep a pointer to them) */
+    char late_stream[STORE_NAME_MAX + 1];
+    CqOut late_out;
+    uint64_t late_seq; /* late records produced (their partition keys) */
+    LateShape *shapes;
+    uint32_t n_shapes;
     /* output */
     CqOut out;
     uint64_t rows_out, late, seq_out;
@@ -218,6 +279,9 @@ struct CqView {
     int64_t last_pub_us;
     CqView *next;
 };
+
+static CqView *view_find(CqManager *m, const char *name, CqView ***link);
+static int rows_publish(CqView *v, SqlError *err);
 
 static int64_t now_unix_us(void)
 {
@@ -263,6 +327,28 @@ static int out_next(const uint8_t *p, size_t n, size_t *at, Slice *key, Slice *d
     return 1;
 }
 
+/* Append `"name":value` for every column k < n_cols of row i of b with used[k] set (used NULL: every
+ * column), separated by commas, after a comma when *any is set (set once something is written). WEIR_OK,
+ * WEIR_ENOMEM, or WEIR_ERROR with err. */
+static int json_fields_append(Buf *rec, const char *const *names, const uint8_t *used, uint32_t n_cols,
+                              const Batch *b, uint32_t i, const SqlFormatOpts *fmt, Arena *a, int *any,
+                              SqlError *err)
+{
+    for (uint32_t k = 0; k < n_cols && k < b->n_cols; k++) {
+        if (used && !used[k])
+            continue;
+        if ((*any && buf_append_byte(rec, ',')) ||
+            sql_json_append_string(rec, (const uint8_t *)names[k], strlen(names[k])) ||
+            buf_append_byte(rec, ':'))
+            return WEIR_ENOMEM;
+        *any = 1;
+        int rc = sql_json_append_value(&b->cols[k], i, fmt, a, rec, err);
+        if (rc)
+            return rc;
+    }
+    return WEIR_OK;
+}
+
 /* The graph's sink: each row of the delta becomes |weight| JSON records. */
 static int view_sink(void *arg, SopCtx *c, const ZBatch *z)
 {
@@ -290,16 +376,13 @@ static int view_sink(void *arg, SopCtx *c, const ZBatch *z)
             int next_pos = i + 1 < b->n && zbatch_weight(z, i + 1) > 0;
             int prev_neg = i > 0 && zbatch_weight(z, i - 1) < 0;
             const char *op = w < 0 ? (next_pos ? "-U" : "-D") : (prev_neg ? "+U" : "+I");
-            rc = buf_append_cstr(&rec, "\"op\":\"") || buf_append_cstr(&rec, op) || buf_append_cstr(&rec, "\",");
+            rc =
+                buf_append_cstr(&rec, "\"op\":\"") || buf_append_cstr(&rec, op) || buf_append_byte(&rec, '"');
         }
-        for (uint32_t k = 0; k < v->n_cols && rc == WEIR_OK; k++) {
-            if (k && buf_append_byte(&rec, ','))
-                rc = WEIR_ENOMEM;
-            else if (sql_json_append_string(&rec, (const uint8_t *)v->col_names[k], strlen(v->col_names[k])) || buf_append_byte(&rec, ':'))
-                rc = WEIR_ENOMEM;
-            else
-                rc = sql_json_append_value(&b->cols[k], i, &fmt, c->scratch, &rec, c->err);
-        }
+        int any = v->with_op;
+        if (rc == WEIR_OK)
+            rc =
+                json_fields_append(&rec, v->col_names, NULL, v->n_cols, b, i, &fmt, c->scratch, &any, c->err);
         if (rc == WEIR_OK && buf_append_byte(&rec, '}'))
             rc = WEIR_ENOMEM;
         if (rc)
@@ -384,6 +467,16 @@ static int sync_wait(CqView *v, uint64_t token)
     store_sync_wait(v->m->cfg.store, token, sync_done, w);
     pthread_mutex_lock(&w->mu);
     while (!w->done && !atomic_load(&v->stop)) {
+        if (!v->started) {
+            /* a pending delivery finished at server start (view_recover) runs before the event loop that
+             * calls store_dispatch (cmd_server.c): run the store's ready callbacks here, or this waits
+             * forever (they are only sync_done's of views then: no protocol is up yet) */
+            pthread_mutex_unlock(&w->mu);
+            store_dispatch(v->m->cfg.store);
+            pthread_mutex_lock(&w->mu);
+            if (w->done)
+                break;
+        }
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         ts.tv_nsec += 50 * 1000000L;
@@ -404,9 +497,11 @@ static int sync_wait(CqView *v, uint64_t token)
     return rc;
 }
 
-/* Append the records of p[from..n) (pending-buffer layout) whose index is not skipped (skip[shard] of
- * each shard's first records are already there), in chunks, and wait until they are durable. */
-static int deliver(CqView *v, const uint8_t *p, size_t n, const StreamInfo *si, uint64_t *skip, SqlError *err)
+/* Append the records of p[0..n) (pending-buffer layout) to stream (the view's output or late stream),
+ * but for skip[shard] of each shard's first records, which are already there, in chunks, and wait
+ * until they are durable. */
+static int deliver(CqView *v, const char *stream, const uint8_t *p, size_t n, const StreamInfo *si,
+                   uint64_t *skip, SqlError *err)
 {
     enum { CHUNK = 500 };
     StoreAppendEntry ent[CHUNK];
@@ -440,8 +535,8 @@ static int deliver(CqView *v, const uint8_t *p, size_t n, const StreamInfo *si, 
         if (k == CHUNK || (!more && k)) {
             int64_t arrival;
             uint64_t t;
-            if (store_append(v->m->cfg.store, v->out_stream, ent, k, res, &arrival, &t, &e))
-                return sql_error_set(err, "58030", 0, "could not write to output stream \"%s\": %s", v->out_stream, e.msg);
+            if (store_append(v->m->cfg.store, stream, ent, k, res, &arrival, &t, &e))
+                return sql_error_set(err, "58030", 0, "could not write to stream \"%s\": %s", stream, e.msg);
             token = t;
             any = 1;
             k = 0;
@@ -455,7 +550,7 @@ static int deliver(CqView *v, const uint8_t *p, size_t n, const StreamInfo *si, 
     if (wrc == WEIR_EAGAIN)
         return sql_error_set(err, "57P01", 0, "view \"%s\" is stopping", v->name);
     if (wrc)
-        return sql_error_set(err, "58030", 0, "output stream \"%s\": the records could not be made durable", v->out_stream);
+        return sql_error_set(err, "58030", 0, "stream \"%s\": the records could not be made durable", stream);
     return WEIR_OK;
 }
 
@@ -495,17 +590,16 @@ static int db_set_ckpt(CqView *v, uint64_t k, int delivered, SqlError *err)
     snprintf(ks, sizeof(ks), "%" PRIu64, k);
     snprintf(ds, sizeof(ds), "%d", delivered);
     const char *params[] = {ks, ds, v->name, NULL};
-    pthread_mutex_lock(&v->m->mu);
-    int rc = db_run(v->m, "UPDATE views SET ckpt_no = ?1, delivered = ?2 WHERE name = ?3", params, err);
-    pthread_mutex_unlock(&v->m->mu);
-    return rc;
+    /* not under the manager's mutex: DROP holds it while it joins this view's thread, and views.db is
+     * opened SQLITE_OPEN_FULLMUTEX, so SQLite serializes the statement itself */
+    return db_run(v->m, "UPDATE views SET ckpt_no = ?1, delivered = ?2 WHERE name = ?3", params, err);
 }
 
 /* ------------------------------------------------------------------------------------------------
  * Checkpoints
  * ---------------------------------------------------------------------------------------------- */
 
-#define MANIFEST_MAGIC "WEIRCQM1"
+#define MANIFEST_MAGIC "WEIRCQM2"
 
 static int put_u32(Buf *b, uint32_t x)
 {
@@ -605,25 +699,49 @@ static int file_write_durable(const char *dir, const char *path, const uint8_t *
     return WEIR_OK;
 }
 
-/* Checkpoint k+1 and deliver what it holds. */
+/* Where stream ends now (its next sequence number): the base a delivery's records come after. 0 for no
+ * stream (""). */
+static int stream_next_seq(CqView *v, const char *stream, uint64_t *out, SqlError *err)
+{
+    *out = 0;
+    if (!stream[0])
+        return WEIR_OK;
+    StreamInfo *si = NULL;
+    Err e;
+    err_clear(&e);
+    if (store_stream_describe(v->m->cfg.store, stream, &si, &e))
+        return sql_error_set(err, "58030", 0, "stream \"%s\": %s", stream, e.msg);
+    *out = si->next_seq;
+    store_stream_info_free(&si);
+    return WEIR_OK;
+}
+
+/* Late rows so far: those without an event time (and, after a restart, the total checkpointed) plus the
+ * operators' counts since the start. */
+static uint64_t view_late_total(const CqView *v)
+{
+    uint64_t n = v->late;
+    for (uint32_t k = 0; k < v->g->n_ops; k++)
+        n += v->g->ops[k]->st.late;
+    return n;
+}
+
+/* Checkpoint k+1 and deliver what it holds: the output records, then the late records. */
 static int view_checkpoint(CqView *v, SqlError *err)
 {
     uint64_t k = v->ckpt_no + 1;
-    Store *store = v->m->cfg.store;
     Err e;
     err_clear(&e);
+    /* where the output and late streams end before this delivery */
+    uint64_t out_base, late_base;
+    if (stream_next_seq(v, v->out_stream, &out_base, err) ||
+        stream_next_seq(v, v->late_stream, &late_base, err))
+        return WEIR_ERROR;
     Buf man;
     buf_init(&man, (size_t)1 << 40);
     int rc = buf_append(&man, MANIFEST_MAGIC, 8) || put_u64(&man, k) || put_u64(&man, (uint64_t)v->wm) ||
-             put_u64(&man, v->rows_out) || put_u64(&man, v->late) || put_u64(&man, v->seq_out);
-    /* where the output stream ends before this delivery */
-    StreamInfo *si = NULL;
-    if (!rc && store_stream_describe(store, v->out_stream, &si, &e)) {
-        buf_fini(&man);
-        return sql_error_set(err, "58030", 0, "output stream \"%s\": %s", v->out_stream, e.msg);
-    }
-    rc = rc || put_u64(&man, si->next_seq);
-    store_stream_info_free(&si);
+             put_u64(&man, v->rows_out) || put_u64(&man, view_late_total(v)) || put_u64(&man, v->seq_out) ||
+             put_u64(&man, v->late_seq) || put_u64(&man, out_base) || put_u64(&man, late_base);
     /* state tables: write each one's delta, record its chain */
     uint32_t n_tables = 0;
     for (uint32_t i = 0; i < v->g->n_ops; i++)
@@ -655,8 +773,9 @@ static int view_checkpoint(CqView *v, SqlError *err)
         else
             rc = put_bytes(&man, pb, pn);
     }
-    /* the rows to deliver */
+    /* the records to deliver */
     rc = rc || put_u32(&man, v->out.n) || put_bytes(&man, v->out.buf.p, v->out.buf.len);
+    rc = rc || put_u32(&man, v->late_out.n) || put_bytes(&man, v->late_out.buf.p, v->late_out.buf.len);
     if (!rc) {
         uint32_t crc = crc32c(man.p, man.len);
         rc = put_u32(&man, crc);
@@ -688,11 +807,17 @@ static int view_checkpoint(CqView *v, SqlError *err)
     if (v->ckpt_no)
         unlink(old);
     v->ckpt_no = k;
-    if (deliver(v, v->out.buf.p, v->out.buf.len, NULL, NULL, err))
+    if (deliver(v, v->out_stream, v->out.buf.p, v->out.buf.len, NULL, NULL, err) ||
+        deliver(v, v->late_stream, v->late_out.buf.p, v->late_out.buf.len, NULL, NULL, err))
         return WEIR_ERROR;
     buf_reset(&v->out.buf);
     v->out.n = 0;
-    return db_set_ckpt(v, k, 1, err);
+    buf_reset(&v->late_out.buf);
+    v->late_out.n = 0;
+    if (db_set_ckpt(v, k, 1, err))
+        return WEIR_ERROR;
+    /* readers now see the rows of this checkpoint, which the output stream holds too */
+    return v->rows_changed ? rows_publish(v, err) : WEIR_OK;
 }
 
 static int count_record(void *arg, const StoreRecordView *r)
@@ -700,6 +825,43 @@ static int count_record(void *arg, const StoreRecordView *r)
     (void)arg;
     (void)r;
     return 0; /* store_read counts them */
+}
+
+/* Finish a delivery a crash interrupted: of the records p[0..n) meant for stream after position base,
+ * append those it does not hold yet. Per shard, the records at or after base are the first of that
+ * shard's records in p (appends keep their order within a shard; nothing else writes to the stream). */
+static int redeliver(CqView *v, const char *stream, uint64_t base, Slice recs, SqlError *err)
+{
+    if (!stream[0] || !recs.n)
+        return WEIR_OK;
+    Store *store = v->m->cfg.store;
+    StreamInfo *si = NULL;
+    Err e;
+    err_clear(&e);
+    if (store_stream_describe(store, stream, &si, &e))
+        return sql_error_set(err, "58030", 0, "stream \"%s\": %s", stream, e.msg);
+    int rc = WEIR_OK;
+    uint64_t *skip = calloc(si->n_shards ? si->n_shards : 1, sizeof(uint64_t));
+    for (uint32_t s = 0; s < si->n_shards && !rc; s++) {
+        uint64_t p = base > si->shards[s].start_seq ? base : si->shards[s].start_seq;
+        for (;;) {
+            StoreReadResult rr;
+            if (store_read(store, stream, si->shards[s].index, p, 10000, (size_t)64 << 20, count_record, NULL,
+                           &rr, &e)) {
+                rc = sql_error_set(err, "58030", 0, "stream \"%s\": %s", stream, e.msg);
+                break;
+            }
+            skip[s] += rr.n_records;
+            if (!rr.n_records || rr.next_pos == p)
+                break;
+            p = rr.next_pos;
+        }
+    }
+    if (!rc)
+        rc = deliver(v, stream, recs.p, recs.n, si, skip, err);
+    free(skip);
+    store_stream_info_free(&si);
+    return rc;
 }
 
 /* Resume from checkpoint k: state tables, counters, source positions (into pos[i], bytes in a), and the
@@ -737,7 +899,8 @@ static int view_recover(CqView *v, uint64_t k, int delivered, Arena *a, Slice **
     v->rows_out = get_u64(&r);
     v->late = get_u64(&r);
     v->seq_out = get_u64(&r);
-    uint64_t base = get_u64(&r);
+    v->late_seq = get_u64(&r);
+    uint64_t out_base = get_u64(&r), late_base = get_u64(&r);
     uint32_t n_tables = get_u32(&r);
     uint32_t t_i = 0;
     for (uint32_t i = 0; i < v->g->n_ops && !r.bad && !rc; i++) {
@@ -773,43 +936,21 @@ static int view_recover(CqView *v, uint64_t k, int delivered, Arena *a, Slice **
             memcpy(copy, p.p, p.n);
         ps[i] = (Slice){copy, p.n};
     }
-    uint32_t n_out = get_u32(&r);
+    (void)get_u32(&r);
     Slice out = get_bytes(&r);
-    (void)n_out;
+    (void)get_u32(&r);
+    Slice late = get_bytes(&r);
+    if (late.n && !v->late_stream[0])
+        r.bad = 1; /* late rows to deliver, and no late_stream: not this view's checkpoint */
     if (r.bad && !rc)
         rc = sql_error_set(err, "XX001", 0, "view \"%s\": checkpoint %s does not match the view's plan", v->name, path);
     if (!rc && !ps)
         rc = cq_oom(err);
     if (!rc && !delivered) {
-        /* what of this checkpoint's rows did the output stream get before the crash? */
-        Store *store = v->m->cfg.store;
-        StreamInfo *si = NULL;
-        Err e;
-        err_clear(&e);
-        if (store_stream_describe(store, v->out_stream, &si, &e)) {
-            rc = sql_error_set(err, "58030", 0, "output stream \"%s\": %s", v->out_stream, e.msg);
-        } else {
-            uint64_t *skip = calloc(si->n_shards ? si->n_shards : 1, sizeof(uint64_t));
-            for (uint32_t s = 0; s < si->n_shards && !rc; s++) {
-                uint64_t p = base > si->shards[s].start_seq ? base : si->shards[s].start_seq;
-                for (;;) {
-                    StoreReadResult rr;
-                    if (store_read(store, v->out_stream, si->shards[s].index, p, 10000, (size_t)64 << 20, count_record,
-                                   NULL, &rr, &e)) {
-                        rc = sql_error_set(err, "58030", 0, "output stream \"%s\": %s", v->out_stream, e.msg);
-                        break;
-                    }
-                    skip[s] += rr.n_records;
-                    if (!rr.n_records || rr.next_pos == p)
-                        break;
-                    p = rr.next_pos;
-                }
-            }
-            if (!rc)
-                rc = deliver(v, out.p, out.n, si, skip, err);
-            free(skip);
-            store_stream_info_free(&si);
-        }
+        /* what of this checkpoint's records did the output and late streams get before the crash? */
+        if (redeliver(v, v->out_stream, out_base, out, err) ||
+            redeliver(v, v->late_stream, late_base, late, err))
+            rc = WEIR_ERROR;
         if (!rc)
             rc = db_set_ckpt(v, k, 1, err);
     }
@@ -817,6 +958,525 @@ static int view_recover(CqView *v, uint64_t k, int delivered, Arena *a, Slice **
     v->ckpt_no = k;
     *pos = ps;
     return rc;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Current rows: the table SELECT ... FROM view reads (rows_kind != ROWS_STREAM)
+ * ---------------------------------------------------------------------------------------------- */
+
+/* The rows table's operator: the graph's last one. Each delta row adds its weight to the row's
+ * multiplicity (a row whose multiplicity reaches 0 is deleted), then the delta goes on to the view's
+ * sink unchanged. Being an operator, its table is checkpointed and restored with the others', so after a
+ * crash the rows are those of the last checkpoint, recomputed onward like everything else. */
+typedef struct RowsImpl {
+    CqView *v;
+    Buf key;
+    RowCodecCol wcodec; /* ROWS_KEEP: window_end's codec */
+} RowsImpl;
+
+static int rows_push(Sop *s, SopCtx *c, uint32_t port, const ZBatch *in)
+{
+    (void)port;
+    RowsImpl *r = s->impl;
+    CqView *v = r->v;
+    const Batch *b = in->b;
+    Slice *rx = ARENA_NEW(c->scratch, Slice, b->n ? b->n : 1);
+    if (!rx)
+        return cq_oom(c->err);
+    Err e;
+    err_clear(&e);
+    if (rowcodec_encode_batch(v->row_cols, v->row_idx, v->n_cols, b, ROWCODEC_EXACT, c->scratch, rx, &e))
+        return sop_err_from(c->err, &e);
+    for (uint32_t i = 0; i < b->n; i++) {
+        int64_t w = zbatch_weight(in, i);
+        if (w == 0)
+            continue;
+        buf_reset(&r->key);
+        if (v->rows_kind == ROWS_KEEP) {
+            const Vec *we = &b->cols[v->wend_col];
+            SqlValue wv = {.type = r->wcodec.type, .is_null = vec_is_null(we, i)};
+            if (!wv.is_null)
+                wv.u.i = we->u.i[i];
+            if (rowcodec_encode(&r->wcodec, 1, &wv, ROWCODEC_KEY, &r->key, &e))
+                return sop_err_from(c->err, &e);
+        }
+        if (r->key.len + rx[i].n > STATE_KEY_MAX)
+            return sql_error_set(
+                c->err, "54000", 0,
+                "a row of materialized view \"%s\" is longer than %u bytes: too long to keep as "
+                "one of its current rows",
+                v->name, STATE_KEY_MAX);
+        if (buf_append(&r->key, rx[i].p, rx[i].n))
+            return cq_oom(c->err);
+        uint64_t h = state_hash(r->key.p, r->key.len);
+        uint8_t *val;
+        int is_new;
+        if (state_upsert(v->rows_t, h, r->key.p, r->key.len, 8, &val, &is_new, &e))
+            return sop_err_from(c->err, &e);
+        int64_t m = (int64_t)segment_get_u64(val) + w;
+        if (m == 0)
+            state_delete(v->rows_t, h, r->key.p, r->key.len);
+        else
+            segment_put_u64(val, (uint64_t)m);
+        v->rows_changed = 1;
+    }
+    return sop_emit(s, c, in);
+}
+
+/* keep: the rows of windows that ended more than keep before the watermark leave the view. */
+static int rows_advance(Sop *s, SopCtx *c)
+{
+    RowsImpl *r = s->impl;
+    CqView *v = r->v;
+    if (v->rows_kind != ROWS_KEEP || c->watermark == SOP_WM_NONE ||
+        c->watermark <= INT64_MIN + v->o.keep_us + 1)
+        return WEIR_OK;
+    /* every key up to the encoding of (watermark - keep - 1): window_end < watermark - keep */
+    buf_reset(&r->key);
+    if (sop_time_key_append(&r->wcodec, c->watermark - v->o.keep_us - 1, &r->key, c->err))
+        return WEIR_ERROR;
+    StateIter it;
+    Err e;
+    err_clear(&e);
+    if (state_iter_range(&it, v->rows_t, NULL, 0, r->key.p, r->key.len, &e))
+        return sop_err_from(c->err, &e);
+    Slice k, val;
+    while (state_iter_next(&it, &k, &val)) {
+        state_delete(v->rows_t, state_hash(k.p, k.n), k.p, k.n);
+        v->rows_changed = 1;
+    }
+    return WEIR_OK;
+}
+
+static void rows_destroy(Sop *s)
+{
+    RowsImpl *r = s->impl;
+    buf_fini(&r->key);
+}
+
+static const SopOps rows_ops = {
+    .name = "view rows", .push = rows_push, .advance = rows_advance, .destroy = rows_destroy};
+
+/* Put the rows operator above the graph's root (after compile: its table's id, from its position in the
+ * graph, is then the same at every compile of the view). */
+static int rows_attach(CqView *v, SqlError *err)
+{
+    SopGraph *g = v->g;
+    Sop *root = g->root;
+    if (!(v->row_cols = calloc(v->n_cols ? v->n_cols : 1, sizeof(RowCodecCol))) ||
+        !(v->row_idx = calloc(v->n_cols ? v->n_cols : 1, sizeof(uint32_t))))
+        return cq_oom(err);
+    for (uint32_t i = 0; i < v->n_cols; i++) {
+        v->row_cols[i] = (RowCodecCol){root->types[i], 0};
+        v->row_idx[i] = i;
+    }
+    Sop *s = sop_new(g, &rows_ops, sizeof(RowsImpl), root->types, root->n_cols);
+    if (!s)
+        return cq_oom(err);
+    RowsImpl *r = s->impl;
+    r->v = v;
+    buf_init(&r->key, STATE_KEY_MAX);
+    if (v->rows_kind == ROWS_KEEP)
+        r->wcodec = (RowCodecCol){root->types[v->wend_col], 0};
+    if (sop_state_new(s, v->rows_kind == ROWS_KEEP, &v->rows_t, err))
+        return WEIR_ERROR;
+    root->out = s;
+    root->out_port = 0;
+    g->root = s;
+    return WEIR_OK;
+}
+
+static void rows_unref(CqRows *r)
+{
+    if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
+        return;
+    buf_fini(&r->buf);
+    free(r->cols);
+    free(r);
+}
+
+/* A new snapshot of the rows table for readers (on the view's thread, after a checkpoint). */
+static int rows_publish(CqView *v, SqlError *err)
+{
+    if (!v->rows_t)
+        return WEIR_OK;
+    CqRows *r = calloc(1, sizeof(*r));
+    if (!r || !(r->cols = calloc(v->n_cols ? v->n_cols : 1, sizeof(RowCodecCol)))) {
+        free(r);
+        return cq_oom(err);
+    }
+    atomic_init(&r->refs, 1);
+    r->n_cols = v->n_cols;
+    memcpy(r->cols, v->row_cols, v->n_cols * sizeof(RowCodecCol));
+    buf_init(&r->buf, (size_t)1 << 40);
+    StateIter it;
+    state_iter_all(&it, v->rows_t);
+    Slice k, val;
+    int rc = WEIR_OK;
+    while (rc == WEIR_OK && state_iter_next(&it, &k, &val)) {
+        /* ROWS_KEEP: the key starts with window_end's KEY encoding, a tag byte and, unless NULL, 8 bytes */
+        size_t skip = v->rows_kind == ROWS_KEEP ? (k.n && k.p[0] == 0x02 ? 9 : 1) : 0;
+        if (skip > k.n || val.n != 8)
+            rc = sql_error_set(err, "XX000", 0, "view \"%s\": a malformed entry in its rows table", v->name);
+        else
+            rc = put_u32(&r->buf, (uint32_t)(k.n - skip)) || buf_append(&r->buf, k.p + skip, k.n - skip) ||
+                         buf_append(&r->buf, val.p, 8)
+                     ? cq_oom(err)
+                     : WEIR_OK;
+    }
+    if (rc) {
+        rows_unref(r);
+        return WEIR_ERROR;
+    }
+    pthread_mutex_lock(&v->mu);
+    CqRows *old = v->snap;
+    v->snap = r;
+    pthread_mutex_unlock(&v->mu);
+    rows_unref(old);
+    v->rows_changed = 0;
+    return WEIR_OK;
+}
+
+/* SqlViewHooks.rows: the last snapshot, decoded into batches in a (on the reader's thread). */
+static int hook_rows(void *arg, const char *name, const SqlType *types, uint32_t n_cols, Arena *a,
+                     Batch ***out, uint32_t *n_out, SqlError *err)
+{
+    CqManager *m = arg;
+    *out = NULL;
+    *n_out = 0;
+    pthread_mutex_lock(&m->mu);
+    CqView *v = view_find(m, name, NULL);
+    CqRows *r = NULL;
+    char status[sizeof(v->status)] = "";
+    if (v) {
+        pthread_mutex_lock(&v->mu);
+        if ((r = v->snap))
+            atomic_fetch_add(&r->refs, 1);
+        snprintf(status, sizeof(status), "%s", v->status);
+        pthread_mutex_unlock(&v->mu);
+    }
+    pthread_mutex_unlock(&m->mu);
+    if (!r)
+        return sql_error_set(err, "55000", 0, "materialized view \"%s\" is not running%s%s", name,
+                             status[0] ? ": " : "", status);
+    int rc = WEIR_OK;
+    if (r->n_cols != n_cols)
+        rc = sql_error_set(err, "55000", 0, "materialized view \"%s\" has %u columns, its table %u", name,
+                           r->n_cols, n_cols);
+    for (uint32_t k = 0; k < n_cols && !rc; k++)
+        if (r->cols[k].type.id != types[k].id)
+            rc = sql_error_set(err, "55000", 0, "column %u of materialized view \"%s\" changed type", k + 1,
+                               name);
+    SqlValue *vals = rc ? NULL : ARENA_NEW(a, SqlValue, n_cols ? n_cols : 1);
+    if (!rc && !vals)
+        rc = sql_error_set(err, "53200", 0, "out of memory: the query is over its memory budget");
+    Reader rd = {r->buf.p, r->buf.len, 0, 0};
+    uint32_t n = 0, cap = 0;
+    Batch **bs = NULL, *cur = NULL;
+    while (!rc && rd.at < rd.n) {
+        Slice row = get_bytes(&rd);
+        uint64_t mult = get_u64(&rd);
+        Err e;
+        err_clear(&e);
+        if (rd.bad) {
+            rc = sql_error_set(err, "XX000", 0, "materialized view \"%s\": damaged snapshot", name);
+            break;
+        }
+        if (rowcodec_decode(r->cols, n_cols, row.p, row.n, a, vals, &e)) {
+            rc = e.code == WEIR_ENOMEM
+                     ? sql_error_set(err, "53200", 0, "out of memory: the query is over its memory budget")
+                     : sql_error_set(err, "XX000", 0, "materialized view \"%s\": %s", name, e.msg);
+            break;
+        }
+        for (uint64_t c = 0; c < mult && (int64_t)mult > 0 && !rc; c++) {
+            if (!cur || cur->n == VEC_BATCH) {
+                if (n == cap) {
+                    uint32_t nc = cap ? cap * 2 : 8;
+                    Batch **nb = ARENA_NEW(a, Batch *, nc);
+                    if (nb && n)
+                        memcpy(nb, bs, n * sizeof(*bs));
+                    bs = nb;
+                    cap = nc;
+                }
+                if (!bs || !(cur = batch_create(a, types, n_cols))) {
+                    rc = sql_error_set(err, "53200", 0, "out of memory: the query is over its memory budget");
+                    break;
+                }
+                bs[n++] = cur;
+            }
+            for (uint32_t k = 0; k < n_cols && !rc; k++)
+                if (vec_put(&cur->cols[k], cur->n, &vals[k], a))
+                    rc = sql_error_set(err, "53200", 0, "out of memory: the query is over its memory budget");
+            cur->n++;
+        }
+    }
+    rows_unref(r);
+    if (rc)
+        return WEIR_ERROR;
+    *out = bs;
+    *n_out = n;
+    return WEIR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Late rows: names, records
+ * ---------------------------------------------------------------------------------------------- */
+
+/* Names of op's output columns (n = op->n_cols), into names / used (allocated by the caller): a scan's
+ * are its table's (used: what the source decodes, the needed columns and the event time); filters, sorts
+ * and UNION ALL keep their input's, projections of a column take its name, window assignment adds
+ * window_start and window_end, a join is its two sides; the binder's Op.col_names win where it set them. */
+static int plan_col_names(const Op *op, Arena *a, const char **names, uint8_t *used)
+{
+    uint32_t n = op->n_cols;
+    for (uint32_t i = 0; i < n; i++) {
+        char t[24];
+        snprintf(t, sizeof(t), "col%u", i + 1);
+        if (!(names[i] = arena_try_strndup(a, t, strlen(t))))
+            return WEIR_ENOMEM;
+        used[i] = 1;
+    }
+    const Op *c = op->child;
+    const char **cn = c ? ARENA_NEW(a, const char *, c->n_cols ? c->n_cols : 1) : NULL;
+    uint8_t *cu = c ? arena_try_calloc(a, c->n_cols ? c->n_cols : 1) : NULL;
+    if (c && (!cn || !cu || plan_col_names(c, a, cn, cu)))
+        return WEIR_ENOMEM;
+    switch (op->kind) {
+    case OP_SCAN: {
+        const ScanSpec *sp = op->spec;
+        const TableDef *td = sp->table->def;
+        uint32_t tcol =
+            td->event_time_col >= 0 ? (uint32_t)td->event_time_col : td->n_cols + TABLE_HID_ARRIVAL_TIME;
+        for (uint32_t i = 0; i < n && i < td->n_cols + TABLE_HID_N; i++) {
+            names[i] =
+                i < td->n_cols ? td->cols[i].name : tabledef_hidden_name((TableHidden)(i - td->n_cols));
+            used[i] = (sp->needed && sp->needed[i]) || i == tcol;
+        }
+        break;
+    }
+    case OP_FILTER:
+    case OP_SORT:
+    case OP_LIMIT:
+    case OP_UNIQUE:
+    case OP_APPEND:
+    case OP_WINASSIGN:
+        for (uint32_t i = 0; i < n && i < c->n_cols; i++) {
+            names[i] = cn[i];
+            used[i] = cu[i];
+        }
+        if (op->kind == OP_WINASSIGN && n >= 2) {
+            names[n - 2] = "window_start";
+            names[n - 1] = "window_end";
+        }
+        break;
+    case OP_PROJECT:
+        for (uint32_t i = 0; i < n; i++) {
+            const Expr *x = op->exprs[i];
+            if (x->kind == EXPR_COL && x->u.col < c->n_cols) {
+                names[i] = cn[x->u.col];
+                used[i] = cu[x->u.col];
+            } else {
+                names[i] = "?column?";
+            }
+        }
+        break;
+    case OP_JOIN: {
+        const Op *rt = op->right;
+        const char **rn = ARENA_NEW(a, const char *, rt->n_cols ? rt->n_cols : 1);
+        uint8_t *ru = arena_try_calloc(a, rt->n_cols ? rt->n_cols : 1);
+        if (!rn || !ru || plan_col_names(rt, a, rn, ru))
+            return WEIR_ENOMEM;
+        for (uint32_t i = 0; i < n; i++) {
+            if (i < c->n_cols) {
+                names[i] = cn[i];
+                used[i] = cu[i];
+            } else if (i - c->n_cols < rt->n_cols) {
+                names[i] = rn[i - c->n_cols];
+                used[i] = ru[i - c->n_cols];
+            }
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    for (uint32_t i = 0; op->col_names && i < n; i++)
+        if (op->col_names[i])
+            names[i] = op->col_names[i];
+    return WEIR_OK;
+}
+
+static int late_shape_add(CqView *v, const Op *op, int hint, uint32_t *cap)
+{
+    Arena *a = v->ctx->arena;
+    if (v->n_shapes == *cap) {
+        uint32_t nc = *cap ? *cap * 2 : 8;
+        LateShape *ns = ARENA_NEW(a, LateShape, nc);
+        if (!ns)
+            return WEIR_ENOMEM;
+        if (v->n_shapes)
+            memcpy(ns, v->shapes, v->n_shapes * sizeof(*ns));
+        v->shapes = ns;
+        *cap = nc;
+    }
+    LateShape *ls = &v->shapes[v->n_shapes];
+    uint32_t n = op->n_cols;
+    ls->op = op;
+    ls->hint = hint;
+    ls->names = ARENA_NEW(a, const char *, n ? n : 1);
+    ls->used = arena_try_calloc(a, n ? n : 1);
+    if (!ls->names || !ls->used || plan_col_names(op, a, ls->names, ls->used))
+        return WEIR_ENOMEM;
+    /* a record's keys are unique: a second "id" (a join of two tables that both have one) is "id_2" */
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t dup = 1;
+        for (uint32_t j = 0; j < i; j++)
+            dup += ls->used[j] && strcmp(ls->names[j], ls->names[i]) == 0;
+        if (dup > 1 && ls->used[i]) {
+            char t[256];
+            snprintf(t, sizeof(t), "%.200s_%u", ls->names[i], dup);
+            if (!(ls->names[i] = arena_try_strndup(a, t, strlen(t))))
+                return WEIR_ENOMEM;
+        }
+    }
+    v->n_shapes++;
+    return WEIR_OK;
+}
+
+/* Every plan node whose rows an operator may report late: the inputs of window assignment, aggregates,
+ * joins and rankings, and the scans (rows without an event time). */
+static int late_shapes_collect(CqView *v, const Op *op, uint32_t *cap)
+{
+    if (!op || !sop_plan_is_streaming(op))
+        return WEIR_OK;
+    int rc = WEIR_OK;
+    switch (op->kind) {
+    case OP_SCAN:
+        rc = late_shape_add(v, op, LATE_AT_SCAN, cap);
+        break;
+    case OP_WINASSIGN:
+        rc = late_shape_add(v, op->child, LATE_AT_WINDOW, cap);
+        break;
+    case OP_AGG:
+        rc = late_shape_add(v, op->child, LATE_AT_AGG, cap);
+        break;
+    case OP_WINDOW:
+        rc = late_shape_add(v, op->child, LATE_AT_RANK, cap);
+        break;
+    case OP_UNIQUE:
+        rc = late_shape_add(v, op->child && op->child->kind == OP_SORT ? op->child->child : op->child,
+                            LATE_AT_RANK, cap);
+        break;
+    case OP_JOIN:
+        if (sop_plan_is_streaming(op->child))
+            rc = late_shape_add(v, op->child, LATE_AT_JOIN, cap);
+        if (!rc && sop_plan_is_streaming(op->right))
+            rc = late_shape_add(v, op->right, LATE_AT_JOIN, cap);
+        break;
+    default:
+        break;
+    }
+    return rc || late_shapes_collect(v, op->child, cap) || late_shapes_collect(v, op->right, cap)
+               ? WEIR_ENOMEM
+               : WEIR_OK;
+}
+
+/* The shape of rows b reported by operator `where`: the plan node of the operator's kind whose output
+ * has b's column types (the operators report their input batch as it came). NULL: none fits (the
+ * columns are then named col1, col2, ...). */
+static const LateShape *late_shape_find(const CqView *v, const char *where, const Batch *b)
+{
+    int hint = strstr(where, "join")                                            ? LATE_AT_JOIN
+               : strstr(where, "aggregate")                                     ? LATE_AT_AGG
+               : strstr(where, "top-n") || strstr(where, "deduplication")       ? LATE_AT_RANK
+               : strstr(where, "window assignment") || strstr(where, "session") ? LATE_AT_WINDOW
+                                                                                : LATE_AT_SCAN;
+    const LateShape *any = NULL;
+    for (uint32_t i = 0; i < v->n_shapes; i++) {
+        const LateShape *ls = &v->shapes[i];
+        if (ls->op->n_cols != b->n_cols)
+            continue;
+        uint32_t k = 0;
+        while (k < b->n_cols && ls->op->types[k].id == b->cols[k].type.id)
+            k++;
+        if (k < b->n_cols)
+            continue;
+        if (ls->hint == hint)
+            return ls;
+        if (!any)
+            any = ls;
+    }
+    return any;
+}
+
+/* Rows rows[0..n) of b, late at `where` (an operator's name, or "source" for rows without an event
+ * time), as records for the late stream: the row's columns by name, then why, where, and the
+ * watermark at the time. Counted by the caller. */
+static int late_write(CqView *v, SopCtx *c, const char *where, const char *reason, const LateShape *ls,
+                      const Batch *b, const uint32_t *rows, uint32_t n)
+{
+    if (!v->late_stream[0] || !n)
+        return WEIR_OK;
+    SqlFormatOpts fmt;
+    sql_format_opts_default(&fmt);
+    const char **gen = NULL;
+    if (!ls) {
+        if (!(gen = ARENA_NEW(c->scratch, const char *, b->n_cols ? b->n_cols : 1)))
+            return cq_oom(c->err);
+        for (uint32_t k = 0; k < b->n_cols; k++) {
+            char t[24];
+            snprintf(t, sizeof(t), "col%u", k + 1);
+            if (!(gen[k] = arena_try_strndup(c->scratch, t, strlen(t))))
+                return cq_oom(c->err);
+        }
+    }
+    /* the watermark as a one-row timestamptz column, for to_json's form */
+    Vec wm;
+    SqlValue wv = {
+        .type = SQL_TYPE(SQL_TIMESTAMPTZ), .is_null = c->watermark == SOP_WM_NONE, .u.i = c->watermark};
+    if (vec_init(&wm, wv.type, c->scratch) || vec_put(&wm, 0, &wv, c->scratch))
+        return cq_oom(c->err);
+    Buf rec;
+    buf_init(&rec, (size_t)2 << 20);
+    int rc = WEIR_OK;
+    for (uint32_t j = 0; j < n && rc == WEIR_OK; j++) {
+        int any = 0;
+        buf_reset(&rec);
+        rc = buf_append_byte(&rec, '{') ? WEIR_ENOMEM : WEIR_OK;
+        if (rc == WEIR_OK)
+            rc = json_fields_append(&rec, ls ? ls->names : gen, ls ? ls->used : NULL, b->n_cols, b, rows[j],
+                                    &fmt, c->scratch, &any, c->err);
+        if (rc == WEIR_OK &&
+            ((any && buf_append_byte(&rec, ',')) || buf_append_cstr(&rec, "\"_late_reason\":") ||
+             sql_json_append_string(&rec, (const uint8_t *)reason, strlen(reason)) ||
+             buf_append_cstr(&rec, ",\"_late_operator\":") ||
+             sql_json_append_string(&rec, (const uint8_t *)where, strlen(where)) ||
+             buf_append_cstr(&rec, ",\"_watermark\":")))
+            rc = WEIR_ENOMEM;
+        if (rc == WEIR_OK)
+            rc = sql_json_append_value(&wm, 0, &fmt, c->scratch, &rec, c->err);
+        if (rc == WEIR_OK && buf_append_byte(&rec, '}'))
+            rc = WEIR_ENOMEM;
+        if (rc == WEIR_OK) {
+            char key[32];
+            int kl = snprintf(key, sizeof(key), "%" PRIu64, v->late_seq);
+            if (out_push(&v->late_out, key, (size_t)kl, rec.p, rec.len))
+                rc = WEIR_ENOMEM;
+            v->late_seq++;
+        }
+    }
+    buf_fini(&rec);
+    if (rc == WEIR_ENOMEM)
+        return cq_oom(c->err);
+    return rc ? WEIR_ERROR : WEIR_OK;
+}
+
+/* SopCompileOpts.late: rows an operator found behind the watermark (it counted them). */
+static int view_late(void *arg, SopCtx *c, const Sop *where, const Batch *b, const uint32_t *rows, uint32_t n)
+{
+    CqView *v = arg;
+    return late_write(v, c, where->ops->name, "behind the watermark", late_shape_find(v, where->ops->name, b),
+                      b, rows, n);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -837,16 +1497,26 @@ static int poll_batch(void *arg, const Batch *b, const int64_t *event_time, cons
     ZBatch z = {b, NULL};
     Batch *kept = NULL;
     if (time_null) {
-        /* rows without a usable event time are late: counted, not computed */
+        /* rows without a usable event time are late: counted, not computed (and copied to late_stream) */
         uint32_t *sel = ARENA_NEW(pa->c->scratch, uint32_t, b->n);
-        if (!sel)
+        uint32_t *late = ARENA_NEW(pa->c->scratch, uint32_t, b->n);
+        if (!sel || !late)
             return cq_oom(pa->c->err);
-        uint32_t n = 0;
+        uint32_t n = 0, n_late = 0;
         for (uint32_t i = 0; i < b->n; i++) {
             if (time_null[i])
-                v->late++;
+                late[n_late++] = i;
             else
                 sel[n++] = i;
+        }
+        v->late += n_late;
+        if (n_late && v->late_stream[0]) {
+            const LateShape *ls = NULL;
+            for (uint32_t k = 0; k < v->n_shapes && !ls; k++)
+                if (v->shapes[k].hint == LATE_AT_SCAN && v->shapes[k].op->spec == v->g->source_scan[pa->src])
+                    ls = &v->shapes[k];
+            if (late_write(v, pa->c, "source", "no event time", ls, b, late, n_late))
+                return WEIR_ERROR;
         }
         if (n < b->n) {
             if (!(kept = batch_gather(b, sel, n, pa->c->scratch)))
@@ -876,11 +1546,10 @@ static void view_publish(CqView *v)
     memset(&p, 0, sizeof(p));
     p.watermark_us = v->wm;
     p.rows_out = v->rows_out;
-    p.late_rows = v->late;
+    p.late_rows = view_late_total(v);
     p.checkpoints = v->ckpt_no;
     for (uint32_t k = 0; k < v->g->n_ops; k++) {
         const Sop *s = v->g->ops[k];
-        p.late_rows += s->st.late;
         for (uint32_t j = 0; j < s->n_state; j++) {
             StateStats ss;
             state_stats(s->state[j], &ss);
@@ -949,7 +1618,7 @@ static void *view_thread(void *arg)
         c.watermark = v->wm;
         if (!rc)
             rc = sop_graph_advance(v->g, &c);
-        if (total || v->out.n)
+        if (total || v->out.n || v->late_out.n || v->rows_changed)
             dirty = 1;
         if (!rc && dirty && now - v->last_ckpt_us >= v->o.ckpt_us) {
             rc = view_checkpoint(v, &v->err);
@@ -996,6 +1665,10 @@ static void view_free(CqView *v)
     sql_stmt_destroy(&v->st);
     sql_session_destroy(&v->sess);
     buf_fini(&v->out.buf);
+    buf_fini(&v->late_out.buf);
+    rows_unref(v->snap);
+    free(v->row_cols);
+    free(v->row_idx);
     free(v->pub.positions);
     free(v->query);
     free(v->opts_text);
@@ -1055,6 +1728,37 @@ static int mkdirs(const char *path)
     return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
 }
 
+/* Create stream name (shards shards) unless it exists. */
+static int stream_ensure(CqManager *m, const char *name, uint32_t shards, SqlError *err)
+{
+    StreamInfo *si = NULL;
+    Err e;
+    err_clear(&e);
+    if (store_stream_describe(m->cfg.store, name, &si, &e) == 0) {
+        store_stream_info_free(&si);
+        return WEIR_OK;
+    }
+    err_clear(&e);
+    if (store_stream_create(m->cfg.store, name, shards, STREAM_MODE_PROVISIONED, "us-east-1", "000000000000",
+                            &e) &&
+        e.code != WEIR_EEXIST)
+        return sql_error_set(err, "58030", 0, "could not create stream \"%s\": %s", name, e.msg);
+    return WEIR_OK;
+}
+
+/* The view a scan of plan shows the current rows of (a continuous query cannot read those), or NULL. */
+static const char *plan_reads_view_rows(const Op *op)
+{
+    if (!op)
+        return NULL;
+    if (op->kind == OP_SCAN) {
+        const TableDef *td = ((const ScanSpec *)op->spec)->table->def;
+        return td->view_rows ? td->view : NULL;
+    }
+    const char *r = plan_reads_view_rows(op->child);
+    return r ? r : plan_reads_view_rows(op->right);
+}
+
 /* Make view v runnable: plan, compile, output stream, recovery (ckpt_no > 0), sources. def->opts parsed
  * into v->o. is_new: CREATE (the output stream is created; the start option applies). */
 static int view_open(CqView *v, const SqlViewDef *def, uint64_t ckpt_no, int delivered, int is_new, SqlError *err)
@@ -1084,8 +1788,20 @@ static int view_open(CqView *v, const SqlViewDef *def, uint64_t ckpt_no, int del
         if (v->partition_col < 0)
             return sql_error_set(err, "42703", 0, "partition_key \"%s\" is not a column of the view", v->o.partition_key);
     }
-    SopCompileOpts co = {.emit_on_update = v->o.emit_on_update, .state_ttl_us = v->o.state_ttl_us};
-    if (sop_compile(v->plan, &co, v->ctx, &v->g, err))
+    const char *reads = plan_reads_view_rows(v->plan);
+    if (reads)
+        return sql_error_set(err, "0A000", 0,
+                             "a continuous query cannot read the current rows of materialized view \"%s\" "
+                             "(a table over its output stream reads its changes)",
+                             reads);
+    /* the options live as long as the graph: operators keep a pointer to them */
+    v->co = (SopCompileOpts){.emit_on_update = v->o.emit_on_update, .state_ttl_us = v->o.state_ttl_us};
+    if (v->o.late_stream[0]) {
+        snprintf(v->late_stream, sizeof(v->late_stream), "%s", v->o.late_stream);
+        v->co.late = view_late;
+        v->co.late_arg = v;
+    }
+    if (sop_compile(v->plan, &v->co, v->ctx, &v->g, err))
         return WEIR_ERROR;
     v->g->sink = view_sink;
     v->g->sink_arg = v;
@@ -1093,27 +1809,44 @@ static int view_open(CqView *v, const SqlViewDef *def, uint64_t ckpt_no, int del
     if (!v->o.emit_given)
         v->o.emit_on_update = retracts;
     v->with_op = v->o.emit_on_update;
+    /* what SELECT ... FROM view shows: the current rows of a view that updates them, the windows within
+     * keep of the watermark, else (append-only) its output stream */
+    v->wend_col = -1;
+    if (v->o.has_keep) {
+        for (uint32_t i = 0; i < v->n_cols && v->wend_col < 0; i++)
+            if (sop_plan_col_kind(v->plan, i) == SOP_COL_WEND)
+                v->wend_col = (int)i;
+        if (v->wend_col < 0)
+            return sql_error_set(err, "22023", 0,
+                                 "option \"keep\" needs a windowed view: its rows must include window_end");
+    }
+    v->rows_kind = v->o.has_keep ? ROWS_KEEP : v->with_op ? ROWS_CURRENT : ROWS_STREAM;
+    if (v->rows_kind != ROWS_STREAM && rows_attach(v, err))
+        return WEIR_ERROR;
+    uint32_t shapes_cap = 0;
+    if (v->late_stream[0] && late_shapes_collect(v, v->plan, &shapes_cap))
+        return cq_oom(err);
     if (!(v->tick = arena_create(v->ctx->arena, ARENA_UNLIMITED)))
         return cq_oom(err);
     buf_init(&v->out.buf, (size_t)1 << 40);
-    /* the output stream */
+    buf_init(&v->late_out.buf, (size_t)1 << 40);
+    /* the output and late streams */
     if (v->o.output_stream[0])
         snprintf(v->out_stream, sizeof(v->out_stream), "%s", v->o.output_stream);
     else
         snprintf(v->out_stream, sizeof(v->out_stream), "_weir_view_%s", v->name);
-    Store *store = m->cfg.store;
-    StreamInfo *si = NULL;
-    Err e;
-    err_clear(&e);
-    if (store_stream_describe(store, v->out_stream, &si, &e) == 0) {
-        store_stream_info_free(&si);
-    } else {
-        err_clear(&e);
-        if (store_stream_create(store, v->out_stream, v->o.output_shards, STREAM_MODE_PROVISIONED, "us-east-1",
-                                "000000000000", &e) &&
-            e.code != WEIR_EEXIST)
-            return sql_error_set(err, "58030", 0, "could not create output stream \"%s\": %s", v->out_stream, e.msg);
+    if (v->late_stream[0]) {
+        if (strcmp(v->late_stream, v->out_stream) == 0)
+            return sql_error_set(err, "22023", 0, "late_stream \"%s\" is the view's output stream",
+                                 v->late_stream);
+        for (uint32_t i = 0; i < v->g->n_sources; i++)
+            if (strcmp(v->g->source_scan[i]->table->def->stream, v->late_stream) == 0)
+                return sql_error_set(err, "22023", 0, "late_stream \"%s\" is a stream the view reads",
+                                     v->late_stream);
     }
+    if (stream_ensure(m, v->out_stream, v->o.output_shards, err) ||
+        (v->late_stream[0] && stream_ensure(m, v->late_stream, 1, err)))
+        return WEIR_ERROR;
     /* state directory */
     snprintf(v->dir, sizeof(v->dir), "%s/views/%s", m->data_dir, v->name);
     if (mkdirs(v->dir))
@@ -1149,33 +1882,52 @@ static int view_open(CqView *v, const SqlViewDef *def, uint64_t ckpt_no, int del
     arena_destroy(&pa);
     (void)is_new;
     v->last_ckpt_us = now_unix_us();
-    return WEIR_OK;
+    /* readers see the restored rows (none for a new view) until the next checkpoint */
+    return rows_publish(v, err);
 }
 
-/* The view's rows as a table for SELECT: a JSON table over its output stream. Views that emit updates
- * are changelogs; their table has the op column first. */
-static int view_register_table(CqView *v, int if_not_exists, SqlError *err)
+/* The view's table, for SELECT: the view's columns, showing its current rows (TableDef.view_rows, from
+ * the rows table's snapshot) or, for an append-only view without keep, the JSON records of its output
+ * stream. At a resume (replace) a stored definition that differs is replaced: what the table shows may
+ * have changed with the server's version. */
+static int view_register_table(CqView *v, int replace, SqlError *err)
 {
     const SqlColumn *cols = sql_stmt_columns(v->st);
-    uint32_t n = v->n_cols + (v->with_op ? 1 : 0);
-    TableColumnSpec *tc = calloc(n ? n : 1, sizeof(*tc));
+    TableColumnSpec *tc = calloc(v->n_cols ? v->n_cols : 1, sizeof(*tc));
     if (!tc)
         return cq_oom(err);
-    uint32_t k = 0;
-    if (v->with_op)
-        tc[k++] = (TableColumnSpec){.name = "op", .type = SQL_TYPE(SQL_TEXT)};
     for (uint32_t i = 0; i < v->n_cols; i++)
-        tc[k++] = (TableColumnSpec){.name = v->col_names[i], .type = cols[i].type};
+        tc[i] = (TableColumnSpec){.name = v->col_names[i], .type = cols[i].type};
     TableOption to[2] = {{"stream", v->out_stream, 0}, {"format", "json", 0}};
     TableDef *td = NULL;
-    int rc = tabledef_build(v->name, tc, n, to, 2, &td, err);
+    int rc = tabledef_build(v->name, tc, v->n_cols, to, 2, &td, err);
     free(tc);
     if (rc)
         return WEIR_ERROR;
+    if (!(td->view = arena_try_strndup(td->arena, v->name, strlen(v->name)))) {
+        tabledef_destroy(&td);
+        return cq_oom(err);
+    }
+    td->view_rows = v->rows_kind != ROWS_STREAM;
+    SqlCatalog *cat = v->m->cfg.eng->catalog;
+    CatalogTable *old = replace ? sql_catalog_get(cat, v->name) : NULL;
+    if (old) {
+        char *a = tabledef_to_json(old->def), *b = tabledef_to_json(td);
+        int same = strcmp(a, b) == 0;
+        free(a);
+        free(b);
+        sql_catalog_unref(cat, old);
+        if (same) {
+            tabledef_destroy(&td);
+            return WEIR_OK;
+        }
+        if (sql_catalog_drop(cat, v->name, 1, err)) {
+            tabledef_destroy(&td);
+            return WEIR_ERROR;
+        }
+    }
     int created = 0;
-    if (sql_catalog_add(v->m->cfg.eng->catalog, td, if_not_exists, &created, err))
-        return WEIR_ERROR;
-    return WEIR_OK;
+    return sql_catalog_add(cat, td, 0, &created, err) ? WEIR_ERROR : WEIR_OK;
 }
 
 static CqView *view_find(CqManager *m, const char *name, CqView ***link)
@@ -1450,6 +2202,7 @@ int cq_manager_create(const CqConfig *cfg, CqManager **out, Err *e)
     m->hooks.drop = hook_drop;
     m->hooks.list = hook_list;
     m->hooks.list_free = hook_list_free;
+    m->hooks.rows = hook_rows;
     sql_engine_set_view_hooks(cfg->eng, &m->hooks, m);
     *out = m;
     return WEIR_OK;

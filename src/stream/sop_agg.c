@@ -137,7 +137,7 @@ typedef struct AggChanged {
 
 typedef struct AggImpl {
     const AggSpec *sp;
-    const SopCompileOpts *opts;
+    SopCompileOpts opts; /* a copy: the caller's options need not outlive the compile */
     SAgg *aggs;
     uint32_t n_aggs, n_keys;
     int windowed, global, on_update;
@@ -776,7 +776,7 @@ static int agg_push(Sop *s, SopCtx *c, uint32_t port, const ZBatch *in)
                 skip[i] = 1;
                 late[n_late++] = i;
             }
-        if (n_late && sop_late_report(s, c, a->opts, b, late, n_late))
+        if (n_late && sop_late_report(s, c, &a->opts, b, late, n_late))
             return WEIR_ERROR;
         if (n_late == n)
             return WEIR_OK;
@@ -1155,7 +1155,7 @@ int sop_compile_agg(SopCompiler *cc, const Op *op, Sop *in, Sop **out)
         return agg_cc_oom(cc);
     AggImpl *a = s->impl;
     a->sp = sp;
-    a->opts = cc->opts;
+    a->opts = *cc->opts;
     a->n_keys = sp->n_keys;
     a->n_aggs = sp->n_aggs;
     a->end_key = a->start_key = -1;
@@ -1234,6 +1234,8 @@ int sop_compile_agg(SopCompiler *cc, const Op *op, Sop *in, Sop **out)
         (a->on_update && sop_state_new(s, 0, &a->emitted, cc->err)) ||
         (a->key_exact && sop_state_new(s, 0, &a->exact, cc->err)))
         return WEIR_ERROR;
+    /* on_update sends -old/+new when a group changes: the view then emits updates (cq.c's default emit) */
+    s->may_retract = a->on_update;
     in->out = s;
     in->out_port = 0;
     *out = s;

@@ -1373,6 +1373,10 @@ int sop_compile_join(SopCompiler *cc, const Op *op, Sop *left, Sop *right, Sop *
         j->side[1].expire_after = -sh.lo;
         j->outer_on_expiry = !cc->opts->emit_on_update && (sh.kind == JS_INTERVAL || sh.kind == JS_WINDOW);
     }
+    /* a row padded at once is retracted when its first match comes (a stream row's padding against a
+     * reference table is final: the static side never changes) */
+    s->may_retract = sh.kind == JS_REFERENCE ? j->side[sh.static_side].preserved
+                                             : (j->side[0].preserved || j->side[1].preserved) && !j->outer_on_expiry;
     if (left) {
         left->out = s;
         left->out_port = 0;

@@ -881,6 +881,7 @@ int sop_compile_rank(SopCompiler *cc, const Op *op, const Op *filter, Sop *in, S
     RankImpl *r = s->impl;
     r->mode = mode;
     r->opts = *cc->opts;
+    s->may_retract = mode == RM_UPDATE; /* a row that leaves the first N is retracted */
     r->n = (uint32_t)n;
     r->has_rn = has_rn;
     r->windowed = windowed;

@@ -59,7 +59,7 @@ static int win_oom(SopCtx *c)
 
 typedef struct WinImpl {
     const WinAssignSpec *ws;
-    const SopCompileOpts *opts;
+    SopCompileOpts opts; /* a copy: the caller's options need not outlive the compile */
     uint32_t n_in;      /* input columns */
     uint32_t per_row;   /* windows per row: 1 (tumble) or size / slide (hop) */
 } WinImpl;
@@ -129,7 +129,7 @@ static int win_push(Sop *s, SopCtx *c, uint32_t port, const ZBatch *in)
         first[i] = f;
         n_timed++;
     }
-    if (n_late && sop_late_report(s, c, w->opts, b, late, n_late))
+    if (n_late && sop_late_report(s, c, &w->opts, b, late, n_late))
         return WEIR_ERROR;
     if (n_timed == 0)
         return WEIR_OK;
@@ -181,7 +181,7 @@ typedef struct SessTouched {
 
 typedef struct SessImpl {
     const WinAssignSpec *ws;
-    const SopCompileOpts *opts;
+    SopCompileOpts opts; /* a copy, as WinImpl's */
     uint32_t n_in;
     RowCodecCol *pt_cols;  /* partition columns, then the time column */
     uint32_t *pt_idx;
@@ -344,7 +344,7 @@ static int sess_rebuild(SessImpl *si, SopCtx *c, const uint8_t *p, size_t pn)
 
 static int sess_touch(SessImpl *si, SopCtx *c, const uint8_t *p, size_t pn)
 {
-    if (!si->opts->emit_on_update)
+    if (!si->opts.emit_on_update)
         return WEIR_OK;
     if (si->n_touched && si->touched[si->n_touched - 1].n == pn &&
         (pn == 0 || memcmp(si->touched[si->n_touched - 1].p, p, pn) == 0))
@@ -462,7 +462,7 @@ static int sess_push(Sop *s, SopCtx *c, uint32_t port, const ZBatch *in)
         if (is_late)
             late[n_late++] = i;
     }
-    return n_late ? sop_late_report(s, c, si->opts, b, late, n_late) : WEIR_OK;
+    return n_late ? sop_late_report(s, c, &si->opts, b, late, n_late) : WEIR_OK;
 }
 
 /* Append the row whose EXACT bytes are rx, with bounds x and weight w, to o. */
@@ -594,7 +594,7 @@ static int sess_advance(Sop *s, SopCtx *c)
                 SessRow r;
                 memcpy(&r, rv.p, sizeof(r));
                 /* on_update emitted these rows already, as they came */
-                if (!si->opts->emit_on_update && r.cur > 0 &&
+                if (!si->opts.emit_on_update && r.cur > 0 &&
                     sess_out_row(si, &o, c, rk.p + pn + SESS_T, rk.n - pn - SESS_T, &x, r.cur))
                     return WEIR_ERROR;
                 state_delete(si->rows, state_hash(rk.p, rk.n), rk.p, rk.n);
@@ -634,7 +634,7 @@ static int win_compile_session(SopCompiler *cc, const Op *op, Sop **out)
         return sql_error_set(cc->err, "53200", 0, "out of memory compiling the continuous query");
     SessImpl *si = s->impl;
     si->ws = ws;
-    si->opts = cc->opts;
+    si->opts = *cc->opts;
     si->n_in = n_in;
     si->n_pt = ws->n_part + 1;
     si->pt_cols = ARENA_NEW(cc->g->arena, RowCodecCol, si->n_pt);
@@ -677,7 +677,7 @@ int sop_compile_winassign(SopCompiler *cc, const Op *op, Sop *in, Sop **out)
         return sql_error_set(cc->err, "53200", 0, "out of memory compiling the continuous query");
     WinImpl *w = s->impl;
     w->ws = ws;
-    w->opts = cc->opts;
+    w->opts = *cc->opts;
     w->n_in = op->n_cols - 2;
     w->per_row = ws->kind == WINASSIGN_HOP ? (uint32_t)(ws->size_us / ws->slide_us) : 1;
     *out = s;

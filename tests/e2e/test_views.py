@@ -39,13 +39,7 @@ def put_bids(k, stream, lo, hi):
         eq(r.get("FailedRecordCount", 0), 0, "failed records")
 
 
-def read_stream(k, stream):
-    """Every record of every shard of stream, as parsed JSON, in shard order."""
-    out = []
-    for sh in weirtest.list_all_shards(k, stream):
-        got, _ = weirtest.read_shard(k, stream, sh["ShardId"])
-        out += [json.loads(r["Data"]) for r in got]
-    return out
+read_stream = weirtest.read_stream_json
 
 
 def wait_rows(c, sql, want, timeout=30):
@@ -123,8 +117,14 @@ def test_view_errors():
        "unknown option")
     eq(sqlstate(c, "CREATE MATERIALIZED VIEW v WITH (start = 'yesterday-ish') AS SELECT auction FROM bid")[0],
        "22023", "bad start")
-    eq(sqlstate(c, "CREATE MATERIALIZED VIEW v WITH (late_stream = 'l') AS SELECT auction FROM bid")[0], "0A000",
-       "late_stream (not built yet)")
+    eq(sqlstate(c, "CREATE MATERIALIZED VIEW v WITH (keep = '1 minute') AS SELECT auction FROM bid")[0], "22023",
+       "keep without window_end")
+    eq(sqlstate(c, "CREATE MATERIALIZED VIEW v WITH (keep = 'soon') AS SELECT auction FROM bid")[0], "22023",
+       "keep not an interval")
+    eq(sqlstate(c, "CREATE MATERIALIZED VIEW v WITH (late_stream = 'bids') AS SELECT auction FROM bid")[0],
+       "22023", "late_stream is an input")
+    eq(sqlstate(c, "CREATE MATERIALIZED VIEW v WITH (late_stream = 'o', output_stream = 'o') AS "
+                   "SELECT auction FROM bid")[0], "22023", "late_stream is the output stream")
     eq(sqlstate(c, "CREATE MATERIALIZED VIEW v AS SELECT nosuch FROM bid")[0], "42703", "unknown column")
     eq(sqlstate(c, "CREATE MATERIALIZED VIEW v AS SELECT auction FROM bid LIMIT 3")[0], "0A000", "LIMIT")
     eq(sqlstate(c, "CREATE MATERIALIZED VIEW v AS SELECT 1")[0], "0A000", "no stream")

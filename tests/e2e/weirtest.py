@@ -535,6 +535,15 @@ def read_shard(c, name, sid, itype="TRIM_HORIZON", limit=10000, max_calls=10000,
     raise TestFailure("reading %s/%s needed more than %d GetRecords calls" % (name, sid, max_calls))
 
 
+def read_stream_json(c, name):
+    """Every record of every shard of stream name, each parsed as JSON, shard by shard in order."""
+    out = []
+    for sh in list_all_shards(c, name):
+        got, _ = read_shard(c, name, sh["ShardId"])
+        out += [json.loads(r["Data"]) for r in got]
+    return out
+
+
 def rand_key(rng, n=12):
     return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(n))
 

@@ -31,6 +31,7 @@ static void test_tumble_close(void **state)
     assert_string_equal(
         sf_compile(&f, "SELECT window_end, k, count(*), sum(v) FROM tumble(t, ts, INTERVAL '10 seconds') GROUP BY window_end, k", 3),
         "");
+    assert_false(sf_find_sop(&f, "aggregate")->may_retract); /* each window once: cq.c's default emit */
     const char *rows[] = {"b|1|2024-01-01 00:00:05+00", "a|2|2024-01-01 00:00:07+00", "a|3|2024-01-01 00:00:15+00",
                           "a|4|2024-01-01 00:00:01+00", "c|N|2024-01-01 00:00:09+00"};
     sf_push_rows(&f, 1, rows, 5);
@@ -57,6 +58,7 @@ static void test_tumble_update(void **state)
     assert_string_equal(
         sf_compile(&f, "SELECT window_end, k, count(*), sum(v) FROM tumble(t, ts, INTERVAL '10 seconds') GROUP BY window_end, k", 3),
         "");
+    assert_true(sf_find_sop(&f, "aggregate")->may_retract);
     sf_push(&f, 1, "b|1|2024-01-01 00:00:05+00");
     sf_tick(&f, SOP_WM_NONE);
     assert_string_equal(sf_take(&f), "+1 2024-01-01 00:00:10+00|b|1|1\n");
@@ -127,6 +129,7 @@ static void test_running(void **state)
     assert_non_null(strstr(f.err.message, "state_ttl"));
     f.opts.state_ttl_us = 10 * SQL_USEC_PER_SEC;
     assert_string_equal(sf_compile(&f, q, 3), "");
+    assert_true(sf_find_sop(&f, "aggregate")->may_retract);
     f.now = 0;
     const char *rows[] = {"a|1|N", "a|5|N", "b|2|N"};
     sf_push_rows(&f, 1, rows, 3);

@@ -34,6 +34,7 @@ static void test_interval_inner(void **state)
                NULL);
     Sop *j = hs_op(&h, "interval join");
     assert_non_null(j);
+    assert_false(j->may_retract); /* what cq.c's default emit reads */
     HS_PUSH(&h, "l", 1, "k=1;v=a;ts=100", "k=2;v=b;ts=100");
     assert_string_equal(hs_take(&h), "");
     HS_PUSH(&h, "r", 1, "k=1;x=10;ts=96", "k=1;x=11;ts=94", "k=1;x=12;ts=110", "k=1;x=13;ts=111", "k=3;x=14;ts=100");
@@ -65,6 +66,7 @@ static void test_interval_left_append_only(void **state)
                NULL);
     Sop *j = hs_op(&h, "interval join");
     assert_non_null(j);
+    assert_false(j->may_retract); /* padded at expiry: append-only */
     HS_PUSH(&h, "l", 1, "k=1;v=a;ts=100", "k=2;v=b;ts=101", "k=NULL;v=n;ts=101");
     /* a NULL key can never match: padded at once, even in append-only mode */
     assert_string_equal(hs_take(&h), "+1 n|\n");
@@ -95,6 +97,7 @@ static void test_interval_full_on_update(void **state)
                "AND r.ts + INTERVAL '2 seconds'",
                &o);
     assert_non_null(hs_op(&h, "interval join"));
+    assert_true(hs_op(&h, "interval join")->may_retract); /* padded at once, retracted at the first match */
     HS_PUSH(&h, "l", 1, "k=1;v=a;ts=100");
     assert_string_equal(hs_take(&h), "+1 a|\n");
     HS_PUSH(&h, "r", 1, "k=1;x=10;ts=101", "k=1;x=11;ts=101", "k=1;x=12;ts=110");
@@ -242,6 +245,7 @@ static void test_reference_inner_left(void **state)
     open_ref(&h);
     hs_compile(&h, "SELECT l.v, ref.name FROM l LEFT JOIN ref ON l.k = ref.k", NULL);
     Sop *j = hs_op(&h, "reference join");
+    assert_false(j->may_retract); /* a stream row's padding against a static table is final */
     assert_non_null(j);
     HS_PUSH(&h, "l", 1, "k=2;v=a;ts=1", "k=9;v=b;ts=1", "k=NULL;v=c;ts=1", "k=1;v=d;ts=1");
     assert_string_equal(hs_take(&h), "+1 a|two\n+1 a|deux\n+1 d|one\n+1 b|\n+1 c|\n");
@@ -260,6 +264,7 @@ static void test_reference_static_preserved(void **state)
     Hs h;
     open_ref(&h);
     hs_compile(&h, "SELECT ref.name, l.v FROM ref LEFT JOIN l ON l.k = ref.k AND l.v <> 'x'", NULL);
+    assert_true(hs_op(&h, "reference join")->may_retract); /* the static row's padding goes at a match */
     /* every reference row is in the view from the start, padded */
     hs_advance(&h, 1);
     char *got = hs_consolidate(hs_take(&h));

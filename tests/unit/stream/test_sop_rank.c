@@ -37,6 +37,7 @@ static void test_top_n_per_window(void **state)
     open_e(&h);
     hs_compile_rank(&h, TOP2_PER_WINDOW, NULL);
     Sop *r = hs_op(&h, "top-n per window");
+    assert_false(r->may_retract);
     assert_non_null(r);
     HS_PUSH(&h, "e", 1, "id=1;x=5;ts=101", "id=2;x=9;ts=102", "id=3;x=7;ts=103", "id=4;x=9;ts=112",
             "id=5;x=1;ts=109");
@@ -65,6 +66,7 @@ static void test_top_n_per_window_on_update(void **state)
     SopCompileOpts o = {.emit_on_update = 1};
     hs_compile_rank(&h, TOP2_PER_WINDOW, &o);
     Sop *r = hs_op(&h, "top-n");
+    assert_true(r->may_retract);
     assert_non_null(r);
     HS_PUSH(&h, "e", 1, "id=1;x=5;ts=101");
     assert_string_equal(hs_take(&h), "+1 1|5|2000-01-01 00:01:50+00|1\n");
@@ -97,6 +99,7 @@ static void test_top_n_updates_with_retractions(void **state)
                     "FROM l LEFT JOIN r ON l.k = r.k) t WHERE rn <= 2",
                     &o);
     Sop *r = hs_op(&h, "top-n");
+    assert_true(r->may_retract);
     assert_non_null(r);
     HS_PUSH(&h, "l", 1, "k=1;v=a;ts=1");
     assert_string_equal(hs_take(&h), "+1 1||1\n");
@@ -126,6 +129,7 @@ static void test_dedup_first(void **state)
                     "WHERE rn = 1",
                     &o);
     Sop *r = hs_op(&h, "deduplication");
+    assert_false(r->may_retract);
     assert_non_null(r);
     HS_PUSH(&h, "e", 1, "id=1;k=1;ts=105", "id=2;k=2;ts=103", "id=3;k=1;ts=104", "id=4;k=1;ts=106");
     assert_string_equal(hs_take(&h), "");
@@ -161,6 +165,7 @@ static void test_dedup_last_and_distinct_on(void **state)
         "WHERE rn = 1",
         &o);
     Sop *r = hs_op(&h, "top-n");
+    assert_true(r->may_retract);
     assert_non_null(r);
     HS_PUSH(&h, "e", 1, "id=1;k=1;ts=105", "id=2;k=1;ts=103");
     assert_string_equal(hs_take(&h), "+1 1|1\n");
