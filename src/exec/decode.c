@@ -23,7 +23,8 @@
  * happens after the scan, from the spans: a record that turns out malformed late (an unterminated
  * string at the end) never produces half-converted values. Strings are skipped eight bytes at a time
  * (dec_plain_end: the first quote, backslash or control byte of a word found with one ctz). Timestamps
- * without a format try the fixed ISO 8601 scanner before the general parser. This is the "purpose-built
+ * without a format try the fixed ISO 8601 scanner before the general parser (timestamptz), or before
+ * sql_value_from_text when the text has no zone (timestamp). This is the "purpose-built
  * scanner on a hot path" DESIGN.md allows; bench/decode_bench.c measures it (about 8.5 million
  * 115-byte records per second per core for two integer columns, 3.5-4.5 million for five including a
  * text and a timestamp, on the 2-core development machine).
@@ -70,6 +71,7 @@ enum {
     DK_JSON,  /* json: the value's JSON text */
     DK_JSONB, /* jsonb: normalised through typeio */
     DK_TIME,  /* timestamptz, or date/time/timestamp with a time format: sql_time_parse */
+    DK_TS,    /* timestamp without a time format: plain ISO 8601 read directly, the rest as DK_SLOW */
     DK_SLOW,  /* everything else: sql_value_from_text */
 };
 
@@ -196,7 +198,8 @@ static int dec_kind(const TableDef *td, const TableColumn *tc)
     case SQL_JSON: return DK_JSON;
     case SQL_JSONB: return DK_JSONB;
     case SQL_TIMESTAMPTZ: return DK_TIME;
-    case SQL_TIMESTAMP: case SQL_DATE: case SQL_TIME:
+    case SQL_TIMESTAMP: return tc->time_format ? DK_TIME : DK_TS;
+    case SQL_DATE: case SQL_TIME:
         return tc->time_format ? DK_TIME : DK_SLOW;
     default: return DK_SLOW;
     }
@@ -913,6 +916,26 @@ static int dec_put_time(Decoder *d, const DCol *c, Vec *v, uint32_t row, const u
     return DEC_OK;
 }
 
+/* A timestamp column without a time format: what timestamp_in accepts (sql_value_from_text). Records
+ * nearly always carry the zone-less ISO 8601 form "YYYY-MM-DD HH:MM:SS[.f]" (or with a 'T'), which is
+ * read here with fixed offsets (dec_iso_fast, UTC: no zone to apply), then rounded to the column's
+ * precision as sql_timestamp_apply_typmod rounds; the same value timestamp_in gives, without its
+ * field-by-field tokenizer (11% of Nexmark q5's thread). Anything else, including a zone designator
+ * (which timestamp_in ignores) and whitespace, goes the general way. */
+static int dec_put_ts(Decoder *d, const DCol *c, Vec *v, uint32_t row, const uint8_t *p, size_t n, Arena *a,
+                      char *why)
+{
+    int64_t us;
+    int plain = n >= 19 && n <= 26 && (p[10] == ' ' || p[10] == 'T') && (n == 19 || p[19] == '.');
+    for (size_t i = 20; i < n && plain; i++)
+        plain = p[i] >= '0' && p[i] <= '9'; /* a fraction, no zone designator */
+    if (plain && dec_iso_fast(p, n, sql_tz_utc(), &us) == 0) {
+        v->u.i[row] = dec_round_ts(us, c->tc->type.typmod);
+        return DEC_OK;
+    }
+    return dec_put_slow(d, c, v, row, p, n, a, why);
+}
+
 /* Text p[0..n) into column c. The bytes are borrowed (a record or the batch arena). */
 static int dec_put_text(Decoder *d, const DCol *c, Vec *v, uint32_t row, const uint8_t *p, size_t n, Arena *a,
                         char *why)
@@ -966,6 +989,7 @@ static int dec_put_text(Decoder *d, const DCol *c, Vec *v, uint32_t row, const u
         return DEC_OK;
     case DK_BYTES: v->u.s[row] = (Slice){p, n}; return DEC_OK;
     case DK_TIME: return dec_put_time(d, c, v, row, p, n, why);
+    case DK_TS: return dec_put_ts(d, c, v, row, p, n, a, why);
     default: return dec_put_slow(d, c, v, row, p, n, a, why);
     }
 }

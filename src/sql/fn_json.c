@@ -651,13 +651,45 @@ SQL_FN_KERNEL(fn_json_array_length)
  * Building JSON text from SQL values
  * ---------------------------------------------------------------------------------------------- */
 
+/* Nonzero when a byte of the 8 in w must be escaped in a JSON string: below 0x20, '"' or '\\' (the
+ * "has a byte less than n / equal to c" word tricks; exact for "any", bytes >= 0x80 never match). */
+static inline uint64_t json_word_special(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t q = w ^ (ones * '"'), s = w ^ (ones * '\\');
+    return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((s - ones) & ~s)) & high;
+}
+
 /* Append s as a JSON string: quotes, and escapes for '"', '\\' and control characters (as PostgreSQL's
- * escape_json: \b \f \n \r \t, others \u00XX). */
+ * escape_json: \b \f \n \r \t, others \u00XX). Text that needs no escape (nearly all) is found eight
+ * bytes at a time and copied at once. */
 int sql_json_append_string(Buf *b, const uint8_t *p, size_t n)
 {
+    size_t plain = 0;
+    while (plain + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, p + plain, 8);
+        if (json_word_special(w))
+            break;
+        plain += 8;
+    }
+    while (plain < n && p[plain] >= 0x20 && p[plain] != '"' && p[plain] != '\\')
+        plain++;
+    if (plain == n) {
+        if (n > SIZE_MAX - 2 || buf_reserve(b, n + 2))
+            return WEIR_ELIMIT;
+        uint8_t *o = b->p + b->len;
+        o[0] = '"';
+        if (n)
+            memcpy(o + 1, p, n);
+        o[n + 1] = '"';
+        b->len += n + 2;
+        b->p[b->len] = '\0';
+        return WEIR_OK;
+    }
     int rc = buf_append_byte(b, '"');
     size_t run = 0;
-    for (size_t k = 0; k < n && !rc; k++) {
+    for (size_t k = plain; k < n && !rc; k++) {
         uint8_t c = p[k];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
@@ -699,47 +731,91 @@ int sql_json_append_string(Buf *b, const uint8_t *p, size_t n)
     return rc;
 }
 
+/* "00".."99": two digits at a time (SQLite's and jq's number writers do the same). */
+static const char json_d2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* x >= 0 in decimal, zero-padded to at least w digits (printf's "%0*d"), at o; returns the end. */
+static char *json_put_int(char *o, int x, int w)
+{
+    if (x < 100 && w == 2) {
+        memcpy(o, json_d2 + 2 * x, 2);
+        return o + 2;
+    }
+    if (x >= 1000 && x < 10000 && w <= 4) {
+        memcpy(o, json_d2 + 2 * (x / 100), 2);
+        memcpy(o + 2, json_d2 + 2 * (x % 100), 2);
+        return o + 4;
+    }
+    /* years before 1000 or after 9999, and offsets of many hours: rare enough for printf */
+    return o + snprintf(o, 16, "%0*d", w, x);
+}
+
 /* A timestamp in the ISO 8601 form JSON uses (EncodeDateTime with XSD dates): "2024-01-02T03:04:05.5",
- * with "+00:00" for timestamptz. Dates: "2024-01-02". Infinite values: "infinity" / "-infinity". */
+ * with "+00:00" for timestamptz. Dates: "2024-01-02". Infinite values: "infinity" / "-infinity".
+ * Written digit by digit into a stack buffer, not with printf: continuous queries write every timestamp
+ * of every result row this way, and printf's format parsing was most of their output cost. */
 static int json_append_datetime(SqlFnCtx *ctx, SqlTypeId t, int64_t v, Buf *b)
 {
     if (v == SQL_DT_NOEND || v == SQL_DT_NOBEGIN)
         return buf_append_cstr(b, v == SQL_DT_NOEND ? "\"infinity\"" : "\"-infinity\"");
+    char s[80]; /* '"', a year of up to 10 digits, "-MM-DDTHH:MM:SS.ffffff+HH:MM:SS BC", '"' */
+    char *o = s;
+    *o++ = '"';
     SqlTm tm;
-    int64_t ts = v;
     if (t == SQL_DATE) {
         int y, m, d;
         sql_j2date((int)(v + SQL_POSTGRES_EPOCH_JDATE), &y, &m, &d);
-        if (y > 0)
-            return buf_printf(b, "\"%04d-%02d-%02d\"", y, m, d);
-        return buf_printf(b, "\"%04d-%02d-%02d BC\"", 1 - y, m, d);
-    }
-    if (sql_timestamp2tm(ts, t == SQL_TIMESTAMPTZ ? ctx->fmt->tz : NULL, &tm))
+        tm = (SqlTm){.year = y, .mon = m, .mday = d};
+    } else if (sql_timestamp2tm(v, t == SQL_TIMESTAMPTZ ? ctx->fmt->tz : NULL, &tm)) {
         return sql_error_set(ctx->err, "22008", 0, "timestamp out of range"), WEIR_ERROR;
-    int year = tm.year > 0 ? tm.year : 1 - tm.year;
-    int rc = buf_printf(b, "\"%04d-%02d-%02dT%02d:%02d:%02d", year, tm.mon, tm.mday, tm.hour, tm.min, tm.sec);
-    if (!rc && tm.usec) {
-        char frac[8];
-        snprintf(frac, sizeof(frac), "%06d", (int)tm.usec);
-        int fl = 6;
-        while (fl > 0 && frac[fl - 1] == '0')
-            fl--;
-        rc = buf_printf(b, ".%.*s", fl, frac);
     }
-    if (!rc && t == SQL_TIMESTAMPTZ) {
-        int32_t off = tm.gmtoff;
-        char sign = off < 0 ? '-' : '+';
-        if (off < 0)
-            off = -off;
-        rc = buf_printf(b, "%c%02d:%02d", sign, off / 3600, off / 60 % 60);
-        if (!rc && off % 60)
-            rc = buf_printf(b, ":%02d", off % 60);
+    o = json_put_int(o, tm.year > 0 ? tm.year : 1 - tm.year, 4);
+    *o++ = '-';
+    o = json_put_int(o, tm.mon, 2);
+    *o++ = '-';
+    o = json_put_int(o, tm.mday, 2);
+    if (t != SQL_DATE) {
+        *o++ = 'T';
+        o = json_put_int(o, tm.hour, 2);
+        *o++ = ':';
+        o = json_put_int(o, tm.min, 2);
+        *o++ = ':';
+        o = json_put_int(o, tm.sec, 2);
+        if (tm.usec) {
+            /* the fraction without its trailing zeros */
+            int u = (int)tm.usec;
+            *o++ = '.';
+            json_put_int(o, u / 10000, 2);
+            json_put_int(o + 2, u / 100 % 100, 2);
+            json_put_int(o + 4, u % 100, 2);
+            int fl = 6;
+            while (fl > 0 && o[fl - 1] == '0')
+                fl--;
+            o += fl;
+        }
+        if (t == SQL_TIMESTAMPTZ) {
+            int32_t off = tm.gmtoff;
+            *o++ = off < 0 ? '-' : '+';
+            if (off < 0)
+                off = -off;
+            o = json_put_int(o, off / 3600, 2);
+            *o++ = ':';
+            o = json_put_int(o, off / 60 % 60, 2);
+            if (off % 60) {
+                *o++ = ':';
+                o = json_put_int(o, off % 60, 2);
+            }
+        }
     }
-    if (!rc && tm.year <= 0)
-        rc = buf_append_cstr(b, " BC");
-    if (!rc)
-        rc = buf_append_byte(b, '"');
-    return rc;
+    if (tm.year <= 0) {
+        memcpy(o, " BC", 3);
+        o += 3;
+    }
+    *o++ = '"';
+    return buf_append(b, s, (size_t)(o - s));
 }
 
 static int is_numeric_type(SqlTypeId t)
@@ -808,6 +884,41 @@ static int json_append_value(SqlFnCtx *ctx, const Vec *v, uint32_t row, int key,
         if (rc == WEIR_ERROR)
             return WEIR_ERROR;
         break;
+    case SQL_TEXT:
+    case SQL_VARCHAR:
+    case SQL_NAME:
+    case SQL_CHAR:
+    case SQL_UNKNOWN:
+    case SQL_BPCHAR:
+        /* the text as fn_value_text gives it, escaped straight from the value */
+        rc = sql_json_append_string(b, v->u.s[row].p, v->u.s[row].n);
+        break;
+    case SQL_INT2:
+    case SQL_INT4:
+    case SQL_INT8:
+    case SQL_OID: {
+        /* as fn_value_text prints them (every one as the int64 it holds), straight into b: a value's Buf
+         * cost a malloc per value */
+        SqlValue iv = {.type = SQL_TYPE(SQL_INT8)};
+        iv.u.i = v->u.i[row];
+        rc = (key && buf_append_byte(b, '"')) || sql_value_to_text(&iv, ctx->fmt, b) ||
+             (key && buf_append_byte(b, '"'));
+        break;
+    }
+    case SQL_NUMERIC: {
+        /* as it prints, from a stack buffer */
+        char num[SQL_NUMERIC_TEXT_MAX + 2], *o = num + 1;
+        size_t n = sql_numeric_format(&v->u.num[row], o);
+        int finite = o[0] == '-' ? n > 1 && o[1] >= '0' && o[1] <= '9' : o[0] >= '0' && o[0] <= '9';
+        if (finite && !key) {
+            rc = buf_append(b, o, n); /* numbers bare; NaN and infinities, which JSON cannot hold, quoted */
+        } else {
+            num[0] = '"';
+            o[n] = '"';
+            rc = buf_append(b, num, n + 2); /* a key, or NaN / Infinity: no character needs escaping */
+        }
+        break;
+    }
     default:
         if (SQL_IS_ARRAY(t)) {
             rc = json_append_array(ctx, SQL_ELEM_OF(t), v->u.s[row], b);

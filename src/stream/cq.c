@@ -19,6 +19,14 @@
  * The output stream belongs to the view: nothing else may write to it. Late records (late_stream) travel
  * the same way, as a second list in the manifest with its own stream position.
  *
+ * Two threads per view. The view's thread reads, computes and formats the records (straight into the
+ * pending buffer, once); at a checkpoint it writes the state tables' deltas, builds the manifest's
+ * header and hands both, with the pending records, to the view's delivery thread, which writes the
+ * manifest, commits, delivers and marks the delivery, in that order, while the view's thread computes
+ * the next checkpoint's records. One checkpoint is in flight at a time (the next waits for it), so they
+ * commit in order and each one's stream positions are taken after the previous delivery. A checkpoint
+ * comes every checkpoint_interval, or sooner once CqConfig.ckpt_bytes of records are pending.
+ *
  * What SELECT ... FROM view shows (rows_kind): a view that emits updates, or has keep, keeps its current
  * rows in a state table checkpointed with the operators'; readers get an immutable copy made after each
  * checkpoint (CqRows), through SqlViewHooks.rows. An append-only view without keep is read from its
@@ -58,6 +66,9 @@
 
 #define CQ_DEFAULT_CKPT_US 1000000
 #define CQ_POLL_ROWS 8192 /* rows read from one source per tick, at most */
+/* default CqConfig.ckpt_bytes: pending records that bring a checkpoint forward (a 32 MiB buffer holds
+ * them and one more tick's) */
+#define CQ_CKPT_BYTES ((size_t)24 << 20)
 
 /* ------------------------------------------------------------------------------------------------
  * Options
@@ -195,6 +206,19 @@ typedef struct CqOut {
     uint32_t n;
 } CqOut;
 
+/* One checkpoint on its way to disk and to the output streams: built by the view's thread, which then
+ * goes on computing, and carried out by the view's delivery thread (ckpt_job_run). One job is in flight
+ * at a time; its buffers come back empty, keeping their capacity, and are swapped with the view's
+ * pending output at the next checkpoint. */
+typedef struct CqJob {
+    uint64_t k;
+    Buf head;             /* the manifest up to the records (out_base, late_base patched in at delivery) */
+    CqOut out, late;      /* the records to deliver */
+    StateCkptResult *res; /* per state table: the files that become obsolete once k commits */
+    uint32_t n_res;
+    struct CqRows *snap; /* the rows readers see once k is delivered; NULL: unchanged */
+} CqJob;
+
 /* A view's current rows as readers see them (SELECT ... FROM view): an immutable copy of the rows table,
  * made by the view's thread after each checkpoint that changed it and swapped in under the view's mutex;
  * a reader takes a reference and decodes it on its own thread, so it never touches the live table and
@@ -240,7 +264,10 @@ struct CqView {
     ExecCtx *ctx;
     SqlError err;           /* the thread's */
     uint32_t n_cols;
-    const char **col_names;
+    const char **col_names; /* in ctx's arena */
+    Buf col_keys;           /* `,"name":` of every column as JSON, back to back (escaped once, not per row) */
+    uint32_t *col_key_off;  /* n_cols + 1 offsets into col_keys */
+    Buf pkey;               /* scratch: the partition_key column's text */
     int with_op;            /* records carry "op": the view emits updates */
     int partition_col;      /* output column of partition_key, -1 */
     /* the graph and its inputs */
@@ -267,8 +294,18 @@ struct CqView {
     /* output */
     CqOut out;
     uint64_t rows_out, late, seq_out;
-    uint64_t ckpt_no;
+    uint64_t ckpt_no; /* the last checkpoint built (the view's thread) */
     int64_t last_ckpt_us;
+    /* the delivery thread: checkpoints written and delivered while the view's thread computes on */
+    pthread_t dthread;
+    int dstarted;
+    pthread_mutex_t dmu; /* job_state, dquit, derr */
+    pthread_cond_t dcv;
+    int job_state; /* JOB_IDLE, JOB_READY (handed over), JOB_FAILED (derr says why) */
+    int dquit;
+    SqlError derr;
+    CqJob job;
+    atomic_uint_least64_t ckpt_done; /* the last checkpoint delivered (SHOW's count) */
     /* thread */
     pthread_t thread;
     int started;
@@ -281,7 +318,7 @@ struct CqView {
 };
 
 static CqView *view_find(CqManager *m, const char *name, CqView ***link);
-static int rows_publish(CqView *v, SqlError *err);
+static void rows_unref(struct CqRows *r);
 
 static int64_t now_unix_us(void)
 {
@@ -349,6 +386,80 @@ static int json_fields_append(Buf *rec, const char *const *names, const uint8_t 
     return WEIR_OK;
 }
 
+/* `,"name":` for every output column, escaped once at open (view_sink copies them into every record). */
+static int col_keys_build(CqView *v)
+{
+    buf_init(&v->col_keys, (size_t)1 << 30);
+    if (!(v->col_key_off = calloc(v->n_cols + 1, sizeof(uint32_t))))
+        return WEIR_ENOMEM;
+    for (uint32_t k = 0; k < v->n_cols; k++) {
+        v->col_key_off[k] = (uint32_t)v->col_keys.len;
+        if (buf_append_byte(&v->col_keys, ',') ||
+            sql_json_append_string(&v->col_keys, (const uint8_t *)v->col_names[k], strlen(v->col_names[k])) ||
+            buf_append_byte(&v->col_keys, ':'))
+            return WEIR_ENOMEM;
+    }
+    v->col_key_off[v->n_cols] = (uint32_t)v->col_keys.len;
+    return WEIR_OK;
+}
+
+/* One record of the view's output for row i of b, appended to the pending output in out_push's layout
+ * (u32 key length, key, u32 data length, data), written in place: the JSON object is formatted straight
+ * into the pending buffer and its length patched in after, so a record is built once and never copied
+ * before its delivery. op: the "op" value, or NULL. */
+static int view_record_push(CqView *v, SopCtx *c, const Batch *b, uint32_t i, const char *op,
+                            const SqlFormatOpts *fmt)
+{
+    Buf *o = &v->out.buf;
+    size_t start = o->len;
+    /* partition key: the named column's text, else the row's number (spreads rows over shards) */
+    SqlValue kv = {.type = SQL_TYPE(SQL_INT8)};
+    kv.u.i = (int64_t)v->seq_out;
+    if (v->partition_col >= 0 && !vec_is_null(&b->cols[v->partition_col], i))
+        vec_get(&b->cols[v->partition_col], i, &kv);
+    buf_reset(&v->pkey);
+    const uint8_t *key = (const uint8_t *)"null";
+    size_t klen = 4;
+    if (sql_value_to_text(&kv, fmt, &v->pkey) == WEIR_OK && v->pkey.len) {
+        key = v->pkey.p;
+        klen = v->pkey.len < 256 ? v->pkey.len : 256;
+    }
+    uint8_t len[4];
+    segment_put_u32(len, (uint32_t)klen);
+    int rc =
+        buf_append(o, len, 4) || buf_append(o, key, klen) || buf_append(o, len, 4) ? WEIR_ENOMEM : WEIR_OK;
+    size_t data = o->len;
+    if (!rc && buf_append_byte(o, '{'))
+        rc = WEIR_ENOMEM;
+    if (!rc && op && (buf_append(o, "\"op\":\"", 6) || buf_append(o, op, 2) || buf_append_byte(o, '"')))
+        rc = WEIR_ENOMEM;
+    for (uint32_t k = 0; k < v->n_cols && k < b->n_cols && !rc; k++) {
+        const uint8_t *name = v->col_keys.p + v->col_key_off[k];
+        size_t nl = v->col_key_off[k + 1] - v->col_key_off[k];
+        if (k == 0 && !op) {
+            name++; /* every key comes after a comma but the first, unless "op" came first */
+            nl--;
+        }
+        if (buf_append(o, name, nl))
+            rc = WEIR_ENOMEM;
+        else
+            rc = sql_json_append_value(&b->cols[k], i, fmt, c->scratch, o, c->err);
+    }
+    if (!rc && buf_append_byte(o, '}'))
+        rc = WEIR_ENOMEM;
+    if (rc) {
+        o->len = start; /* no half record */
+        if (o->p)
+            o->p[start] = '\0';
+        return rc;
+    }
+    segment_put_u32(o->p + data - 4, (uint32_t)(o->len - data));
+    v->out.n++;
+    v->seq_out++;
+    v->rows_out++;
+    return WEIR_OK;
+}
+
 /* The graph's sink: each row of the delta becomes |weight| JSON records. */
 static int view_sink(void *arg, SopCtx *c, const ZBatch *z)
 {
@@ -356,8 +467,6 @@ static int view_sink(void *arg, SopCtx *c, const ZBatch *z)
     const Batch *b = z->b;
     SqlFormatOpts fmt;
     sql_format_opts_default(&fmt);
-    Buf rec;
-    buf_init(&rec, (size_t)2 << 20);
     int rc = WEIR_OK;
     for (uint32_t i = 0; i < b->n && rc == WEIR_OK; i++) {
         int64_t w = zbatch_weight(z, i);
@@ -369,49 +478,16 @@ static int view_sink(void *arg, SopCtx *c, const ZBatch *z)
                                "use WITH (emit = 'on_update')");
             break;
         }
-        buf_reset(&rec);
-        rc = buf_append_byte(&rec, '{');
-        if (v->with_op && rc == WEIR_OK) {
+        const char *op = NULL;
+        if (v->with_op) {
             /* Flink's row kinds: a retraction directly followed by an insertion is an update */
             int next_pos = i + 1 < b->n && zbatch_weight(z, i + 1) > 0;
             int prev_neg = i > 0 && zbatch_weight(z, i - 1) < 0;
-            const char *op = w < 0 ? (next_pos ? "-U" : "-D") : (prev_neg ? "+U" : "+I");
-            rc =
-                buf_append_cstr(&rec, "\"op\":\"") || buf_append_cstr(&rec, op) || buf_append_byte(&rec, '"');
+            op = w < 0 ? (next_pos ? "-U" : "-D") : (prev_neg ? "+U" : "+I");
         }
-        int any = v->with_op;
-        if (rc == WEIR_OK)
-            rc =
-                json_fields_append(&rec, v->col_names, NULL, v->n_cols, b, i, &fmt, c->scratch, &any, c->err);
-        if (rc == WEIR_OK && buf_append_byte(&rec, '}'))
-            rc = WEIR_ENOMEM;
-        if (rc)
-            break;
-        /* partition key: the named column's text, else the row's number (spreads rows over shards) */
-        char key[256];
-        size_t klen;
-        if (v->partition_col >= 0 && !vec_is_null(&b->cols[v->partition_col], i)) {
-            Buf kb;
-            buf_init(&kb, 4096);
-            SqlValue kv;
-            vec_get(&b->cols[v->partition_col], i, &kv);
-            if (sql_value_to_text(&kv, &fmt, &kb) == WEIR_OK && kb.len) {
-                klen = kb.len < 256 ? kb.len : 256;
-                memcpy(key, kb.p, klen);
-            } else {
-                klen = (size_t)snprintf(key, sizeof(key), "null");
-            }
-            buf_fini(&kb);
-        } else {
-            klen = (size_t)snprintf(key, sizeof(key), "%" PRIu64, v->seq_out);
-        }
-        for (int64_t k = 0; k < (w < 0 ? -w : w) && rc == WEIR_OK; k++) {
-            rc = out_push(&v->out, key, klen, rec.p, rec.len);
-            v->seq_out++;
-            v->rows_out++;
-        }
+        for (int64_t k = 0; k < (w < 0 ? -w : w) && rc == WEIR_OK; k++)
+            rc = view_record_push(v, c, b, i, op, &fmt);
     }
-    buf_fini(&rec);
     if (rc == WEIR_ENOMEM)
         return cq_oom(c->err);
     return rc ? WEIR_ERROR : WEIR_OK;
@@ -452,6 +528,19 @@ static void sync_done(void *arg, int rc)
     pthread_mutex_unlock(&w->mu);
 }
 
+/* Wait on cv (mu held) for at most 50 ms: the waits below also watch the view's stop flag. */
+static void cond_wait_50ms(pthread_cond_t *cv, pthread_mutex_t *mu)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_nsec += 50 * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(cv, mu, &ts);
+}
+
 /* WEIR_OK once durable, WEIR_EIO when the store failed, WEIR_EAGAIN when the view is stopping first. */
 static int sync_wait(CqView *v, uint64_t token)
 {
@@ -477,14 +566,7 @@ static int sync_wait(CqView *v, uint64_t token)
             if (w->done)
                 break;
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += 50 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        cond_wait_50ms(&w->cv, &w->mu);
     }
     if (!w->done) {
         w->abandoned = 1;
@@ -665,24 +747,28 @@ static void manifest_path(const CqView *v, uint64_t k, char *out, size_t cap)
     snprintf(out, cap, "%s/manifest-%020" PRIu64, v->dir, k);
 }
 
-static int file_write_durable(const char *dir, const char *path, const uint8_t *p, size_t n, SqlError *err)
+/* Write the pieces p[0..n_p) one after the other as path, durably: to a temporary name, fsynced, renamed,
+ * directory fsynced. Pieces, so that a manifest's records are written from where they were built. */
+static int file_write_durable(const char *dir, const char *path, const Slice *p, size_t n_p, SqlError *err)
 {
     char tmp[1100];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return sql_error_set(err, "58030", 0, "checkpoint %s: %s", tmp, strerror(errno));
-    size_t off = 0;
-    while (off < n) {
-        ssize_t w = write(fd, p + off, n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int saved = errno;
-            close(fd);
-            return sql_error_set(err, "58030", 0, "checkpoint %s: %s", tmp, strerror(saved));
+    for (size_t i = 0; i < n_p; i++) {
+        size_t off = 0;
+        while (off < p[i].n) {
+            ssize_t w = write(fd, p[i].p + off, p[i].n - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                int saved = errno;
+                close(fd);
+                return sql_error_set(err, "58030", 0, "checkpoint %s: %s", tmp, strerror(saved));
+            }
+            off += (size_t)w;
         }
-        off += (size_t)w;
     }
     if (fsync(fd)) {
         int saved = errno;
@@ -726,98 +812,263 @@ static uint64_t view_late_total(const CqView *v)
     return n;
 }
 
-/* Checkpoint k+1 and deliver what it holds: the output records, then the late records. */
-static int view_checkpoint(CqView *v, SqlError *err)
+static int rows_snapshot(CqView *v, CqRows **out, SqlError *err);
+static void rows_swap(CqView *v, CqRows *r);
+
+enum { JOB_IDLE, JOB_READY, JOB_FAILED };
+
+/* Where the manifest's header keeps the output and late streams' positions before the delivery (after
+ * the magic and six u64s), patched in by the delivery thread, which alone knows them. */
+#define MANIFEST_BASES_AT 56
+
+static void job_res_free(CqJob *j)
 {
-    uint64_t k = v->ckpt_no + 1;
-    Err e;
-    err_clear(&e);
-    /* where the output and late streams end before this delivery */
+    for (uint32_t i = 0; i < j->n_res; i++)
+        state_ckpt_result_fini(&j->res[i]);
+    free(j->res);
+    j->res = NULL;
+    j->n_res = 0;
+}
+
+/* Carry out checkpoint job j (the delivery thread; nothing here touches what the view's thread uses):
+ * the manifest (header, the records as they were built, CRC32C) written durably, then the commit point
+ * (views.db: k, delivered = 0), the files the commit made obsolete deleted, the records appended to the
+ * output and late streams and made durable, delivered = 1, and the rows of k shown to readers. */
+static int ckpt_job_run(CqView *v, CqJob *j, SqlError *err)
+{
+    /* where the output and late streams end before this delivery: the previous job was delivered */
     uint64_t out_base, late_base;
     if (stream_next_seq(v, v->out_stream, &out_base, err) ||
         stream_next_seq(v, v->late_stream, &late_base, err))
         return WEIR_ERROR;
-    Buf man;
-    buf_init(&man, (size_t)1 << 40);
-    int rc = buf_append(&man, MANIFEST_MAGIC, 8) || put_u64(&man, k) || put_u64(&man, (uint64_t)v->wm) ||
-             put_u64(&man, v->rows_out) || put_u64(&man, view_late_total(v)) || put_u64(&man, v->seq_out) ||
-             put_u64(&man, v->late_seq) || put_u64(&man, out_base) || put_u64(&man, late_base);
+    segment_put_u64(j->head.p + MANIFEST_BASES_AT, out_base);
+    segment_put_u64(j->head.p + MANIFEST_BASES_AT + 8, late_base);
+    uint8_t out_hdr[8], late_hdr[8], crc_b[4];
+    segment_put_u32(out_hdr, j->out.n);
+    segment_put_u32(out_hdr + 4, (uint32_t)j->out.buf.len);
+    segment_put_u32(late_hdr, j->late.n);
+    segment_put_u32(late_hdr + 4, (uint32_t)j->late.buf.len);
+    Slice parts[5] = {{j->head.p, j->head.len},
+                      {out_hdr, 8},
+                      {j->out.buf.p, j->out.buf.len},
+                      {late_hdr, 8},
+                      {j->late.buf.p, j->late.buf.len}};
+    uint32_t crc = 0;
+    for (int i = 0; i < 5; i++)
+        crc = crc32c_extend(crc, parts[i].p, parts[i].n);
+    segment_put_u32(crc_b, crc);
+    Slice all[6] = {parts[0], parts[1], parts[2], parts[3], parts[4], {crc_b, 4}};
+    char path[600];
+    manifest_path(v, j->k, path, sizeof(path));
+    if (file_write_durable(v->dir, path, all, 6, err))
+        return WEIR_ERROR;
+    /* the commit point */
+    if (db_set_ckpt(v, j->k, 0, err))
+        return WEIR_ERROR;
+    for (uint32_t i = 0; i < j->n_res; i++)
+        for (size_t f = 0; f < j->res[i].n_obsolete; f++)
+            unlink(j->res[i].obsolete[f]);
+    job_res_free(j);
+    if (j->k > 1) {
+        char old[600];
+        manifest_path(v, j->k - 1, old, sizeof(old));
+        unlink(old);
+    }
+    if (deliver(v, v->out_stream, j->out.buf.p, j->out.buf.len, NULL, NULL, err) ||
+        deliver(v, v->late_stream, j->late.buf.p, j->late.buf.len, NULL, NULL, err) ||
+        db_set_ckpt(v, j->k, 1, err))
+        return WEIR_ERROR;
+    /* readers now see the rows of this checkpoint, which the output stream holds too */
+    if (j->snap) {
+        rows_swap(v, j->snap);
+        j->snap = NULL;
+    }
+    atomic_store(&v->ckpt_done, j->k);
+    return WEIR_OK;
+}
+
+/* The delivery thread: runs each job the view's thread hands over, in order, until told to quit. A
+ * failed job stops it (the view fails with its error: what was not delivered is recomputed, or
+ * redelivered, after a restart). */
+static void *delivery_thread(void *arg)
+{
+    CqView *v = arg;
+    pthread_mutex_lock(&v->dmu);
+    for (;;) {
+        while (v->job_state != JOB_READY && !v->dquit)
+            pthread_cond_wait(&v->dcv, &v->dmu);
+        if (v->job_state != JOB_READY)
+            break;
+        pthread_mutex_unlock(&v->dmu);
+        SqlError e;
+        memset(&e, 0, sizeof(e));
+        int rc = ckpt_job_run(v, &v->job, &e);
+        buf_reset(&v->job.out.buf);
+        v->job.out.n = 0;
+        buf_reset(&v->job.late.buf);
+        v->job.late.n = 0;
+        pthread_mutex_lock(&v->dmu);
+        if (rc) {
+            v->derr = e;
+            v->job_state = JOB_FAILED;
+            pthread_cond_broadcast(&v->dcv);
+            break;
+        }
+        v->job_state = JOB_IDLE;
+        pthread_cond_broadcast(&v->dcv);
+    }
+    pthread_mutex_unlock(&v->dmu);
+    return NULL;
+}
+
+/* Wait until the delivery thread is done with its job (the view's thread). WEIR_ERROR with err when it
+ * failed, or when the view is stopping first. */
+static int delivery_wait_idle(CqView *v, SqlError *err)
+{
+    pthread_mutex_lock(&v->dmu);
+    while (v->job_state == JOB_READY && !atomic_load(&v->stop))
+        cond_wait_50ms(&v->dcv, &v->dmu);
+    int state = v->job_state;
+    if (state == JOB_FAILED)
+        *err = v->derr;
+    pthread_mutex_unlock(&v->dmu);
+    if (state == JOB_FAILED)
+        return WEIR_ERROR;
+    if (state == JOB_READY)
+        return sql_error_set(err, "57P01", 0, "view \"%s\" is stopping", v->name);
+    return WEIR_OK;
+}
+
+/* Whether the delivery thread failed (its error into err), without waiting. */
+static int delivery_failed(CqView *v, SqlError *err)
+{
+    pthread_mutex_lock(&v->dmu);
+    int failed = v->job_state == JOB_FAILED;
+    if (failed)
+        *err = v->derr;
+    pthread_mutex_unlock(&v->dmu);
+    return failed;
+}
+
+static int delivery_start(CqView *v, SqlError *err)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&v->dcv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&v->dmu, NULL);
+    buf_init(&v->job.head, (size_t)1 << 30);
+    buf_init(&v->job.out.buf, (size_t)1 << 40);
+    buf_init(&v->job.late.buf, (size_t)1 << 40);
+    if (pthread_create(&v->dthread, NULL, delivery_thread, v)) {
+        pthread_cond_destroy(&v->dcv);
+        pthread_mutex_destroy(&v->dmu);
+        return sql_error_set(err, "58030", 0, "could not start the delivery thread of view \"%s\"", v->name);
+    }
+    v->dstarted = 1;
+    return WEIR_OK;
+}
+
+/* Stop the delivery thread after its current job (which gives up waiting for durability once the view
+ * is stopping) and free what the last job held. */
+static void delivery_stop(CqView *v)
+{
+    if (v->dstarted) {
+        pthread_mutex_lock(&v->dmu);
+        v->dquit = 1;
+        pthread_cond_broadcast(&v->dcv);
+        pthread_mutex_unlock(&v->dmu);
+        pthread_join(v->dthread, NULL);
+        pthread_cond_destroy(&v->dcv);
+        pthread_mutex_destroy(&v->dmu);
+        v->dstarted = 0;
+    }
+    job_res_free(&v->job);
+    rows_unref(v->job.snap);
+    v->job.snap = NULL;
+    buf_fini(&v->job.head);
+    buf_fini(&v->job.out.buf);
+    buf_fini(&v->job.late.buf);
+}
+
+/* Checkpoint k+1 (the view's thread): every state table's delta written, the manifest's header built
+ * (watermark, counters, state chains, source positions), and the records produced since checkpoint k
+ * handed to the delivery thread together with it, which writes the manifest, commits and delivers
+ * while this thread computes on. A checkpoint waits for the previous one's delivery first, so at most
+ * one is in flight and they commit in order. */
+static int view_checkpoint(CqView *v, SqlError *err)
+{
+    if (delivery_wait_idle(v, err))
+        return WEIR_ERROR;
+    CqJob *j = &v->job;
+    uint64_t k = v->ckpt_no + 1;
+    Err e;
+    err_clear(&e);
+    Buf *man = &j->head;
+    buf_reset(man);
+    /* the stream positions before the delivery (0, 0 here) are patched in at MANIFEST_BASES_AT */
+    int rc = buf_append(man, MANIFEST_MAGIC, 8) || put_u64(man, k) || put_u64(man, (uint64_t)v->wm) ||
+             put_u64(man, v->rows_out) || put_u64(man, view_late_total(v)) || put_u64(man, v->seq_out) ||
+             put_u64(man, v->late_seq) || put_u64(man, 0) || put_u64(man, 0);
     /* state tables: write each one's delta, record its chain */
     uint32_t n_tables = 0;
     for (uint32_t i = 0; i < v->g->n_ops; i++)
         n_tables += v->g->ops[i]->n_state;
-    rc = rc || put_u32(&man, n_tables);
-    StateCkptResult *res = calloc(n_tables ? n_tables : 1, sizeof(*res));
-    uint32_t t_i = 0;
+    rc = rc || put_u32(man, n_tables);
+    j->res = calloc(n_tables ? n_tables : 1, sizeof(*j->res));
+    if (!j->res)
+        return cq_oom(err);
     for (uint32_t i = 0; i < v->g->n_ops && !rc; i++) {
         Sop *s = v->g->ops[i];
-        for (uint32_t j = 0; j < s->n_state && !rc; j++, t_i++) {
-            if (state_checkpoint_write(s->state[j], v->dir, k, STATE_CKPT_AUTO, &res[t_i], &e)) {
+        for (uint32_t t = 0; t < s->n_state && !rc; t++) {
+            if (state_checkpoint_write(s->state[t], v->dir, k, STATE_CKPT_AUTO, &j->res[j->n_res], &e)) {
                 rc = sql_error_set(err, "58030", 0, "checkpoint of view \"%s\": %s", v->name, e.msg);
                 break;
             }
+            j->n_res++;
             size_t nc;
-            const char *const *chain = state_checkpoint_chain(s->state[j], &nc);
-            rc = put_u32(&man, (uint32_t)nc);
+            const char *const *chain = state_checkpoint_chain(s->state[t], &nc);
+            rc = put_u32(man, (uint32_t)nc);
             for (size_t c = 0; c < nc && !rc; c++)
-                rc = put_bytes(&man, chain[c], strlen(chain[c]));
+                rc = put_bytes(man, chain[c], strlen(chain[c]));
         }
     }
     /* source positions */
-    rc = rc || put_u32(&man, v->n_src);
+    rc = rc || put_u32(man, v->n_src);
     for (uint32_t i = 0; i < v->n_src && !rc; i++) {
         uint8_t *pb;
         size_t pn;
         if (source_positions_encode(v->src[i], v->tick, &pb, &pn))
             rc = cq_oom(err);
         else
-            rc = put_bytes(&man, pb, pn);
+            rc = put_bytes(man, pb, pn);
     }
-    /* the records to deliver */
-    rc = rc || put_u32(&man, v->out.n) || put_bytes(&man, v->out.buf.p, v->out.buf.len);
-    rc = rc || put_u32(&man, v->late_out.n) || put_bytes(&man, v->late_out.buf.p, v->late_out.buf.len);
-    if (!rc) {
-        uint32_t crc = crc32c(man.p, man.len);
-        rc = put_u32(&man, crc);
-    }
-    char path[600];
-    manifest_path(v, k, path, sizeof(path));
-    if (rc && !err->sqlstate[0])
-        rc = cq_oom(err);
-    if (!rc)
-        rc = file_write_durable(v->dir, path, man.p, man.len, err);
-    buf_fini(&man);
-    /* the commit point */
-    if (!rc)
-        rc = db_set_ckpt(v, k, 0, err);
+    if (!rc && (v->out.buf.len > UINT32_MAX || v->late_out.buf.len > UINT32_MAX))
+        rc = sql_error_set(err, "54000", 0, "view \"%s\": over 4 GiB of results in one checkpoint", v->name);
+    if (!rc && v->rows_changed && rows_snapshot(v, &j->snap, err))
+        rc = WEIR_ERROR;
     if (rc) {
-        for (uint32_t i = 0; i < t_i; i++)
-            state_ckpt_result_fini(&res[i]);
-        free(res);
+        if (!err->sqlstate[0])
+            cq_oom(err);
+        job_res_free(j);
         return WEIR_ERROR;
     }
-    for (uint32_t i = 0; i < t_i; i++) {
-        for (size_t j = 0; j < res[i].n_obsolete; j++)
-            unlink(res[i].obsolete[j]);
-        state_ckpt_result_fini(&res[i]);
-    }
-    free(res);
-    char old[600];
-    manifest_path(v, v->ckpt_no, old, sizeof(old));
-    if (v->ckpt_no)
-        unlink(old);
+    v->rows_changed = 0;
+    /* the records: the view's pending output goes with the job, the job's emptied buffers come back */
+    CqOut t = j->out;
+    j->out = v->out;
+    v->out = t;
+    t = j->late;
+    j->late = v->late_out;
+    v->late_out = t;
+    j->k = k;
     v->ckpt_no = k;
-    if (deliver(v, v->out_stream, v->out.buf.p, v->out.buf.len, NULL, NULL, err) ||
-        deliver(v, v->late_stream, v->late_out.buf.p, v->late_out.buf.len, NULL, NULL, err))
-        return WEIR_ERROR;
-    buf_reset(&v->out.buf);
-    v->out.n = 0;
-    buf_reset(&v->late_out.buf);
-    v->late_out.n = 0;
-    if (db_set_ckpt(v, k, 1, err))
-        return WEIR_ERROR;
-    /* readers now see the rows of this checkpoint, which the output stream holds too */
-    return v->rows_changed ? rows_publish(v, err) : WEIR_OK;
+    pthread_mutex_lock(&v->dmu);
+    v->job_state = JOB_READY;
+    pthread_cond_broadcast(&v->dcv);
+    pthread_mutex_unlock(&v->dmu);
+    return WEIR_OK;
 }
 
 static int count_record(void *arg, const StoreRecordView *r)
@@ -1095,9 +1346,11 @@ static void rows_unref(CqRows *r)
     free(r);
 }
 
-/* A new snapshot of the rows table for readers (on the view's thread, after a checkpoint). */
-static int rows_publish(CqView *v, SqlError *err)
+/* A new snapshot of the rows table for readers (on the view's thread, at a checkpoint): *out NULL when
+ * the view keeps no rows table. Shown by rows_swap. */
+static int rows_snapshot(CqView *v, CqRows **out, SqlError *err)
 {
+    *out = NULL;
     if (!v->rows_t)
         return WEIR_OK;
     CqRows *r = calloc(1, sizeof(*r));
@@ -1128,13 +1381,20 @@ static int rows_publish(CqView *v, SqlError *err)
         rows_unref(r);
         return WEIR_ERROR;
     }
+    *out = r;
+    return WEIR_OK;
+}
+
+/* Show snapshot r (consumed) to readers: swapped in under the view's mutex (any thread). */
+static void rows_swap(CqView *v, CqRows *r)
+{
+    if (!r)
+        return;
     pthread_mutex_lock(&v->mu);
     CqRows *old = v->snap;
     v->snap = r;
     pthread_mutex_unlock(&v->mu);
     rows_unref(old);
-    v->rows_changed = 0;
-    return WEIR_OK;
 }
 
 /* SqlViewHooks.rows: the last snapshot, decoded into batches in a (on the reader's thread). */
@@ -1547,7 +1807,7 @@ static void view_publish(CqView *v)
     p.watermark_us = v->wm;
     p.rows_out = v->rows_out;
     p.late_rows = view_late_total(v);
-    p.checkpoints = v->ckpt_no;
+    p.checkpoints = atomic_load(&v->ckpt_done);
     for (uint32_t k = 0; k < v->g->n_ops; k++) {
         const Sop *s = v->g->ops[k];
         for (uint32_t j = 0; j < s->n_state; j++) {
@@ -1593,7 +1853,14 @@ static void *view_thread(void *arg)
 {
     CqView *v = arg;
     int tick_ms = v->m->cfg.tick_ms > 0 ? v->m->cfg.tick_ms : 20;
+    size_t ckpt_bytes = v->m->cfg.ckpt_bytes ? v->m->cfg.ckpt_bytes : CQ_CKPT_BYTES;
     int dirty = 0;
+    memset(&v->err, 0, sizeof(v->err));
+    if (delivery_start(v, &v->err)) {
+        log_warn("materialized view \"%s\" stopped: %s", v->name, v->err.message);
+        view_set_status(v, "failed: %s", v->err.message);
+        return NULL;
+    }
     while (!atomic_load(&v->stop)) {
         memset(&v->err, 0, sizeof(v->err));
         int64_t now = now_unix_us();
@@ -1620,7 +1887,12 @@ static void *view_thread(void *arg)
             rc = sop_graph_advance(v->g, &c);
         if (total || v->out.n || v->late_out.n || v->rows_changed)
             dirty = 1;
-        if (!rc && dirty && now - v->last_ckpt_us >= v->o.ckpt_us) {
+        if (!rc && delivery_failed(v, &v->err))
+            rc = WEIR_ERROR;
+        /* every checkpoint_interval, and sooner when the pending records reach ckpt_bytes: that
+         * bounds the memory they take and lets their delivery run beside the computing of the next */
+        if (!rc && dirty &&
+            (now - v->last_ckpt_us >= v->o.ckpt_us || v->out.buf.len + v->late_out.buf.len >= ckpt_bytes)) {
             rc = view_checkpoint(v, &v->err);
             v->last_ckpt_us = now;
             dirty = 0;
@@ -1631,6 +1903,7 @@ static void *view_thread(void *arg)
         }
         arena_reset(v->tick);
         if (rc) {
+            delivery_stop(v);
             log_warn("materialized view \"%s\" stopped: %s", v->name, v->err.message);
             view_set_status(v, "failed: %s", v->err.message);
             return NULL;
@@ -1640,6 +1913,7 @@ static void *view_thread(void *arg)
             nanosleep(&ts, NULL);
         }
     }
+    delivery_stop(v);
     return NULL;
 }
 
@@ -1666,6 +1940,9 @@ static void view_free(CqView *v)
     sql_session_destroy(&v->sess);
     buf_fini(&v->out.buf);
     buf_fini(&v->late_out.buf);
+    buf_fini(&v->col_keys);
+    free(v->col_key_off);
+    buf_fini(&v->pkey);
     rows_unref(v->snap);
     free(v->row_cols);
     free(v->row_idx);
@@ -1778,8 +2055,14 @@ static int view_open(CqView *v, const SqlViewDef *def, uint64_t ckpt_no, int del
     const SqlColumn *cols = sql_stmt_columns(v->st);
     if (!(v->col_names = calloc(v->n_cols ? v->n_cols : 1, sizeof(char *))))
         return cq_oom(err);
-    for (uint32_t i = 0; i < v->n_cols; i++)
-        v->col_names[i] = i < def->n_col_names ? def->col_names[i] : cols[i].name;
+    for (uint32_t i = 0; i < v->n_cols; i++) {
+        /* copied: def's names are gone once CREATE (or the resume) returns */
+        const char *cn = i < def->n_col_names ? def->col_names[i] : cols[i].name;
+        if (!(v->col_names[i] = arena_try_strndup(v->ctx->arena, cn, strlen(cn))))
+            return cq_oom(err);
+    }
+    if (col_keys_build(v))
+        return cq_oom(err);
     v->partition_col = -1;
     if (v->o.partition_key[0]) {
         for (uint32_t i = 0; i < v->n_cols; i++)
@@ -1882,8 +2165,14 @@ static int view_open(CqView *v, const SqlViewDef *def, uint64_t ckpt_no, int del
     arena_destroy(&pa);
     (void)is_new;
     v->last_ckpt_us = now_unix_us();
+    atomic_store(&v->ckpt_done, v->ckpt_no);
     /* readers see the restored rows (none for a new view) until the next checkpoint */
-    return rows_publish(v, err);
+    CqRows *r;
+    if (rows_snapshot(v, &r, err))
+        return WEIR_ERROR;
+    rows_swap(v, r);
+    v->rows_changed = 0;
+    return WEIR_OK;
 }
 
 /* The view's table, for SELECT: the view's columns, showing its current rows (TableDef.view_rows, from
@@ -1948,6 +2237,7 @@ static CqView *view_alloc(CqManager *m)
     if (!v)
         return NULL;
     v->m = m;
+    buf_init(&v->pkey, 4096); /* a longer text is no key: "null" */
     v->wm = SOP_WM_NONE;
     v->pub.watermark_us = SOP_WM_NONE;
     pthread_mutex_init(&v->mu, NULL);
@@ -1957,9 +2247,11 @@ static CqView *view_alloc(CqManager *m)
 
 static int view_start(CqView *v, SqlError *err)
 {
-    if (pthread_create(&v->thread, NULL, view_thread, v))
+    v->started = 1; /* before the thread reads it (sync_wait) */
+    if (pthread_create(&v->thread, NULL, view_thread, v)) {
+        v->started = 0;
         return sql_error_set(err, "58030", 0, "could not start the thread of view \"%s\"", v->name);
-    v->started = 1;
+    }
     return WEIR_OK;
 }
 

@@ -31,6 +31,7 @@ typedef struct CqConfig {
     SqlEngine *eng;       /* borrowed; the manager registers itself as its view runtime */
     const char *data_dir; /* views.db and views/<name>/ live here; NULL: in memory (tests) */
     int tick_ms;          /* longest wait for new records between ticks (0: 20) */
+    size_t ckpt_bytes;    /* pending output records that bring a checkpoint forward (0: 24 MiB) */
 } CqConfig;
 
 /* Open the view catalog, resume every view in it, and register with the engine. */

@@ -17,6 +17,7 @@
 
 #include "exec/decode.h"
 #include "sql/td_spec.h"
+#include "sql/typeio.h"
 
 /* ------------------------------------------------------------------------------------- helpers */
 
@@ -808,6 +809,79 @@ static void test_slow_types(void **state)
     run_done(&r);
 }
 
+/* timestamp columns without a format read plain ISO 8601 directly (dec_put_ts) and everything else
+ * through timestamp_in: the value (or the error) must be what sql_value_from_text gives, for the shapes
+ * the direct path takes, for their edges, and for neighbours it must leave to timestamp_in. */
+static void test_timestamp_direct(void **state)
+{
+    UNUSED(state);
+    static const char *const fixed[] = {
+        "2025-01-01 00:00:00.000", "2025-01-01T00:00:00", "2025-01-01t00:00:00", "2024-02-29 23:59:59.999999",
+        "2023-02-29 12:00:00", "2024-05-01 24:00:00", "2024-05-01 23:59:60", "0000-01-01 00:00:00",
+        "0001-01-01 00:00:00", "9999-12-31 23:59:59.9999995", "1999-12-31 23:59:59.9995",
+        "1969-07-20 20:17:40.0005", "1900-01-01 00:00:00.0004999", "2024-05-01 12:00:00Z",
+        "2024-05-01 12:00:00+02", "2024-05-01 12:00:00.5-04:00", "2024-05-01 12:00:00.5+02",
+        "2024-05-01 12:00:00.25Z", " 2024-05-01 12:00:00", "2024-05-01 12:00:00 ", "2024-05-01 12:00:00.",
+        "2024-05-01 12:00", "2024-13-01 00:00:00", "2024-05-01 12:60:00", "2024-05-01 12:00:00.1234567",
+        "2024-05-01  12:00:00", "2024-05-01 12:00:00.12a", "20240501T120000", "2024-05-01 1:00:00",
+        "2024-5-01 12:00:00", "yesterday", "",
+    };
+    const char *types[] = {"t timestamp(3)", "t timestamp", "t timestamp(0)"};
+    const int32_t typmods[] = {3, -1, 0};
+    enum { N_RANDOM = 192 };
+    char texts[N_RANDOM][40];
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < N_RANDOM; i++) {
+        uint32_t r[8];
+        for (int k = 0; k < 8; k++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            r[k] = (uint32_t)(seed >> 33);
+        }
+        int n = snprintf(texts[i], sizeof(texts[i]), "%04u-%02u-%02u%c%02u:%02u:%02u", 1 + r[0] % 9999,
+                         1 + r[1] % 12, 1 + r[2] % 31, r[3] & 1 ? 'T' : ' ', r[4] % 24, r[5] % 60, r[6] % 60);
+        int digits = (int)(r[7] % 8); /* 0: no fraction; 7: more than the direct path reads */
+        if (digits)
+            n += snprintf(texts[i] + n, sizeof(texts[i]) - (size_t)n, ".%07u", r[7] % 10000000u);
+        texts[i][n - (digits ? 7 - digits : 0)] = '\0';
+    }
+    for (size_t ti = 0; ti < sizeof(types) / sizeof(types[0]); ti++) {
+        size_t n_all = sizeof(fixed) / sizeof(fixed[0]) + N_RANDOM;
+        for (size_t at = 0; at < n_all; at += 32) {
+            char docs[32][80];
+            const char *p[32];
+            const char *text[32];
+            uint32_t n = 0;
+            for (; n < 32 && at + n < n_all; n++) {
+                size_t k = at + n;
+                size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]);
+                text[n] = k < n_fixed ? fixed[k] : texts[k - n_fixed];
+                snprintf(docs[n], sizeof(docs[n]), "{\"t\":\"%s\"}", text[n]);
+                p[n] = docs[n];
+            }
+            Run r;
+            run_ok(&r, mk(types[ti], ""), C0_9, 1, p, n);
+            for (uint32_t i = 0; i < n; i++) {
+                SqlFormatOpts fmt;
+                sql_format_opts_default(&fmt);
+                SqlValue v;
+                SqlError e;
+                memset(&e, 0, sizeof(e));
+                SqlType t = {.id = SQL_TIMESTAMP, .typmod = typmods[ti]};
+                Arena *a = arena_create(NULL, ARENA_UNLIMITED);
+                int ok = sql_value_from_text(t, text[i], strlen(text[i]), &fmt, a, &v, &e) == WEIR_OK;
+                arena_destroy(&a);
+                if (ok != !is_null(&r, 0, i))
+                    fail_msg("%s \"%s\": timestamp_in %s, the decoder %s", types[ti], text[i],
+                             ok ? "accepts" : "refuses", ok ? "does not" : "does");
+                if (ok && v.u.i != I(&r, 0, i))
+                    fail_msg("%s \"%s\": %lld, the decoder %lld", types[ti], text[i], (long long)v.u.i,
+                             (long long)I(&r, 0, i));
+            }
+            run_done(&r);
+        }
+    }
+}
+
 static void test_varchar(void **state)
 {
     UNUSED(state);
@@ -902,7 +976,7 @@ int main(void)
         cmocka_unit_test(test_files),          cmocka_unit_test(test_raw),
         cmocka_unit_test(test_regex),          cmocka_unit_test(test_gzip),
         cmocka_unit_test(test_times),          cmocka_unit_test(test_slow_types),
-        cmocka_unit_test(test_varchar),
+        cmocka_unit_test(test_varchar),        cmocka_unit_test(test_timestamp_direct),
         cmocka_unit_test(test_budget),         cmocka_unit_test(test_full_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
  * query). jsonb arguments are given in PostgreSQL's canonical text, as typeio stores them.
  */
 #include "fn_test.h"
+#include "sql/datetime.h"
 
 #define J(s) TY(SQL_JSON, s)
 #define JB(s) TY(SQL_JSONB, s)
@@ -125,6 +126,47 @@ static void test_build(void **state)
     EXPECT_TEXT("\"2024-01-02T03:04:05.5\"", "to_json", IV_(SQL_TIMESTAMP, ts));
     EXPECT_TEXT("\"2024-01-02T03:04:05.5+00:00\"", "to_json", IV_(SQL_TIMESTAMPTZ, ts));
     EXPECT_TEXT("\"2024-01-02\"", "to_json", IV_(SQL_DATE, 8767));
+    /* the digit-by-digit writer at its edges. select to_json('2024-01-02 03:04:05.0001'::timestamp),
+     * to_json('0044-03-15 12:00:00 BC'::timestamp), to_json('0001-01-01 BC'::date),
+     * to_json('294276-12-31 23:59:59.999999'::timestamp), to_json('infinity'::timestamp),
+     * to_json('-infinity'::date), to_json(-9223372036854775808::int8), to_json(-7::int4),
+     * to_json(0::int8), to_json('-0.5'::numeric), to_json('-Infinity'::numeric) =>
+     * "2024-01-02T03:04:05.0001"|"0044-03-15T12:00:00 BC"|"0001-01-01 BC"|"294276-12-31T23:59:59.999999"|
+     * "infinity"|"-infinity"|-9223372036854775808|-7|0|-0.5|"-Infinity" */
+    EXPECT_TEXT("\"2024-01-02T03:04:05.0001\"", "to_json", IV_(SQL_TIMESTAMP, ts - 499900));
+    const int64_t day = INT64_C(86400000000);
+    int64_t bc44 = ((int64_t)sql_date2j(-43, 3, 15) - SQL_POSTGRES_EPOCH_JDATE) * day + day / 2;
+    EXPECT_TEXT("\"0044-03-15T12:00:00 BC\"", "to_json", IV_(SQL_TIMESTAMP, bc44));
+    EXPECT_TEXT("\"0001-01-01 BC\"", "to_json",
+                IV_(SQL_DATE, sql_date2j(0, 1, 1) - SQL_POSTGRES_EPOCH_JDATE));
+    EXPECT_TEXT("\"294276-12-31T23:59:59.999999\"", "to_json",
+                IV_(SQL_TIMESTAMP, INT64_C(9223371331199999999)));
+    EXPECT_TEXT("\"infinity\"", "to_json", IV_(SQL_TIMESTAMP, INT64_MAX));
+    EXPECT_TEXT("\"-infinity\"", "to_json", IV_(SQL_DATE, INT64_MIN));
+    EXPECT_TEXT("-9223372036854775808", "to_json", I8(INT64_MIN));
+    EXPECT_TEXT("-7", "to_json", I4(-7));
+    EXPECT_TEXT("0", "to_json", I8(0));
+    EXPECT_TEXT("-0.5", "to_json", N("-0.5"));
+    EXPECT_TEXT("\"-Infinity\"", "to_json", N("-Infinity"));
+    /* SET TimeZone = 'America/New_York'; select to_json('2024-01-02 03:04:05'::timestamptz) =>
+     * "2024-01-02T03:04:05-05:00"; SET TimeZone = 'Europe/Amsterdam'; select
+     * to_json('1900-01-01 00:00:00'::timestamptz) => "1900-01-01T00:00:00+00:19:32" (local mean time) */
+    fnt_fmt.tz = sql_tz_get("America/New_York");
+    assert_non_null(fnt_fmt.tz);
+    EXPECT_TEXT("\"2024-01-02T03:04:05-05:00\"", "to_json",
+                IV_(SQL_TIMESTAMPTZ, ts - 500000 + INT64_C(5) * 3600000000));
+    fnt_fmt.tz = sql_tz_get("Europe/Amsterdam");
+    assert_non_null(fnt_fmt.tz);
+    EXPECT_TEXT("\"1900-01-01T00:00:00+00:19:32\"", "to_json",
+                IV_(SQL_TIMESTAMPTZ, ((int64_t)sql_date2j(1900, 1, 1) - SQL_POSTGRES_EPOCH_JDATE) * day -
+                                         INT64_C(1172) * 1000000));
+    fnt_fmt.tz = sql_tz_utc();
+    /* select json_build_object(-5, 1, 1.50, 2, 'a"b', 3) => {"-5" : 1, "1.50" : 2, "a\"b" : 3} */
+    EXPECT_TEXT("{\"-5\" : 1, \"1.50\" : 2, \"a\\\"b\" : 3}", "json_build_object", I8(-5), I4(1), N("1.50"),
+                I4(2), T("a\"b"), I4(3));
+    /* select to_json(E'0123456789abcdef\\0123456789abcdef"x'::text) (escapes after whole eight-byte words) */
+    EXPECT_TEXT("\"0123456789abcdef\\\\0123456789abcdef\\\"x\"", "to_json",
+                T("0123456789abcdef\\0123456789abcdef\"x"));
     /* select to_jsonb('x'::text), to_jsonb(1.50), to_jsonb('{"b":1,"a":2}'::json) => "x"|1.50|{"a": 2, "b":
      * 1} */
     EXPECT_TEXT("\"x\"", "to_jsonb", T("x"));

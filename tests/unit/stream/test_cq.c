@@ -7,7 +7,9 @@
  * batch, before and after the manager is stopped and resumed, read through the rows hook and EXPLAINed
  * as a view scan); the windows within keep of the watermark; late rows in the late stream with their
  * columns, reason and operator, counted in SHOW MATERIALIZED VIEWS; and the refusals (a view over
- * another view's current rows, keep without window_end, a late stream that is an input).
+ * another view's current rows, keep without window_end, a late stream that is an input). What an
+ * append-only view writes: its records byte for byte and each once, with their partition keys, while
+ * checkpoints are in flight on the delivery thread and across a stop and resume.
  */
 #include "../exec/engine_fixture.h"
 
@@ -40,7 +42,8 @@ static void *loop_main(void *arg)
 
 static void cq_start(World *w)
 {
-    CqConfig cfg = {.store = w->st, .eng = w->eng, .data_dir = w->dir, .tick_ms = 5};
+    /* checkpoints every 2 KiB of records: several in flight through the delivery thread per test */
+    CqConfig cfg = {.store = w->st, .eng = w->eng, .data_dir = w->dir, .tick_ms = 5, .ckpt_bytes = 2048};
     Err e;
     err_clear(&e);
     int rc = cq_manager_create(&cfg, &w->cq, &e);
@@ -249,11 +252,147 @@ static void test_keep_and_late_stream(void **state)
     world_close(&w);
 }
 
+/* Every record of every shard of stream: key and data, as "key\tdata" C strings (malloc'd) in *out. */
+typedef struct Recs {
+    char **r;
+    size_t n, cap;
+} Recs;
+
+static int collect_keyed(void *arg, const StoreRecordView *r)
+{
+    Recs *rs = arg;
+    if (rs->n == rs->cap) {
+        rs->cap = rs->cap ? rs->cap * 2 : 256;
+        rs->r = realloc(rs->r, rs->cap * sizeof(char *));
+        assert_non_null(rs->r);
+    }
+    char *t = malloc(r->key.n + r->data.n + 2);
+    assert_non_null(t);
+    memcpy(t, r->key.p, r->key.n);
+    t[r->key.n] = '\t';
+    memcpy(t + r->key.n + 1, r->data.p, r->data.n);
+    t[r->key.n + 1 + r->data.n] = '\0';
+    rs->r[rs->n++] = t;
+    return 0;
+}
+
+static void recs_free(Recs *rs)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        free(rs->r[i]);
+    free(rs->r);
+    memset(rs, 0, sizeof(*rs));
+}
+
+/* Waits until stream (one shard) holds n records (30 s at most), then reads them into rs. */
+static void wait_records(World *w, const char *stream, size_t n, Recs *rs)
+{
+    for (int i = 0; i < 3000; i++) {
+        recs_free(rs);
+        StoreReadResult rr;
+        Err e;
+        err_clear(&e);
+        if (store_read(w->st, stream, 0, 0, 100000, (size_t)64 << 20, collect_keyed, rs, &rr, &e) == 0 &&
+            rs->n >= n)
+            break;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(rs->n, n);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The records of an append-only view, byte for byte, each exactly once, across checkpoints in flight
+ * (2 KiB each, see cq_start) and a stop and resume: a column name that JSON escapes, numeric, text with
+ * escapes, timestamptz and NULL values; the default partition keys (the row's output number) and a
+ * partition_key column's text. */
+static void test_output_records(void **state)
+{
+    UNUSED(state);
+    World w;
+    world_open(&w, 2, "");
+    ef_append(w.st, "s", 0, 1500, NULL, kv_payload);
+#define OUT_SELECT "SELECT k, v * 1.5 AS \"x\"\"y\", 'a\"b\\' || k AS s, ts, NULL::text AS z FROM t"
+    assert_string_equal(ef_run(w.s, "CREATE MATERIALIZED VIEW o WITH (start = 'earliest', "
+                                    "checkpoint_interval = '20 milliseconds') AS " OUT_SELECT),
+                        "");
+    assert_string_equal(ef_run(w.s, "CREATE MATERIALIZED VIEW o2 WITH (start = 'earliest', "
+                                    "output_stream = 'o2', partition_key = 's') AS " OUT_SELECT),
+                        "");
+    Recs rs = {0}, rs2 = {0};
+    wait_records(&w, "_weir_view_o", 1500, &rs);
+    /* stopped with records produced and not checkpointed, resumed, more input */
+    cq_manager_destroy(&w.cq);
+    ef_append(w.st, "s", 1500, 2000, NULL, kv_payload);
+    cq_start(&w);
+    wait_records(&w, "_weir_view_o", 2000, &rs);
+    wait_records(&w, "o2", 2000, &rs2);
+    /* expected: per k, the key (its output number: any of 0..1999, each once) and the data */
+    char **want = calloc(2000, sizeof(char *)), **want2 = calloc(2000, sizeof(char *));
+    char **data = calloc(2000, sizeof(char *));
+    assert_true(want && want2 && data);
+    for (int k = 0; k < 2000; k++) {
+        char d[256], line[300];
+        snprintf(d, sizeof(d),
+                 "{\"k\":%d,\"x\\\"y\":%d.0,\"s\":\"a\\\"b\\\\%d\",\"ts\":\"2024-01-01T00:%02d:%02d+00:00\","
+                 "\"z\":null}",
+                 k, k * 15, k, k / 60 % 60, k % 60);
+        data[k] = strdup(d);
+        snprintf(line, sizeof(line), "a\"b\\%d\t%s", k, d);
+        want2[k] = strdup(line);
+    }
+    /* o: the data, each k once, and the keys 0..1999 each once */
+    char **keys = calloc(2000, sizeof(char *)), **datas = calloc(2000, sizeof(char *));
+    for (size_t i = 0; i < rs.n; i++) {
+        char *tab = strchr(rs.r[i], '\t');
+        assert_non_null(tab);
+        *tab = '\0';
+        keys[i] = rs.r[i];
+        datas[i] = tab + 1;
+    }
+    qsort(datas, 2000, sizeof(char *), str_cmp);
+    qsort(data, 2000, sizeof(char *), str_cmp);
+    for (int i = 0; i < 2000; i++)
+        assert_string_equal(datas[i], data[i]);
+    for (int i = 0; i < 2000; i++) {
+        char b[16];
+        snprintf(b, sizeof(b), "%d", i);
+        want[i] = strdup(b);
+    }
+    qsort(keys, 2000, sizeof(char *), str_cmp);
+    qsort(want, 2000, sizeof(char *), str_cmp);
+    for (int i = 0; i < 2000; i++)
+        assert_string_equal(keys[i], want[i]);
+    /* o2: keyed by s */
+    qsort(rs2.r, 2000, sizeof(char *), str_cmp);
+    qsort(want2, 2000, sizeof(char *), str_cmp);
+    for (int i = 0; i < 2000; i++)
+        assert_string_equal(rs2.r[i], want2[i]);
+    for (int i = 0; i < 2000; i++) {
+        free(want[i]);
+        free(want2[i]);
+        free(data[i]);
+    }
+    free(want);
+    free(want2);
+    free(data);
+    free(keys);
+    free(datas);
+    recs_free(&rs);
+    recs_free(&rs2);
+    world_close(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_current_rows),
         cmocka_unit_test(test_keep_and_late_stream),
+        cmocka_unit_test(test_output_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
