@@ -6,7 +6,7 @@
 #   make unit | e2e | fuzz | fuzz-regress | bench | lint | clean
 MODE ?= release
 CC   ?= cc
-PKGS := libuv libnghttp2 jansson libcrypto sqlite3 zlib libpcre2-8
+PKGS := libuv libnghttp2 jansson libcrypto sqlite3 zlib libpcre2-8 libzstd libcurl snappy
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
 BASE := -std=c11 -D_GNU_SOURCE -g -MMD -MP -Isrc $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpg_query -lprotobuf-c -lpthread -lm
@@ -20,7 +20,7 @@ LDFLAGS :=
 endif
 
 OUT      := build/$(MODE)
-LIB_SRC  := $(sort $(wildcard src/base/*.c src/store/*.c src/net/*.c src/http/*.c src/sql/*.c src/exec/*.c src/pgwire/*.c src/gen/*.c src/stream/*.c))
+LIB_SRC  := $(sort $(wildcard src/base/*.c src/store/*.c src/net/*.c src/http/*.c src/sql/*.c src/exec/*.c src/pgwire/*.c src/gen/*.c src/stream/*.c src/sink/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(OUT)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(OUT)/%.o)
