@@ -402,9 +402,15 @@ int sop_plan_append_only(const SopCompileOpts *opts, const Op *op)
         return 0;
     switch (op->kind) {
     case OP_SCAN: return 1;
+    case OP_WINASSIGN: {
+        /* a session window emitted on update moves its rows between sessions: -1 old bounds, +1 new */
+        const WinAssignSpec *ws = op->spec;
+        if (ws->kind == WINASSIGN_SESSION && opts->emit_on_update)
+            return 0;
+        return sop_plan_append_only(opts, op->child);
+    }
     case OP_FILTER:
     case OP_PROJECT:
-    case OP_WINASSIGN:
     case OP_SORT: return sop_plan_append_only(opts, op->child);
     case OP_APPEND: return sop_plan_append_only(opts, op->child) && sop_plan_append_only(opts, op->right);
     case OP_AGG: {

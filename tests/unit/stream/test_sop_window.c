@@ -137,6 +137,11 @@ static void test_session_update(void **state)
     sf_table(&f, "t", COLS);
     f.opts.emit_on_update = 1;
     assert_string_equal(sf_compile(&f, SESSION_Q, 3), "");
+    /* on update a session retracts (-old/+new): an operator above must not assume an append-only input */
+    assert_int_equal(sop_plan_append_only(&f.opts, f.root), 0);
+    f.opts.emit_on_update = 0;
+    assert_int_equal(sop_plan_append_only(&f.opts, f.root), 1);
+    f.opts.emit_on_update = 1;
     sf_push(&f, 1, "a|1|2024-01-01 00:00:00+00");
     sf_push(&f, 1, "b|2|2024-01-01 00:00:01+00");
     sf_tick(&f, SOP_WM_NONE);
