@@ -10,5 +10,8 @@
 int cmd_server(int argc, char **argv);
 int cmd_sql(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+/* `weir objstore`: put/get/head/delete/list on a warehouse directory or an S3 endpoint (not in
+ * `weir help`: a tool for checking a store configuration and for tests; cmd_objstore.c). */
+int cmd_objstore(int argc, char **argv);
 
 #endif

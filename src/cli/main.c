@@ -39,6 +39,8 @@ int main(int argc, char **argv)
         return cmd_sql(argc - 1, argv + 1);
     if (!strcmp(argv[1], "gen"))
         return cmd_gen(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "objstore"))
+        return cmd_objstore(argc - 1, argv + 1);
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("weir %s\n", WEIR_VERSION);
         return 0;

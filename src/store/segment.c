@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/crc32c.h"
+#include "base/fsio.h"
 
 #define SEGMENT_SCAN_BUF (1u << 20)
 
@@ -349,21 +350,6 @@ done:
  *   then n_entries x (seq u64, arrival i64, off u64), then crc32c u32 of everything before it.
  * ------------------------------------------------------------------------------------------------ */
 
-static int segment_write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int segment_index_write(const char *path, const SegmentHeader *h, const SegmentMeta *m, Err *e)
 {
     size_t len = SEGMENT_INDEX_HDR_LEN + (size_t)m->n_idx * SEGMENT_INDEX_ENTRY_LEN + 4;
@@ -398,7 +384,7 @@ int segment_index_write(const char *path, const SegmentHeader *h, const SegmentM
     if (fd < 0) {
         rc = err_set(e, WEIR_EIO, "create %s: %s", tmp, strerror(errno));
     } else {
-        if (segment_write_all(fd, buf, len) != 0)
+        if (fsio_write_all(fd, buf, len) != 0)
             rc = err_set(e, WEIR_EIO, "write %s: %s", tmp, strerror(errno));
         if (close(fd) != 0 && rc == WEIR_OK)
             rc = err_set(e, WEIR_EIO, "close %s: %s", tmp, strerror(errno));

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/fsio.h"
 #include "base/log.h"
 #include "store/store_int.h"
 
@@ -620,22 +621,10 @@ int shard_write_undo(ShardWrite *w)
     return 0;
 }
 
-int store_dir_fsync(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    int err = errno;
-    close(fd);
-    errno = err;
-    return rc;
-}
-
 /* fsync the directories a new segment's name lives in (and those created with it). */
 static int shard_dirs_fsync(Shard *sh, int new_dirs, Err *e)
 {
-    if (store_dir_fsync(sh->dir) != 0)
+    if (fsio_dir_fsync(sh->dir) != 0)
         return err_set(e, WEIR_EIO, "fsync %s: %s", sh->dir, strerror(errno));
     if (!new_dirs)
         return WEIR_OK;
@@ -649,7 +638,7 @@ static int shard_dirs_fsync(Shard *sh, int new_dirs, Err *e)
         if (!slash)
             break;
         *slash = '\0';
-        if (store_dir_fsync(p) != 0)
+        if (fsio_dir_fsync(p) != 0)
             return err_set(e, WEIR_EIO, "fsync %s: %s", p, strerror(errno));
     }
     return WEIR_OK;

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/fsio.h"
 #include "base/log.h"
 #include "store/store_int.h"
 
@@ -600,7 +601,7 @@ int store_open(const StoreConfig *cfg, Store **out, Err *e)
         rc = err_set(e, WEIR_EIO, "create %s/streams: %s", s->dir, strerror(merr));
         goto fail;
     }
-    if (made && store_dir_fsync(s->dir) != 0) {
+    if (made && fsio_dir_fsync(s->dir) != 0) {
         rc = err_set(e, WEIR_EIO, "fsync %s: %s", s->dir, strerror(errno));
         goto fail;
     }

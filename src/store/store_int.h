@@ -309,7 +309,5 @@ void store_rbuf_get(Store *s, StoreReadBuf *b, size_t n);
 void store_rbuf_put(Store *s, StoreReadBuf *b);
 /* Remove a directory tree (best effort; logs failures). */
 void store_rmtree(const char *path);
-/* fsync a directory by path. Returns 0 or -1 (errno). */
-int store_dir_fsync(const char *path);
 
 #endif

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "base/crc32c.h"
+#include "base/fsio.h"
 #include "store/segment.h" /* little-endian and LEB128 helpers */
 
 #ifdef WEIR_DEBUG
@@ -961,14 +962,8 @@ void state_ckpt_result_fini(StateCkptResult *r)
 
 int state_dir_fsync(const char *dir, Err *e)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return err_set(e, WEIR_EIO, "state checkpoint: open directory %s: %s", dir, strerror(errno));
-    int rc = fsync(fd);
-    int saved = errno;
-    close(fd);
-    if (rc)
-        return err_set(e, WEIR_EIO, "state checkpoint: fsync directory %s: %s", dir, strerror(saved));
+    if (fsio_dir_fsync(dir))
+        return err_set(e, WEIR_EIO, "state checkpoint: fsync directory %s: %s", dir, strerror(errno));
     return WEIR_OK;
 }
 
