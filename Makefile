@@ -125,6 +125,10 @@ bench-state: deps release
 .PHONY: bench-nexmark
 bench-nexmark: deps release
 	@bash bench/nexmark_views.sh
+# Parquet written by COPY from a 10-million-record JSON stream, against DuckDB's COPY (bench/parquet_write.sh).
+.PHONY: bench-parquet
+bench-parquet: deps release
+	@bash bench/parquet_write.sh
 
 lint:
 	@bash scripts/lint.sh

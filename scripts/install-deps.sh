@@ -13,7 +13,7 @@ DEB_PKGS=(
   libpcre2-dev postgresql-15
   libpq-dev libedit-dev
   tzdata
-  python3 python3-boto3 python3-psycopg2 awscli curl netcat-openbsd procps avro-bin
+  python3 python3-boto3 python3-psycopg2 awscli curl netcat-openbsd procps avro-bin zstd unzip
   postgresql-client-15 libpostgresql-jdbc-java openjdk-17-jdk-headless
   redis-server redis-tools
 )

@@ -15,6 +15,10 @@ size_t utf8_seq_len(const uint8_t *p, size_t n);
 /* Nonzero if all n bytes are valid UTF-8. */
 int utf8_valid(const uint8_t *p, size_t n);
 
+/* Write code point cp (at most U+10FFFF, not a surrogate) as UTF-8 into o (room for 4 bytes); returns
+ * the bytes written (1..4). */
+size_t utf8_encode(uint32_t cp, uint8_t *o);
+
 /* Replace, in place, every byte of s (NUL-terminated) that is not part of a valid sequence with '?'. */
 void utf8_sanitize(char *s);
 

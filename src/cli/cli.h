@@ -13,5 +13,7 @@ int cmd_gen(int argc, char **argv);
 /* `weir objstore`: put/get/head/delete/list on a warehouse directory or an S3 endpoint (not in
  * `weir help`: a tool for checking a store configuration and for tests; cmd_objstore.c). */
 int cmd_objstore(int argc, char **argv);
+/* `weir iceberg ls`: the snapshots of an Iceberg table directory (cmd_iceberg.c). */
+int cmd_iceberg(int argc, char **argv);
 
 #endif

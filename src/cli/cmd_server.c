@@ -1,16 +1,21 @@
 /*
  * cmd_server.c: `weir server`: opens the store and the SQL engine (loading --table-descriptions), starts
- * the HTTP listener on the event loop (Kinesis API, POST /sql) and the PostgreSQL protocol listener
- * (src/pgwire, threads of its own), and runs until SIGINT or SIGTERM.
+ * the HTTP listener on the event loop (Kinesis and Firehose APIs, POST /sql) and the PostgreSQL protocol
+ * listener (src/pgwire, threads of its own), and runs until SIGINT or SIGTERM.
  *
  * Threads: the libuv loop thread runs every request handler; the store's sync thread does group
  * commit and wakes the loop through a uv_async handle, whose callback runs store_dispatch() (which
  * answers the puts waiting for their fsync). A uv_timer runs retention once a minute. Each POST /sql
  * query runs on a thread of its own (src/http/api_sql.c), never on the loop.
  *
+ * Delivery streams (the Firehose API, src/sink/firehose.c) write into an object store: the warehouse
+ * directory (--warehouse, default DATA/warehouse) or an S3-compatible endpoint (--s3-endpoint, with
+ * credentials from --s3-access-key/--s3-secret-key or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/
+ * AWS_SESSION_TOKEN). Each delivery stream runs on a thread of its own.
+ *
  * Shutdown (SIGINT/SIGTERM): stop the listeners and close connections (PostgreSQL sessions get their
- * running query cancelled and FATAL 57P01, HTTP queries are cancelled and their threads joined), close
- * the SQL engine, close the store (final fsync, pending
+ * running query cancelled and FATAL 57P01, HTTP queries are cancelled and their threads joined), stop the
+ * delivery streams, close the SQL engine, close the store (final fsync, pending
  * waiters run), close the loop's own handles, drain the loop, exit 0.
  */
 #include <errno.h>
@@ -25,11 +30,17 @@
 
 #include "base/log.h"
 #include "cli/cli.h"
+#include "exec/catalog.h"
+#include "exec/exec_int.h"
 #include "exec/tabledesc.h"
 #include "http/api.h"
 #include "http/aws_json.h"
 #include "http/http.h"
 #include "pgwire/pg_server.h"
+#include "sink/copy.h"
+#include "sink/firehose.h"
+#include "sink/objstore.h"
+#include "sql/tabledef.h"
 #include "store/store.h"
 #include "stream/cq.h"
 
@@ -39,6 +50,8 @@ typedef struct Server {
     HttpServer *http;
     SqlEngine *sql;
     CqManager *cq;
+    ObjStore *objstore; /* where delivery streams write */
+    FhManager *fh;
     PgServer *pg;
     Api api;
     uv_async_t wake;
@@ -89,8 +102,10 @@ static void server_stop(Server *s)
     sql_api_stop(&s->api.sql); /* cancels and joins the HTTP queries: before the engine */
     pg_server_stop(&s->pg);    /* before the engine and the store its sessions use */
     cq_manager_destroy(&s->cq); /* the views' threads use the engine and the store */
+    fh_manager_destroy(&s->fh); /* the delivery threads use the store, the object store and the catalog */
     sql_engine_destroy(&s->sql);
     store_close(&s->store);
+    objstore_close(&s->objstore);
     uv_close((uv_handle_t *)&s->wake, server_close_cb);
     uv_close((uv_handle_t *)&s->retention, server_close_cb);
     uv_close((uv_handle_t *)&s->sig_int, server_close_cb);
@@ -125,7 +140,8 @@ static void server_usage(FILE *f)
 {
     fputs("usage: weir server [options]\n"
           "  --data DIR            data directory (default ./weir-data)\n"
-          "  --listen ADDR:PORT    HTTP listener for the Kinesis API (default 127.0.0.1:4567; port 0 picks one)\n"
+          "  --listen ADDR:PORT    HTTP listener for the Kinesis and Firehose APIs (default 127.0.0.1:4567; port 0\n"
+          "                        picks one)\n"
           "  --pg-listen ADDR:PORT PostgreSQL protocol listener (default 127.0.0.1:4568; port 0 picks one;\n"
           "                        none: no SQL front end)\n"
           "  --pg-max-connections N  PostgreSQL sessions at once (default 100)\n"
@@ -136,6 +152,12 @@ static void server_usage(FILE *f)
           "  --fsync MODE          always | batch (group commit, default) | none\n"
           "  --region REGION       region for ARNs when a request has no credential scope (default us-east-1)\n"
           "  --account ID          12-digit account id in ARNs (default 000000000000)\n"
+          "  --warehouse DIR       where delivery streams write: bucket arn:aws:s3:::NAME is DIR/NAME/\n"
+          "                        (default DATA/warehouse)\n"
+          "  --s3-endpoint URL     write delivery streams' objects to this S3-compatible endpoint instead\n"
+          "                        (path-style, e.g. http://127.0.0.1:4569); credentials from --s3-access-key and\n"
+          "                        --s3-secret-key or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN\n"
+          "  --s3-region REGION    the S3 endpoint's signing region (default: --region)\n"
           "environment: WEIR_LOG=error|warn|info|debug, WEIR_ITERATOR_TTL_MS (default 300000)\n",
           f);
 }
@@ -171,13 +193,39 @@ static int server_fail(Server *s)
     sql_api_stop(&s->api.sql);
     pg_server_stop(&s->pg);
     cq_manager_destroy(&s->cq);
+    fh_manager_destroy(&s->fh);
     sql_engine_destroy(&s->sql);
     store_close(&s->store);
+    objstore_close(&s->objstore);
     kinesis_api_destroy(&s->api.kinesis);
+    firehose_api_destroy(&s->api.firehose);
     uv_close((uv_handle_t *)&s->wake, server_close_cb);
     uv_run(s->loop, UV_RUN_DEFAULT);
     uv_loop_close(s->loop);
     return 1;
+}
+
+/* FhConfig.table_json: a weir table's definition for a delivery stream's Parquet conversion. */
+static char *server_table_json(void *arg, const char *name)
+{
+    Server *s = arg;
+    if (!s->sql)
+        return NULL;
+    CatalogTable *t = sql_catalog_get(s->sql->catalog, name);
+    if (!t)
+        return NULL;
+    char *js = tabledef_to_json(t->def);
+    sql_catalog_unref(s->sql->catalog, t);
+    return js;
+}
+
+/* CqConfig.delivery_stream: the stream a delivery stream reads, for views that write into it. */
+static int server_delivery_stream(void *arg, const char *name, char *out, size_t cap)
+{
+    Server *s = arg;
+    Err e;
+    err_clear(&e);
+    return s->fh && fh_stream_source(s->fh, name, out, cap, &e) == WEIR_OK ? 0 : -1;
 }
 
 /* Each problem with a table description file, on its own line. */
@@ -203,12 +251,18 @@ int cmd_server(int argc, char **argv)
     int fsync_mode = STORE_FSYNC_BATCH;
     const char *table_desc = NULL;
     size_t query_mem = 0; /* 0: the engine's default */
+    const char *warehouse = NULL;
+    const char *s3_endpoint = NULL, *s3_region = NULL;
+    const char *s3_access = getenv("AWS_ACCESS_KEY_ID"), *s3_secret = getenv("AWS_SECRET_ACCESS_KEY");
     static const struct option opts[] = {
         {"data", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
         {"fsync", required_argument, NULL, 'f'},  {"region", required_argument, NULL, 'r'},
         {"account", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
         {"pg-listen", required_argument, NULL, 'P'}, {"pg-max-connections", required_argument, NULL, 'M'},
         {"table-descriptions", required_argument, NULL, 'T'}, {"query-memory", required_argument, NULL, 'Q'},
+        {"warehouse", required_argument, NULL, 'W'}, {"s3-endpoint", required_argument, NULL, 'E'},
+        {"s3-region", required_argument, NULL, 'R'}, {"s3-access-key", required_argument, NULL, 'K'},
+        {"s3-secret-key", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -220,6 +274,11 @@ int cmd_server(int argc, char **argv)
         case 'r': region = optarg; break;
         case 'a': account = optarg; break;
         case 'T': table_desc = optarg; break;
+        case 'W': warehouse = optarg; break;
+        case 'E': s3_endpoint = optarg; break;
+        case 'R': s3_region = optarg; break;
+        case 'K': s3_access = optarg; break;
+        case 'S': s3_secret = optarg; break;
         case 'Q':
             if (parse_mem_size(optarg, &query_mem)) {
                 fprintf(stderr, "weir server: --query-memory must be a size of at least 64kB, like 64MB or 1GB\n");
@@ -305,6 +364,7 @@ int cmd_server(int argc, char **argv)
         fprintf(stderr, "weir server: cannot start the SQL engine: %s\n", e.msg);
         return server_fail(&s);
     }
+    sink_copy_register(s.sql); /* COPY ... TO 'file' */
     if (table_desc) {
         TableDescCounts tc;
         err_clear(&e);
@@ -318,8 +378,56 @@ int cmd_server(int argc, char **argv)
                tc.replaced, tc.unchanged, tc.dropped);
         fflush(stdout); /* before the ports open: whoever waits for them may read this line at once */
     }
+    /* Delivery streams: the object store they write into, then the manager (which resumes them). Before the
+     * continuous queries: a view WITH (delivery_stream = ...) resolves its output through the manager. */
+    char wh_default[4096];
+    if (s3_endpoint) {
+        if (!s3_access || !s3_secret) {
+            fprintf(stderr, "weir server: --s3-endpoint needs credentials (--s3-access-key and --s3-secret-key, or "
+                            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)\n");
+            return server_fail(&s);
+        }
+        ObjStoreS3Config s3cfg = {.endpoint = s3_endpoint,
+                                  .region = s3_region ? s3_region : region,
+                                  .access_key = s3_access,
+                                  .secret_key = s3_secret,
+                                  .session_token = getenv("AWS_SESSION_TOKEN")};
+        err_clear(&e);
+        if (objstore_open_s3(&s3cfg, &s.objstore, &e)) {
+            fprintf(stderr, "weir server: --s3-endpoint: %s\n", e.msg);
+            return server_fail(&s);
+        }
+    } else {
+        if (!warehouse) {
+            snprintf(wh_default, sizeof(wh_default), "%s/warehouse", data);
+            warehouse = wh_default;
+        }
+        err_clear(&e);
+        if (objstore_open_local(warehouse, &s.objstore, &e)) {
+            fprintf(stderr, "weir server: --warehouse: %s\n", e.msg);
+            return server_fail(&s);
+        }
+    }
+    FhConfig fcfg = {.store = s.store,
+                     .objstore = s.objstore,
+                     .data_dir = data,
+                     .region = region,
+                     .account = account,
+                     .table_json = server_table_json,
+                     .table_arg = &s};
+    err_clear(&e);
+    if (fh_manager_create(&fcfg, &s.fh, &e)) {
+        fprintf(stderr, "weir server: cannot start the delivery streams: %s\n", e.msg);
+        return server_fail(&s);
+    }
+    FirehoseApiConfig fhcfg = {.fh = s.fh, .store = s.store, .account = account, .default_region = region};
+    s.api.firehose = firehose_api_create(&fhcfg);
     /* Continuous queries (CREATE MATERIALIZED VIEW): the views in the data directory resume now. */
-    CqConfig qcfg = {.store = s.store, .eng = s.sql, .data_dir = data};
+    CqConfig qcfg = {.store = s.store,
+                     .eng = s.sql,
+                     .data_dir = data,
+                     .delivery_stream = server_delivery_stream,
+                     .delivery_arg = &s};
     err_clear(&e);
     if (cq_manager_create(&qcfg, &s.cq, &e)) {
         fprintf(stderr, "weir server: cannot start the continuous queries: %s\n", e.msg);
@@ -367,8 +475,8 @@ int cmd_server(int argc, char **argv)
     uv_signal_start(&s.sig_int, server_signal_cb, SIGINT);
     uv_signal_start(&s.sig_term, server_signal_cb, SIGTERM);
 
-    printf("weir %s listening on http://%s:%d (Kinesis API, POST /sql), data %s, fsync %s\n", WEIR_VERSION, host,
-           http_server_port(s.http), data,
+    printf("weir %s listening on http://%s:%d (Kinesis and Firehose APIs, POST /sql), data %s, fsync %s\n",
+           WEIR_VERSION, host, http_server_port(s.http), data,
            fsync_mode == STORE_FSYNC_BATCH ? "batch" : fsync_mode == STORE_FSYNC_ALWAYS ? "always" : "none");
     if (s.pg)
         printf("weir %s listening on postgresql://%s:%d (PostgreSQL protocol)\n", WEIR_VERSION, pg_host,
@@ -377,6 +485,7 @@ int cmd_server(int argc, char **argv)
 
     uv_run(s.loop, UV_RUN_DEFAULT);
     kinesis_api_destroy(&s.api.kinesis);
+    firehose_api_destroy(&s.api.firehose);
     int rc = uv_loop_close(s.loop);
     if (rc)
         log_warn("event loop closed with handles still open: %s", uv_strerror(rc));

@@ -17,6 +17,7 @@ static void usage(FILE *f)
           "  server    run the server (Kinesis Data Streams API on HTTP, SQL on the PostgreSQL protocol)\n"
           "  sql       SQL shell against a running server (weir sql --help)\n"
           "  gen       write generated streams into a server (weir gen nexmark --help)\n"
+          "  iceberg   list the snapshots of an Iceberg table (weir iceberg ls --help)\n"
           "  help      show this text\n"
           "\n"
           "weir server [--data DIR] [--listen ADDR:PORT] [--pg-listen ADDR:PORT|none]\n"
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
         return cmd_gen(argc - 1, argv + 1);
     if (!strcmp(argv[1], "objstore"))
         return cmd_objstore(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "iceberg"))
+        return cmd_iceberg(argc - 1, argv + 1);
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("weir %s\n", WEIR_VERSION);
         return 0;

@@ -139,8 +139,8 @@ static int defelem_text(BindCtx *ctx, PgQuery__DefElem *d, char *out, size_t cap
     }
 }
 
-/* One WITH (key = value) option: key with its namespace ("user_id.path"), value as text. */
-static int bind_option(BindCtx *ctx, PgQuery__Node *n, SqlOption *o)
+/* One WITH (key = value) option: key with its namespace ("user_id.path"), value as text (bind_int.h). */
+int bind_option(BindCtx *ctx, PgQuery__Node *n, SqlOption *o)
 {
     PgQuery__DefElem *d = n->def_elem;
     char key[256], value[4096];
@@ -225,13 +225,15 @@ static int bind_drop(BindCtx *ctx, PgQuery__DropStmt *d, BoundStmt *out)
  * ---------------------------------------------------------------------------------------------- */
 
 /* The text of the statement after its first keyword `token` outside parentheses (up to the statement's
- * end): the query of DECLARE ... CURSOR ... FOR, of CREATE MATERIALIZED VIEW ... AS. Found with the SQL
- * scanner so quotes and comments cannot fool it. NULL when it cannot be found. */
-static char *stmt_text_after(BindCtx *ctx, PgQuery__Token token)
+ * end): the query of DECLARE ... CURSOR ... FOR, of CREATE MATERIALIZED VIEW ... AS; with token
+ * PG_QUERY__TOKEN__NUL, the text inside the statement's first parentheses (COPY (query) TO, bind_copy.c).
+ * Found with the SQL scanner so quotes and comments cannot fool it. NULL when it cannot be found. */
+char *bind_stmt_text_after(BindCtx *ctx, PgQuery__Token token)
 {
     const char *stmt = ctx->query + ctx->offset;
     PgQueryScanResult r = pg_query_scan(stmt);
     char *out = NULL;
+    int in_parens = token == PG_QUERY__TOKEN__NUL;
     if (!r.error) {
         PgQuery__ScanResult *sr = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
         if (sr) {
@@ -239,13 +241,17 @@ static char *stmt_text_after(BindCtx *ctx, PgQuery__Token token)
             int32_t start = -1, end = (int32_t)strlen(stmt);
             for (size_t i = 0; i < sr->n_tokens; i++) {
                 PgQuery__ScanToken *t = sr->tokens[i];
-                if (t->token == PG_QUERY__TOKEN__ASCII_40)
-                    depth++;
-                else if (t->token == PG_QUERY__TOKEN__ASCII_41)
-                    depth--;
-                else if (start < 0 && depth == 0 && t->token == token && i + 1 < sr->n_tokens)
+                if (t->token == PG_QUERY__TOKEN__ASCII_40) {
+                    if (depth++ == 0 && in_parens && start < 0)
+                        start = t->end;
+                } else if (t->token == PG_QUERY__TOKEN__ASCII_41) {
+                    if (--depth == 0 && in_parens && start >= 0) {
+                        end = t->start;
+                        break;
+                    }
+                } else if (start < 0 && depth == 0 && !in_parens && t->token == token && i + 1 < sr->n_tokens) {
                     start = sr->tokens[i + 1]->start;
-                else if (start >= 0 && depth == 0 && t->token == PG_QUERY__TOKEN__ASCII_59) {
+                } else if (start >= 0 && depth == 0 && t->token == PG_QUERY__TOKEN__ASCII_59) {
                     end = t->start;
                     break;
                 }
@@ -275,7 +281,7 @@ static int bind_declare(BindCtx *ctx, PgQuery__DeclareCursorStmt *d, BoundStmt *
         return WEIR_ERROR;
     if (ctx->n_params)
         return sql_error_set(ctx->err, "0A000", 0, "parameters in DECLARE CURSOR are not supported");
-    const char *text = stmt_text_after(ctx, PG_QUERY__TOKEN__FOR);
+    const char *text = bind_stmt_text_after(ctx, PG_QUERY__TOKEN__FOR);
     if (!text)
         return sql_error_set(ctx->err, "42601", 0, "could not find the query of DECLARE CURSOR");
     out->kind = BOUND_DECLARE;
@@ -305,7 +311,7 @@ static int bind_create_view(BindCtx *ctx, PgQuery__CreateTableAsStmt *c, BoundSt
         return WEIR_ERROR;
     if (ctx->n_params)
         return sql_error_set(ctx->err, "0A000", 0, "parameters in CREATE MATERIALIZED VIEW are not supported");
-    const char *text = stmt_text_after(ctx, PG_QUERY__TOKEN__AS);
+    const char *text = bind_stmt_text_after(ctx, PG_QUERY__TOKEN__AS);
     if (!text)
         return sql_error_set(ctx->err, "42601", 0, "could not find the query of CREATE MATERIALIZED VIEW");
     SqlViewDef *v = &out->view;
@@ -424,6 +430,9 @@ int bind_statement(BindCtx *ctx, PgQuery__Node *stmt, BoundStmt *out)
     case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
         rc = bind_explain(ctx, stmt->explain_stmt, out);
         break;
+    case PG_QUERY__NODE__NODE_COPY_STMT:
+        rc = bind_copy(ctx, stmt->copy_stmt, out);
+        break;
     case PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT:
         rc = bind_declare(ctx, stmt->declare_cursor_stmt, out);
         break;
@@ -455,7 +464,6 @@ int bind_statement(BindCtx *ctx, PgQuery__Node *stmt, BoundStmt *out)
         case PG_QUERY__NODE__NODE_INDEX_STMT: what = "CREATE INDEX"; break;
         case PG_QUERY__NODE__NODE_VIEW_STMT: what = "CREATE VIEW"; break;
         case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT: what = "ALTER TABLE"; break;
-        case PG_QUERY__NODE__NODE_COPY_STMT: what = "COPY"; break;
         case PG_QUERY__NODE__NODE_TRUNCATE_STMT: what = "TRUNCATE"; break;
         case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT: what = "CREATE SCHEMA"; break;
         case PG_QUERY__NODE__NODE_CREATEDB_STMT: what = "CREATE DATABASE"; break;

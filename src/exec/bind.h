@@ -62,6 +62,7 @@ typedef enum BoundKind {
     BOUND_CLOSE,        /* cursor_name (NULL: CLOSE ALL) */
     BOUND_CREATE_VIEW,  /* CREATE MATERIALIZED VIEW: view (the query bound once to check it) */
     BOUND_DROP_VIEW,    /* DROP MATERIALIZED VIEW: drop_names */
+    BOUND_COPY_TO,      /* COPY ... TO 'file': copy (strings in the plan arena) */
 } BoundKind;
 
 typedef struct BoundStmt {
@@ -85,6 +86,7 @@ typedef struct BoundStmt {
     uint64_t fetch_count;
     int fetch_move;
     SqlViewDef view;          /* BOUND_CREATE_VIEW (strings in the plan arena) */
+    SqlCopyTo copy;           /* BOUND_COPY_TO */
 } BoundStmt;
 
 typedef struct BindCtx {

@@ -185,4 +185,14 @@ int bind_scan_pushdown(BindCtx *ctx, Op *scan, const Expr *pred) WEIR_WARN_UNUSE
 
 int bind_explain(BindCtx *ctx, PgQuery__ExplainStmt *e, BoundStmt *out) WEIR_WARN_UNUSED;
 
+/* ---- options and COPY ... TO 'file' (bind.c, bind_copy.c) ---- */
+/* One WITH (key = value) option of a DefElem node: the key with its namespace ("user_id.path"), the value
+ * as text ("true" for a bare key), strings in the plan arena. */
+int bind_option(BindCtx *ctx, PgQuery__Node *n, SqlOption *o) WEIR_WARN_UNUSED;
+/* The statement's text after its first top-level keyword token (DECLARE's FOR, CREATE MATERIALIZED VIEW's
+ * AS) to its end, or with PG_QUERY__TOKEN__NUL the text inside its first parentheses; in the plan arena,
+ * NULL when not found. */
+char *bind_stmt_text_after(BindCtx *ctx, PgQuery__Token token);
+int bind_copy(BindCtx *ctx, PgQuery__CopyStmt *c, BoundStmt *out) WEIR_WARN_UNUSED;
+
 #endif

@@ -500,6 +500,12 @@ void sql_engine_set_view_hooks(SqlEngine *eng, const SqlViewHooks *hooks, void *
     eng->view_arg = arg;
 }
 
+void sql_engine_set_copy_to(SqlEngine *eng, SqlCopyToFn fn, void *arg)
+{
+    eng->copy_to = fn;
+    eng->copy_arg = arg;
+}
+
 int sql_portal_plan(SqlPortal *p, Op **root, ExecCtx **ctx, SqlError *err)
 {
     if (p->bound.kind != BOUND_QUERY || !p->bound.root)
@@ -707,6 +713,30 @@ void sql_cursors_close(SqlSession *s, int all)
     }
 }
 
+/* COPY ... TO 'file' | STDOUT: carried out by the registered writer (sink/copy.c); TO STDOUT's lines go
+ * to this portal's consumer. */
+static int portal_run_copy(SqlPortal *p, SqlBatchFn fn, void *arg, SqlError *err)
+{
+    SqlSession *s = p->st->sess;
+    if (!s->eng->copy_to)
+        return sql_error_set(err, "0A000", 0, "COPY TO needs the server's delivery layer (weir server)");
+    SqlCopyTo c = p->bound.copy;
+    c.fmt = &s->fmt;
+    c.out_fn = fn;
+    c.out_arg = arg;
+    uint64_t rows = 0;
+    if (s->eng->copy_to(s->eng->copy_arg, s, &c, &rows, err))
+        return WEIR_ERROR;
+    p->rows = rows;
+    snprintf(p->tag, sizeof(p->tag), "COPY %llu", (unsigned long long)rows);
+    return WEIR_OK;
+}
+
+int sql_stmt_copy_out(const SqlStmt *st)
+{
+    return st->bound.kind == BOUND_COPY_TO && !st->bound.copy.path ? (int)st->bound.copy.n_cols : -1;
+}
+
 /* MOVE: rows are read and dropped. */
 static int fetch_discard(void *arg, const Batch *b)
 {
@@ -748,7 +778,9 @@ int sql_portal_fetch(SqlPortal *p, uint64_t max_rows, SqlBatchFn fn, void *arg, 
     if (p->bound.kind != BOUND_QUERY) {
         p->done = 1;
         *done = 1;
-        int rc = p->bound.kind == BOUND_FETCH ? portal_run_fetch(p, fn, arg, err) : portal_run_utility(p, err);
+        int rc = p->bound.kind == BOUND_FETCH     ? portal_run_fetch(p, fn, arg, err)
+                 : p->bound.kind == BOUND_COPY_TO ? portal_run_copy(p, fn, arg, err)
+                                                  : portal_run_utility(p, err);
         if (rc && s->txn_status == 'T')
             s->txn_status = 'E';
         return rc;

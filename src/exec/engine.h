@@ -227,6 +227,44 @@ struct Op;
 struct ExecCtx;
 int sql_portal_plan(SqlPortal *p, struct Op **root, struct ExecCtx **ctx, SqlError *err) WEIR_WARN_UNUSED;
 
+/* --- COPY ... TO 'file' | STDOUT -----------------------------------------------------------------
+ * COPY (query) TO 'path' and COPY table [(columns)] TO 'path' are parsed and checked by the engine (the
+ * options, an absolute path: 42602 otherwise, as PostgreSQL's server-side COPY) and carried out by the
+ * delivery layer (sink/copy.c: the file formats), which registers itself here; without it they fail with
+ * 0A000. The answer is the tag "COPY n". TO STDOUT (psql's \copy) is the same with the lines handed to
+ * the front end (sql_stmt_copy_out). */
+typedef enum SqlCopyFormat { SQL_COPY_TEXT = 0, SQL_COPY_CSV, SQL_COPY_JSON, SQL_COPY_PARQUET } SqlCopyFormat;
+
+struct SqlFormatOpts;
+typedef struct SqlCopyTo {
+    const char *path;          /* absolute */
+    const char *query;         /* the SELECT to run (COPY table TO: SELECT columns FROM table) */
+    SqlCopyFormat format;
+    const char *compression;   /* "none", "snappy", "gzip", "zstd"; NULL: the format's default */
+    int header;                /* CSV/text: a first line of column names */
+    char delimiter;            /* CSV ',', text '\t' */
+    char quote, escape;        /* CSV: '"' and the quote */
+    int force_quote_all;       /* CSV FORCE_QUOTE * */
+    const char *null_str;      /* CSV "", text "\N" */
+    uint64_t row_group_rows;   /* Parquet ROW_GROUP_SIZE (rows); 0: the writer's default */
+    uint64_t row_group_bytes;  /* Parquet ROW_GROUP_SIZE_BYTES; 0: the writer's default */
+    const struct SqlFormatOpts *fmt; /* the session's output settings (set by the engine when it runs) */
+    uint32_t n_cols;           /* columns of the copied rows (set by the binder) */
+    /* COPY ... TO STDOUT (path NULL; text, csv and json): the lines go to out_fn instead of a file, as
+     * batches of one text column, one line per row (the header line first, each with its newline), for
+     * the protocol's CopyData messages. Set by the engine when it runs. */
+    SqlBatchFn out_fn;
+    void *out_arg;
+} SqlCopyTo;
+
+/* Run c in session s (prepare and fetch its query there), write the file (or the lines), set *rows. */
+typedef int (*SqlCopyToFn)(void *arg, SqlSession *s, const SqlCopyTo *c, uint64_t *rows, SqlError *err);
+void sql_engine_set_copy_to(SqlEngine *eng, SqlCopyToFn fn, void *arg);
+
+/* For COPY ... TO STDOUT: the number of columns of the copied rows (CopyOutResponse's count); -1 when st
+ * is anything else. Its portal's fetch delivers the lines as rows of one text column, tag "COPY n". */
+int sql_stmt_copy_out(const SqlStmt *st);
+
 /* --- value output ------------------------------------------------------------------------------- */
 
 /* Append row `row` of v in PostgreSQL's text output form, following the session's DateStyle, TimeZone,

@@ -31,6 +31,8 @@ struct SqlEngine {
     struct SqlCatalog *catalog;
     const SqlViewHooks *view_hooks; /* the continuous-query runtime, or NULL */
     void *view_arg;
+    SqlCopyToFn copy_to;            /* COPY ... TO 'file' (sink/copy.c), or NULL */
+    void *copy_arg;
 };
 
 typedef struct SqlSetting {

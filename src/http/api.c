@@ -101,6 +101,12 @@ void api_handle(void *arg, HttpExchange *x)
         kinesis_api_handle(api->kinesis, x, (const char *)target->p + kn, target->n - kn, region);
         return;
     }
+    static const char fpre[] = "Firehose_20150804.";
+    size_t fn = sizeof(fpre) - 1;
+    if (target->n > fn && memcmp(target->p, fpre, fn) == 0) {
+        firehose_api_handle(api->firehose, x, (const char *)target->p + fn, target->n - fn, region);
+        return;
+    }
     aws_respond_error(x, 400, "UnknownOperationException", "Unknown target %.*s.",
                       (int)(target->n > 100 ? 100 : target->n), (const char *)target->p);
 }

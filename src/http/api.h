@@ -1,6 +1,7 @@
 /*
  * api.h: the HTTP front door. Routes each request on the HTTP port to the service it names:
  *   POST / with X-Amz-Target "Kinesis_20131202.<Op>"  -> api_kinesis.c
+ *   POST / with X-Amz-Target "Firehose_20150804.<Op>" -> api_firehose.c
  *   /sql (POST; any query string)                       -> api_sql.c (SQL over HTTP, no credentials)
  *   GET /health                                         -> "ok"
  *   GET /                                               -> a short text page naming the server
@@ -11,6 +12,7 @@
 #ifndef WEIR_HTTP_API_H
 #define WEIR_HTTP_API_H
 
+#include "http/api_firehose.h"
 #include "http/api_kinesis.h"
 #include "http/api_sql.h"
 #include "http/http.h"
@@ -18,6 +20,7 @@
 typedef struct Api {
     KinesisApi *kinesis;
     SqlApi *sql; /* NULL: /sql answers 503 */
+    FirehoseApi *firehose; /* NULL: the Firehose operations answer ServiceUnavailableException */
 } Api;
 
 /* HttpHandlerFn: arg is an Api*. */

@@ -81,20 +81,7 @@ void kinesis_api_destroy(KinesisApi **api)
  * ---------------------------------------------------------------------------------------------- */
 
 /* Send the pending Serialization/Validation error, if any. Returns 1 if it answered. */
-static int k_check(KReq *q)
-{
-    if (q->r.serr) {
-        aws_respond_error(q->x, 400, "SerializationException", "%s", q->r.serr_msg);
-        return 1;
-    }
-    if (q->r.n_invalid) {
-        int n = q->r.n_invalid;
-        aws_respond_error(q->x, 400, "ValidationException", "%d validation error%s detected: %s", n,
-                          n == 1 ? "" : "s", q->r.invalid);
-        return 1;
-    }
-    return 0;
-}
+static int k_check(KReq *q) { return aws_req_check(&q->r, q->x); }
 
 static void k_invalid_arg(KReq *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void k_invalid_arg(KReq *q, const char *fmt, ...)

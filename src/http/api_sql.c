@@ -603,6 +603,10 @@ static int job_run_statements(SqlJob *j, char *tag, size_t tag_n, SqlError *err)
         SqlPortal *p = NULL;
         int done = 0;
         rc = sql_prepare(j->sess, j->sql, offs[i], lens[i], NULL, 0, &st, err);
+        if (!rc && sql_stmt_copy_out(st) >= 0) /* CopyOut is the PostgreSQL protocol's; a file works here */
+            rc = sql_error_set(err, "0A000", 0,
+                               "COPY TO STDOUT needs the PostgreSQL protocol (psql's \\copy); over HTTP, COPY to a file "
+                               "or run the query");
         if (!rc)
             rc = sql_bind(st, j->params, last ? j->n_params : 0, &p, err);
         if (!rc && last && job_head(j, sql_stmt_columns(st), sql_stmt_n_columns(st)))

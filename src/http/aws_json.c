@@ -227,6 +227,21 @@ int aws_get_obj(AwsReq *r, json_t *obj, const char *member, int required, json_t
     return 1;
 }
 
+int aws_req_check(AwsReq *r, HttpExchange *x)
+{
+    if (r->serr) {
+        aws_respond_error(x, 400, "SerializationException", "%s", r->serr_msg);
+        return 1;
+    }
+    if (r->n_invalid) {
+        int n = r->n_invalid;
+        aws_respond_error(x, 400, "ValidationException", "%d validation error%s detected: %s", n, n == 1 ? "" : "s",
+                          r->invalid);
+        return 1;
+    }
+    return 0;
+}
+
 int aws_get_array(AwsReq *r, json_t *obj, const char *member, int required, long min_n, long max_n,
                   json_t **out)
 {

@@ -43,6 +43,10 @@ void aws_req_fini(AwsReq *r);
 void aws_req_invalid(AwsReq *r, const char *field, const char *value, const char *constraint_fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Answer x with the pending SerializationException or ValidationException (all violations in one
+ * message), if any. Returns 1 if it answered, 0 when the request is clean. */
+int aws_req_check(AwsReq *r, HttpExchange *x);
+
 /* Field getters on object obj (r->root or a nested object). Each returns 1 when the field is present
  * (and of the right JSON type), 0 when absent or null, -1 on a type mismatch (serr set). Required
  * fields that are absent record "Member must not be null". Length and value bounds record

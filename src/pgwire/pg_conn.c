@@ -65,6 +65,7 @@ typedef struct PgPortal {
     int16_t *formats;  /* one result format code per column */
     size_t n_cols;
     int is_done; /* ran to completion: tag holds the CommandComplete tag */
+    int copy_started; /* COPY TO STDOUT: CopyOutResponse sent */
     char tag[64];
 } PgPortal;
 
@@ -292,6 +293,42 @@ static int conn_rows_cb(void *arg, const Batch *b)
     return WEIR_OK;
 }
 
+/* COPY ... TO STDOUT: each row of the batch (one text column: a line) as one CopyData message. */
+static int conn_copy_rows_cb(void *arg, const Batch *b)
+{
+    RowSink *rs = arg;
+    PgConn *c = rs->c;
+    if (c->broken)
+        return WEIR_EIO;
+    for (uint32_t r = 0; r < b->n; r++) {
+        const Slice *line = &b->cols[0].u.s[r];
+        PgMsgWriter w;
+        pg_msg_begin(&w, &c->out, 'd');
+        pg_msg_put_bytes(&w, line->p, line->n);
+        int rc = pg_msg_end(&w);
+        if (rc) {
+            pg_error_make(&rs->err, NULL, "54000", "COPY line too large to send");
+            return rc;
+        }
+        conn_maybe_flush(c);
+        if (c->broken)
+            return WEIR_EIO;
+    }
+    return WEIR_OK;
+}
+
+/* COPY ... TO STDOUT's CopyOutResponse: text format, n_cols columns. */
+static void conn_copy_out_begin(PgConn *c, int n_cols)
+{
+    PgMsgWriter w;
+    pg_msg_begin(&w, &c->out, 'H');
+    pg_msg_put_byte(&w, 0);
+    pg_msg_put_int16(&w, (int16_t)n_cols);
+    for (int i = 0; i < n_cols; i++)
+        pg_msg_put_int16(&w, 0);
+    conn_check_put(c, pg_msg_end(&w), "CopyOutResponse");
+}
+
 /* Run a portal for up to max_rows rows (0: all). Returns WEIR_OK with *done, or an error in *e. */
 static int conn_run_portal(PgConn *c, PgPortal *p, uint64_t max_rows, int *done, SqlError *e)
 {
@@ -302,7 +339,15 @@ static int conn_run_portal(PgConn *c, PgPortal *p, uint64_t max_rows, int *done,
     rs.n_formats = p->n_cols;
     *done = 0;
     memset(e, 0, sizeof(*e));
-    int rc = c->ops->portal_fetch(p->portal, max_rows, conn_rows_cb, &rs, done, e);
+    int copy_cols = c->ops->stmt_copy_out && p->stmt && p->stmt->st ? c->ops->stmt_copy_out(p->stmt->st) : -1;
+    if (copy_cols >= 0 && !p->copy_started) {
+        conn_copy_out_begin(c, copy_cols);
+        p->copy_started = 1;
+    }
+    int rc = c->ops->portal_fetch(p->portal, max_rows, copy_cols >= 0 ? conn_copy_rows_cb : conn_rows_cb, &rs, done,
+                                  e);
+    if (rc == WEIR_OK && *done && copy_cols >= 0)
+        conn_check_put(c, pg_msg_put_empty(&c->out, 'c'), "CopyDone");
     if (rc) {
         if (rs.err.sqlstate[0])
             *e = rs.err; /* our own failure is the real cause, not what the engine made of it */

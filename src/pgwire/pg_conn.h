@@ -58,6 +58,9 @@ typedef struct PgEngineOps {
     /* Optional (may be NULL: then a statement returns rows when it has columns): whether it returns rows,
      * so a query with no columns gets a RowDescription of no fields rather than NoData. */
     int (*stmt_returns_rows)(const SqlStmt *st);
+    /* Optional (may be NULL: no COPY TO STDOUT): for COPY ... TO STDOUT its column count, else -1. Such a
+     * portal's rows are the lines to send, one CopyData each (engine.h sql_stmt_copy_out). */
+    int (*stmt_copy_out)(const SqlStmt *st);
 } PgEngineOps;
 
 /* The real engine (exec/engine.h). */

@@ -29,4 +29,5 @@ const PgEngineOps pg_engine_sql = {
     .format_binary = sql_format_binary,
     .session_take_notice = sql_session_take_notice,
     .stmt_returns_rows = sql_stmt_returns_rows,
+    .stmt_copy_out = sql_stmt_copy_out,
 };

@@ -79,6 +79,7 @@ typedef struct CqOptions {
     int emit_on_update;
     int emit_given;          /* emit = ... was written (else: on_update exactly when the query retracts) */
     char output_stream[129]; /* "" : the view's own, "_weir_view_<name>" */
+    char delivery_stream[65];  /* "" : none; else the output goes into that delivery stream's stream */
     uint32_t output_shards;
     char partition_key[64];  /* output column, "" none */
     int64_t state_ttl_us;
@@ -148,6 +149,9 @@ static int cq_options_parse(const SqlOption *opts, uint32_t n, CqOptions *o, Sql
         } else if (strcmp(k, "output_stream") == 0) {
             if (opt_name(p, o->output_stream, sizeof(o->output_stream), err))
                 return WEIR_ERROR;
+        } else if (strcmp(k, "delivery_stream") == 0) {
+            if (opt_name(p, o->delivery_stream, sizeof(o->delivery_stream), err))
+                return WEIR_ERROR;
         } else if (strcmp(k, "output_shards") == 0) {
             char *end;
             long s = strtol(v, &end, 10);
@@ -175,8 +179,8 @@ static int cq_options_parse(const SqlOption *opts, uint32_t n, CqOptions *o, Sql
         } else {
             return sql_error_set(
                 err, "22023", p->position,
-                "unrecognized materialized view option \"%s\" (start, emit, output_stream, output_shards, "
-                "partition_key, state_ttl, checkpoint_interval, late_stream, keep)",
+                "unrecognized materialized view option \"%s\" (start, emit, output_stream, delivery_stream, "
+                "output_shards, partition_key, state_ttl, checkpoint_interval, late_stream, keep)",
                 k);
         }
     }
@@ -2114,7 +2118,14 @@ static int view_open(CqView *v, const SqlViewDef *def, uint64_t ckpt_no, int del
     buf_init(&v->out.buf, (size_t)1 << 40);
     buf_init(&v->late_out.buf, (size_t)1 << 40);
     /* the output and late streams */
-    if (v->o.output_stream[0])
+    if (v->o.delivery_stream[0]) {
+        /* the delivery stream's own stream: the view's rows reach it exactly once, and it delivers them so */
+        if (v->o.output_stream[0])
+            return sql_error_set(err, "22023", 0, "options output_stream and delivery_stream exclude each other");
+        if (!m->cfg.delivery_stream ||
+            m->cfg.delivery_stream(m->cfg.delivery_arg, v->o.delivery_stream, v->out_stream, sizeof(v->out_stream)))
+            return sql_error_set(err, "42704", 0, "delivery stream \"%s\" does not exist", v->o.delivery_stream);
+    } else if (v->o.output_stream[0])
         snprintf(v->out_stream, sizeof(v->out_stream), "%s", v->o.output_stream);
     else
         snprintf(v->out_stream, sizeof(v->out_stream), "_weir_view_%s", v->name);
@@ -2362,7 +2373,7 @@ static int hook_drop(void *arg, SqlSession *s, const char *name, int *found, Sql
     if (sql_catalog_drop(m->cfg.eng->catalog, name, 1, &ignore))
         log_warn("materialized view \"%s\": could not drop its table: %s", name, ignore.message);
     char out[STORE_NAME_MAX + 1], dir[512];
-    int internal = !v->o.output_stream[0];
+    int internal = !v->o.output_stream[0] && !v->o.delivery_stream[0];
     snprintf(out, sizeof(out), "%s", v->out_stream);
     snprintf(dir, sizeof(dir), "%s", v->dir);
     view_free(v);

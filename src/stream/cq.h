@@ -32,6 +32,11 @@ typedef struct CqConfig {
     const char *data_dir; /* views.db and views/<name>/ live here; NULL: in memory (tests) */
     int tick_ms;          /* longest wait for new records between ticks (0: 20) */
     size_t ckpt_bytes;    /* pending output records that bring a checkpoint forward (0: 24 MiB) */
+    /* WITH (delivery_stream = 'x'): the weir stream delivery stream x reads (its backing stream), into out
+     * (cap bytes); returns 0, or -1 when there is no such delivery stream. The server registers it
+     * (sink/firehose.h); NULL: the option is refused. */
+    int (*delivery_stream)(void *arg, const char *name, char *out, size_t cap);
+    void *delivery_arg;
 } CqConfig;
 
 /* Open the view catalog, resume every view in it, and register with the engine. */
