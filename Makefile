@@ -129,6 +129,10 @@ bench-nexmark: deps release
 .PHONY: bench-parquet
 bench-parquet: deps release
 	@bash bench/parquet_write.sh
+# Delivery streams: a 10-million-record JSON stream delivered as Parquet, against DuckDB's COPY (bench/delivery_parquet.sh).
+.PHONY: bench-delivery
+bench-delivery: deps release
+	@bash bench/delivery_parquet.sh
 
 lint:
 	@bash scripts/lint.sh

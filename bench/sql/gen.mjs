@@ -12,6 +12,7 @@
 //       CreateStream (K shards), wait until ACTIVE, then send every line of FILE as one record through
 //       PutRecords of 500 records over C keep-alive HTTP/1.1 connections (partition key: the user_id),
 //       re-sending entries the answer reports as failed. Prints records/s; exits 1 on an HTTP error.
+//       --no-create 1: the stream exists already (made by the caller); only wait until it is ACTIVE.
 //       The Authorization header has SigV4's shape with a dummy signature (weir does not verify it).
 import fs from 'node:fs'
 import http from 'node:http'
@@ -114,7 +115,7 @@ async function put (o) {
   const stream = o.stream
   const conns = Number(o.conns || 8)
   const agent = new http.Agent({ keepAlive: true, maxSockets: conns })
-  await call(agent, url, 'CreateStream', JSON.stringify({ StreamName: stream, ShardCount: Number(o.shards || 4) }))
+  if (!('no-create' in o)) await call(agent, url, 'CreateStream', JSON.stringify({ StreamName: stream, ShardCount: Number(o.shards || 4) }))
   for (let i = 0; ; i++) {
     const s = await call(agent, url, 'DescribeStreamSummary', JSON.stringify({ StreamName: stream }))
     if (s.StreamDescriptionSummary.StreamStatus === 'ACTIVE') break
