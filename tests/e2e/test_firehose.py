@@ -612,27 +612,7 @@ def test_firehose_parquet_conversion(srv):
         wt.check(k.startswith("metrics/") and k.split("/")[-1].startswith("pq-1-"), "key: %s" % k)
         data = read_obj(srv, "pqb", k)
         wt.eq(data[:4] + data[-4:], b"PAR1PAR1", "Parquet magic")
-    js = """
-import { parquetReadObjects } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
-import fs from 'fs';
-const b = fs.readFileSync(process.argv[2]);
-const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-const rows = await parquetReadObjects({ file: ab, compressors });
-console.log(JSON.stringify(rows, (k, v) => typeof v === 'bigint' ? v.toString() : v));
-"""
-    script = os.path.join(wt.REPO, "node_modules", ".weir-e2e-fh-read.mjs")
-    with open(script, "w") as f:
-        f.write(js)
-    got = []
-    try:
-        for k in pq:
-            r = subprocess.run(["node", script, os.path.join(warehouse(srv, "pqb"), k)], capture_output=True, text=True,
-                               timeout=120, cwd=wt.REPO)
-            wt.check(r.returncode == 0, "hyparquet: %s" % r.stderr)
-            got += json.loads(r.stdout)
-    finally:
-        os.unlink(script)
+    got = read_parquet_rows([os.path.join(warehouse(srv, "pqb"), k) for k in pq])
     wt.eq(len(got), 500, "rows in the Parquet objects")
     want = sorted((w["host"], w["cpu"], w["n"], w["ts"].replace("Z", ".000Z")) for w in rows)
     wt.eq(sorted((g["host"], g["cpu"], int(g["n"]), g["ts"]) for g in got), want, "rows read back by hyparquet")
@@ -661,16 +641,45 @@ console.log(JSON.stringify(out, (k, v) => typeof v === 'bigint' ? v.toString() :
 """
 
 
-def read_parquet_rows(paths):
-    script = os.path.join(wt.REPO, "node_modules", ".weir-e2e-fh-readmany.mjs")
+# icebird reads a table the way a query engine does: metadata, manifest list, manifests, data files (through
+# a fetch shim serving file:// URLs from disk, as tests/e2e/test_iceberg.mjs does)
+READ_ICEBERG_JS = """
+import { icebergRead } from 'icebird';
+import fs from 'fs';
+import { fileURLToPath } from 'url';
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (url, init) => {
+  const u = String(url);
+  if (!u.startsWith('file://')) return realFetch(url, init);
+  const p = fileURLToPath(u);
+  if (!fs.existsSync(p)) return new Response(null, { status: 404, statusText: 'Not Found' });
+  const body = fs.readFileSync(p);
+  const headers = { 'Content-Length': String(body.length) };
+  return new Response(init?.method === 'HEAD' ? null : body, { status: 200, headers });
+};
+const rows = await icebergRead({ tableUrl: process.argv[2] });
+console.log(JSON.stringify(rows, (k, v) => typeof v === 'bigint' ? v.toString() : v));
+"""
+
+
+def run_js(source, args, what):
+    script = os.path.join(wt.REPO, "node_modules", ".weir-e2e-fh-%d.mjs" % os.getpid())
     with open(script, "w") as f:
-        f.write(READ_PARQUET_JS)
+        f.write(source)
     try:
-        r = subprocess.run(["node", script] + list(paths), capture_output=True, text=True, timeout=300, cwd=wt.REPO)
+        r = subprocess.run(["node", script] + list(args), capture_output=True, text=True, timeout=300, cwd=wt.REPO)
     finally:
         os.unlink(script)
-    wt.check(r.returncode == 0, "hyparquet: %s" % r.stderr[-2000:])
+    wt.check(r.returncode == 0, "%s: %s" % (what, r.stderr[-2000:]))
     return json.loads(r.stdout)
+
+
+def read_parquet_rows(paths):
+    return run_js(READ_PARQUET_JS, paths, "hyparquet")
+
+
+def read_iceberg_rows(table_dir):
+    return run_js(READ_ICEBERG_JS, ["file://" + os.path.abspath(table_dir)], "icebird")
 
 
 def iceberg_current(table_dir):
@@ -774,6 +783,9 @@ def test_firehose_iceberg_exactly_once():
     wt.check(set(ids) <= acked | unsure, "records never sent")
     wt.check(all(r["url"] == "/p/%d" % int(r["id"]) and r["ms"] == int(r["id"]) / 8 for r in rows), "row values")
     wt.check(summary["weir.positions"].count(":") >= 1, "weir.positions in the snapshot: %s" % summary)
+    ice_rows = read_iceberg_rows(table)
+    wt.eq(sorted((int(r["id"]), r["url"], r["ms"]) for r in ice_rows),
+          sorted((int(r["id"]), r["url"], r["ms"]) for r in rows), "icebird reads the table's rows")
     errs = [k for k in objects(srv, "lake") if k.startswith("ice-errors/")]
     lines = b"".join(read_obj(srv, "lake", k) for k in errs).splitlines()
     wt.eq(sorted(base64.b64decode(json.loads(x)["rawData"]) for x in lines), sorted(bad), "conversion failures")
