@@ -5,73 +5,15 @@
 // PutRecord/PutRecordBatch with Uint8Array data, the objects read back from the warehouse directory and
 // gunzipped (exact bytes), UpdateDestination (version checked: ConcurrentModificationException), tags,
 // errors as the SDK's typed exceptions, DeleteDeliveryStream. Prints PASS/FAIL and "N passed, N failed".
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import { fileURLToPath } from 'node:url'
 import {
   FirehoseClient, CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand, ListDeliveryStreamsCommand,
   PutRecordCommand, PutRecordBatchCommand, UpdateDestinationCommand, TagDeliveryStreamCommand,
   UntagDeliveryStreamCommand, ListTagsForDeliveryStreamCommand, DeleteDeliveryStreamCommand,
 } from '@aws-sdk/client-firehose'
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const REPO = path.resolve(HERE, '..', '..')
-const WEIR_BIN = process.env.WEIR_BIN || path.join(REPO, 'build', 'debug', 'weir')
-const SANITIZER = ['ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:', 'SUMMARY: UndefinedBehaviorSanitizer']
-
-class Failure extends Error {}
-function check (cond, msg) { if (!cond) throw new Failure(msg) }
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-function freePort () {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)) })
-  })
-}
-
-function listening (port) {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1')
-    s.once('connect', () => { s.destroy(); resolve(true) })
-    s.once('error', () => resolve(false))
-  })
-}
-
-async function startWeir () {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-e2e-fhjs-'))
-  const w = { dir, data: path.join(dir, 'data'), log: path.join(dir, 'server.log'), port: await freePort() }
-  const fd = fs.openSync(w.log, 'a')
-  w.proc = spawn(WEIR_BIN, ['server', '--data', w.data, '--listen', `127.0.0.1:${w.port}`, '--pg-listen', 'none'],
-    { stdio: ['ignore', fd, fd], cwd: REPO })
-  fs.closeSync(fd)
-  w.exited = new Promise((resolve) => w.proc.once('exit', (code, sig) => resolve(code ?? `signal ${sig}`)))
-  for (let i = 0; i < 600; i++) {
-    if (await listening(w.port)) return w
-    await sleep(50)
-  }
-  throw new Failure(`weir not listening after 30 s:\n${fs.readFileSync(w.log, 'utf8')}`)
-}
-
-async function stopWeir (w) {
-  const problems = []
-  process.kill(w.proc.pid, 'SIGTERM')
-  const kill = setTimeout(() => { try { process.kill(w.proc.pid, 'SIGKILL') } catch {} }, 30000)
-  const code = await w.exited
-  clearTimeout(kill)
-  const log = fs.readFileSync(w.log, 'utf8')
-  if (code !== 0) problems.push(`weir exited ${code} after SIGTERM:\n${log.slice(-3000)}`)
-  const m = SANITIZER.find((s) => log.includes(s))
-  if (m) problems.push(`sanitizer report:\n${log.slice(Math.max(0, log.indexOf(m) - 200), log.indexOf(m) + 3000)}`)
-  fs.rmSync(w.dir, { recursive: true, force: true })
-  return problems
-}
+import { Failure, check, runTest, sleep, startWeir, stopWeir } from './weirserver.mjs'
 
 // every object key under a bucket of the warehouse (temporary files of a put in progress left out)
 function objects (w, bucket) {
@@ -98,7 +40,7 @@ async function expectError (name, p) {
 }
 
 async function run () {
-  const w = await startWeir()
+  const w = await startWeir('fhjs')
   let err = null
   try {
     const f = new FirehoseClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${w.port}`, maxAttempts: 1,
@@ -196,24 +138,4 @@ async function run () {
   return problems
 }
 
-async function main () {
-  const name = 'firehose_with_aws_sdk_js'
-  if ((process.env.TARGET || 'weir') === 'kinesalite') {
-    console.log(`SKIP ${name} (weir-only: the Firehose API)`)
-    console.log('0 passed, 0 failed')
-    return
-  }
-  if (!fs.existsSync(WEIR_BIN)) {
-    console.log(`FAIL setup: WEIR_BIN ${WEIR_BIN} does not exist`)
-    console.log('0 passed, 1 failed')
-    process.exit(1)
-  }
-  const t0 = Date.now()
-  const problems = await run()
-  const dt = ((Date.now() - t0) / 1000).toFixed(1)
-  if (problems.length) console.log(`FAIL ${name} (${dt}s)\n  ${problems.join('\n').replace(/\n/g, '\n  ')}`)
-  else console.log(`PASS ${name} (${dt}s)`)
-  console.log(`${problems.length ? 0 : 1} passed, ${problems.length ? 1 : 0} failed`)
-  process.exit(problems.length ? 1 : 0)
-}
-main().catch((e) => { console.log(`FAIL harness: ${e.stack || e}`); console.log('0 passed, 1 failed'); process.exit(1) })
+runTest('firehose_with_aws_sdk_js', 'the Firehose API', run)

@@ -7,76 +7,15 @@
 // stream: each record is one row (the view's columns, timestamps in to_json's form), its partition key is
 // the id, and the records are exactly the rows of the same SELECT run in batch, each once.
 // Weir-only (TARGET=kinesalite: SKIP). Prints PASS/FAIL/SKIP and "N passed, N failed".
-import { spawn } from 'node:child_process'
-import fs from 'node:fs'
-import net from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import {
   KinesisClient, CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand,
   GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand,
 } from '@aws-sdk/client-kinesis'
 import pg from 'pg'
+import { Failure, check, runTest, sleep, startWeir, stopWeir } from './weirserver.mjs'
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const REPO = path.resolve(HERE, '..', '..')
-const WEIR_BIN = process.env.WEIR_BIN || path.join(REPO, 'build', 'debug', 'weir')
-const SANITIZER = ['ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:', 'SUMMARY: UndefinedBehaviorSanitizer']
 const BASE = Date.parse('2024-05-01T10:00:00Z')
 const MIN = 60000
-
-class Failure extends Error {}
-function check (cond, msg) { if (!cond) throw new Failure(msg) }
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-function freePort () {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)) })
-  })
-}
-
-function listening (port) {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1')
-    s.once('connect', () => { s.destroy(); resolve(true) })
-    s.once('error', () => resolve(false))
-  })
-}
-
-// weir with the Kinesis API and the PostgreSQL protocol on free loopback ports, a temp data dir
-async function startWeir () {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-e2e-vout-'))
-  const w = { dir, log: path.join(dir, 'server.log'), port: await freePort(), pgPort: await freePort() }
-  const fd = fs.openSync(w.log, 'a')
-  w.proc = spawn(WEIR_BIN, ['server', '--data', path.join(dir, 'data'), '--listen', `127.0.0.1:${w.port}`,
-    '--pg-listen', `127.0.0.1:${w.pgPort}`], { stdio: ['ignore', fd, fd], cwd: REPO })
-  fs.closeSync(fd)
-  w.exited = new Promise((resolve) => w.proc.once('exit', (code, sig) => resolve(code ?? `signal ${sig}`)))
-  for (let i = 0; i < 600; i++) {
-    if (await listening(w.port) && await listening(w.pgPort)) return w
-    await sleep(50)
-  }
-  throw new Failure(`weir not listening after 30 s:\n${fs.readFileSync(w.log, 'utf8')}`)
-}
-
-// SIGTERM; the problems found (exit status, sanitizer reports), and the temp dir removed
-async function stopWeir (w) {
-  const problems = []
-  process.kill(w.proc.pid, 'SIGTERM')
-  const kill = setTimeout(() => { try { process.kill(w.proc.pid, 'SIGKILL') } catch {} }, 30000)
-  const code = await w.exited
-  clearTimeout(kill)
-  const log = fs.readFileSync(w.log, 'utf8')
-  if (code !== 0) problems.push(`weir exited ${code} after SIGTERM:\n${log.slice(-3000)}`)
-  const m = SANITIZER.find((s) => log.includes(s))
-  if (m) problems.push(`sanitizer report:\n${log.slice(Math.max(0, log.indexOf(m) - 200), log.indexOf(m) + 3000)}`)
-  fs.rmSync(w.dir, { recursive: true, force: true })
-  return problems
-}
 
 async function readStream (k, name) {
   const out = []
@@ -97,7 +36,7 @@ async function readStream (k, name) {
 const rowKey = (id, ws, we, n) => `${Number(id)}|${ws}|${we}|${Number(n)}`
 
 async function run () {
-  const w = await startWeir()
+  const w = await startWeir('vout', { pg: true })
   let err = null
   const db = new pg.Client({ host: '127.0.0.1', port: w.pgPort, user: 'postgres', database: 'weir' })
   try {
@@ -161,25 +100,4 @@ async function run () {
   return problems
 }
 
-async function main () {
-  const name = 'view_output_stream_read_with_aws_sdk_js'
-  if ((process.env.TARGET || 'weir') === 'kinesalite') {
-    console.log(`SKIP ${name} (weir-only: continuous queries)`)
-    console.log('0 passed, 0 failed')
-    return
-  }
-  if (!fs.existsSync(WEIR_BIN)) {
-    console.log(`FAIL setup: WEIR_BIN ${WEIR_BIN} does not exist`)
-    console.log('0 passed, 1 failed')
-    process.exit(1)
-  }
-  const t0 = Date.now()
-  const problems = await run()
-  const dt = ((Date.now() - t0) / 1000).toFixed(1)
-  if (problems.length) console.log(`FAIL ${name} (${dt}s)\n  ${problems.join('\n').replace(/\n/g, '\n  ')}`)
-  else console.log(`PASS ${name} (${dt}s)`)
-  console.log(`${problems.length ? 0 : 1} passed, ${problems.length ? 1 : 0} failed`)
-  process.exit(problems.length ? 1 : 0)
-}
-
-main().catch((e) => { console.log(`FAIL harness: ${e.stack || e}`); console.log('0 passed, 1 failed'); process.exit(1) })
+runTest('view_output_stream_read_with_aws_sdk_js', 'continuous queries', run)
