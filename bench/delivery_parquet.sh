@@ -29,6 +29,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+. "$ROOT/bench/lib.sh"
 
 N=${BENCH_DELIVERY_RECORDS:-10000000}
 SHARDS=${BENCH_DELIVERY_SHARDS:-4}
@@ -44,17 +45,6 @@ PY=/usr/bin/python3
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/weir-bench-delivery.XXXXXX")
 FILES=${BENCH_DELIVERY_DIR:-$TMP}
 mkdir -p "$FILES"
-SERVER_PID=""
-stop_server() {
-  [ -n "$SERVER_PID" ] || return 0
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 300); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID" 2>/dev/null || true
-  fi
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-}
 cleanup() {
   stop_server
   rm -rf "$TMP"
@@ -63,8 +53,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 result() { # name value: a RESULT line on stdout and in $BENCH_RESULTS
   echo "RESULT target=delivery name=$1 value=$2"
   [ -z "${BENCH_RESULTS:-}" ] || echo "RESULT target=delivery name=$1 value=$2" >>"$BENCH_RESULTS"

@@ -21,6 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+. "$ROOT/bench/lib.sh"
 
 N=${BENCH_PQ_RECORDS:-10000000}
 SHARDS=${BENCH_PQ_SHARDS:-4}
@@ -34,17 +35,6 @@ command -v psql >/dev/null || { echo "bench-parquet: psql not found; run 'bash s
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/weir-bench-parquet.XXXXXX")
 FILES=${BENCH_PQ_DIR:-$TMP}
 mkdir -p "$FILES"
-SERVER_PID=""
-stop_server() {
-  [ -n "$SERVER_PID" ] || return 0
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 300); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID" 2>/dev/null || true
-  fi
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-}
 cleanup() {
   stop_server
   rm -rf "$TMP"
@@ -53,9 +43,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 node bench/sql/gen.mjs ndjson --records "$N" --out "$FILES/clicks.ndjson"
 echo "bench-parquet: $N records, $(stat -c %s "$FILES/clicks.ndjson") bytes of JSON"

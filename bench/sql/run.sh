@@ -21,6 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
+. "$ROOT/bench/lib.sh"
 
 N=${BENCH_SQL_RECORDS:-10000000}
 SHARDS=${BENCH_SQL_SHARDS:-4}
@@ -35,20 +36,6 @@ command -v psql >/dev/null || { echo "bench-sql: psql not found; run 'bash scrip
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/weir-bench-sql.XXXXXX")
 FILES=${BENCH_SQL_DIR:-$TMP}
 mkdir -p "$FILES"
-SERVER_PID=""
-stop_server() {
-  [ -n "$SERVER_PID" ] || return 0
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 300); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-      echo "bench-sql: server $SERVER_PID did not stop within 30 s of SIGTERM; killing it" >&2
-      kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-  fi
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-}
 cleanup() {
   stop_server
   rm -rf "$TMP"
@@ -57,8 +44,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 t0=$(date +%s%N)
 node bench/sql/gen.mjs ndjson --records "$N" --out "$FILES/clicks.ndjson"
