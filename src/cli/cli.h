@@ -5,7 +5,7 @@
 #ifndef WEIR_CLI_CLI_H
 #define WEIR_CLI_CLI_H
 
-#define WEIR_VERSION "0.1.0"
+#include "base/version.h"
 
 int cmd_server(int argc, char **argv);
 int cmd_sql(int argc, char **argv);

@@ -36,6 +36,7 @@
 #include <strings.h>
 
 #include "base/utf8.h"
+#include "base/version.h"
 #include "exec/engine.h"
 #include "sink/compress.h"
 #include "sink/thrift.h"
@@ -49,7 +50,7 @@
 #define PQ_DICT_PROBE_FIXED 4096 /* the same for INT32/INT64, whose dictionary pays off less often */
 #define PQ_STATS_MAX 4096        /* longest string min/max kept in a chunk's Statistics */
 #define PQ_BOUND_CHARS 16        /* Iceberg's default metrics mode: truncate(16) */
-#define PQ_WEIR_CREATED_BY "weir version 0.1.0"
+#define PQ_WEIR_CREATED_BY "weir version " WEIR_VERSION
 
 /* Parquet enums (parquet.thrift) */
 enum {
